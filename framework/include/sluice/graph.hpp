@@ -1,0 +1,93 @@
+// Graph: stages and the bounded edges between them, built in C++ (the DSL
+// compiles TOML into the same thing). A Graph is a plain description; a
+// Pipeline runs it.
+//
+//   sluice::Graph g;
+//   auto src = g.add_source("src", [] { return std::make_unique<Numbers>(1000); });
+//   auto out = g.add_sink("out", [] { return std::make_unique<Print>(); });
+//   g.connect(src, out, {.capacity = 64});
+//   auto result = sluice::Pipeline(std::move(g), {.threads = 2}).run();
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/stage.hpp"
+
+namespace sluice {
+inline namespace v1 {
+
+/// What an edge does when it is full. Spellings equal the TOML ones.
+enum class Overflow { block, drop_newest, drop_oldest };
+
+std::string_view to_string(Overflow o) noexcept;
+
+struct EdgeOptions {
+  std::size_t capacity{1024};  ///< in messages, >= 1
+  Overflow overflow{Overflow::block};
+};
+
+struct NodeOptions {
+  std::size_t workers{1};  ///< parallel instances
+  bool ordered{false};     ///< with workers > 1: emit in input order
+  bool blocking{false};    ///< run on the I/O pool instead of the arena
+};
+
+using SourceFactory = std::function<std::unique_ptr<Source>()>;
+using StageFactory = std::function<std::unique_ptr<Stage>()>;
+using SinkFactory = std::function<std::unique_ptr<Sink>()>;
+
+enum class NodeKind { source, stage, sink };
+
+struct Node {
+  std::string name;
+  NodeKind kind{NodeKind::stage};
+  NodeOptions options;
+  std::vector<std::string> ports;  ///< output ports; empty for sinks
+  SourceFactory make_source;
+  StageFactory make_stage;
+  SinkFactory make_sink;
+};
+
+struct Edge {
+  std::size_t from{0};
+  std::size_t from_port{0};
+  std::size_t to{0};
+  EdgeOptions options;
+};
+
+using NodeId = std::size_t;
+
+class Graph {
+ public:
+  NodeId add_source(std::string name, SourceFactory make, NodeOptions options = {},
+                    std::vector<std::string> ports = {"out"});
+  NodeId add_stage(std::string name, StageFactory make, NodeOptions options = {},
+                   std::vector<std::string> ports = {"out"});
+  NodeId add_sink(std::string name, SinkFactory make, NodeOptions options = {});
+
+  /// Joins output port `port` of `from` to `to`. Several edges from one port
+  /// broadcast: each gets every message, through its own capacity and policy.
+  void connect(NodeId from, std::string_view port, NodeId to, EdgeOptions options = {});
+  void connect(NodeId from, NodeId to, EdgeOptions options = {}) {
+    connect(from, nodes_.at(from).ports.at(0), to, options);
+  }
+
+  [[nodiscard]] const std::vector<Node>& nodes() const noexcept { return nodes_; }
+  [[nodiscard]] const std::vector<Edge>& edges() const noexcept { return edges_; }
+
+  /// Empty if the graph can run; otherwise what is wrong with it (cycles,
+  /// sources with inputs, stages without, bad capacities).
+  [[nodiscard]] std::vector<std::string> problems() const;
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;
+};
+
+}  // namespace v1
+}  // namespace sluice

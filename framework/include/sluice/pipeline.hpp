@@ -1,0 +1,86 @@
+// Pipeline: runs a Graph on one oneTBB task arena of `threads` workers. Stage
+// instances are tasks, never threads; waits are timers, never sleeps.
+//
+//   sluice::Pipeline p(std::move(graph), {.threads = 2});
+//   p.start();
+//   ...                 // p.stop() drains gracefully, p.cancel() does not
+//   auto result = p.wait();
+//   if (!result.ok()) std::cerr << result.error << "\n";
+//
+// Thread-safety: stop(), cancel() and stats() may be called from any thread
+// (stop() is async-signal-unsafe: call it from a signal-watching thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/clock.hpp"
+#include "sluice/graph.hpp"
+#include "sluice/stage.hpp"
+#include "sluice/stats.hpp"
+
+namespace sluice {
+inline namespace v1 {
+
+using LogFunction =
+    std::function<void(LogLevel level, std::string_view stage, std::string_view message)>;
+
+struct RunOptions {
+  std::size_t threads{0};                 ///< arena workers; 0 = all cores
+  Nanos drain_timeout{10 * kNanosPerSecond};  ///< graceful-stop budget
+  Nanos run_for{0};                        ///< > 0: stop gracefully after this long
+  std::size_t batch{256};                  ///< messages a stage handles per turn
+  std::string name{"pipeline"};
+  const Clock* clock{nullptr};  ///< nullptr = the steady clock
+  LogFunction log;              ///< nullptr = stderr
+};
+
+enum class RunStatus { ok, failed, interrupted };
+
+std::string_view to_string(RunStatus s) noexcept;
+
+struct RunResult {
+  RunStatus status{RunStatus::ok};
+  std::string error_stage;   ///< the first fatal error's stage
+  std::uint64_t error_seq{0};
+  bool has_error_seq{false};
+  std::string error;         ///< its message
+  std::vector<std::string> suppressed;  ///< later errors, "stage: message"
+  std::uint64_t abandoned{0};           ///< messages never finished (hard cancel)
+  [[nodiscard]] bool ok() const noexcept { return status == RunStatus::ok; }
+};
+
+class Pipeline {
+ public:
+  Pipeline(Graph graph, RunOptions options);
+  ~Pipeline();  ///< cancels a running pipeline and waits for it
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void start();
+  /// Graceful stop: sources stop, in-flight messages drain within
+  /// drain_timeout, sinks flush. A second stop() cancels.
+  void stop();
+  /// Hard stop: everything still in flight is abandoned (and counted).
+  void cancel();
+  /// Blocks the calling (non-arena) thread until the run is over.
+  RunResult wait();
+  RunResult run() {
+    start();
+    return wait();
+  }
+  [[nodiscard]] Stats stats() const;
+  /// With a ManualClock: fires every timer that is due at the clock's now.
+  void fire_due_timers();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace v1
+}  // namespace sluice

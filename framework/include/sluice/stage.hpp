@@ -1,0 +1,129 @@
+// The interfaces a stage author implements: Source, Stage and Sink, with the
+// Emitter they write to and the Context they run in. Stage code is plain
+// synchronous code; the runtime decides when and on which thread it runs.
+//
+//   class Upper final : public sluice::Stage {
+//     void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+//       for (auto& c : m.payload) c = static_cast<char>(std::toupper(c));
+//       out.emit(std::move(m));
+//     }
+//   };
+//
+// Thread-safety: the runtime never runs one instance on two threads at once;
+// with `workers = N` there are N instances, each with its own object.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/clock.hpp"
+#include "sluice/message.hpp"
+
+namespace sluice {
+inline namespace v1 {
+
+enum class LogLevel { debug, info, warn, error };
+
+/// Where a stage's messages go. Emitting never blocks: messages are buffered
+/// and moved to the output channels in batches by the runtime, which stops
+/// feeding the stage while its outputs are full.
+class Emitter {
+ public:
+  static constexpr std::size_t kNoPort = std::numeric_limits<std::size_t>::max();
+
+  Emitter(std::vector<Message>* ports, const std::vector<std::string>* names) noexcept
+      : ports_(ports), names_(names) {}
+
+  /// To the default port (the first one, usually "out").
+  void emit(Message&& m) { ports_[0].push_back(std::move(m)); }
+  /// To port number `port` (its index in the stage type's port list).
+  void emit(std::size_t port, Message&& m) { ports_[port].push_back(std::move(m)); }
+  /// To a port by name; prefer port(name) once and the index afterwards.
+  void emit(std::string_view port_name, Message&& m);
+  /// Index of a port, or kNoPort.
+  [[nodiscard]] std::size_t port(std::string_view name) const noexcept;
+  [[nodiscard]] std::size_t port_count() const noexcept { return names_->size(); }
+
+ private:
+  std::vector<Message>* ports_;
+  const std::vector<std::string>* names_;
+};
+
+/// What a stage instance may ask of the runtime.
+class Context {
+ public:
+  static constexpr Nanos kNoDeadline = std::numeric_limits<Nanos>::max();
+
+  virtual ~Context() = default;
+  [[nodiscard]] virtual std::string_view stage_name() const noexcept = 0;
+  /// This instance's index in 0..instances()-1 (`workers = N`).
+  [[nodiscard]] virtual std::size_t instance() const noexcept = 0;
+  [[nodiscard]] virtual std::size_t instances() const noexcept = 0;
+  [[nodiscard]] virtual const Clock& clock() const noexcept = 0;
+  [[nodiscard]] Nanos now() const noexcept { return clock().now(); }
+  /// True once the pipeline is being torn down: stop early, emit nothing more.
+  [[nodiscard]] virtual bool cancelled() const noexcept = 0;
+  /// When the current attempt must be done (Context::kNoDeadline if none).
+  [[nodiscard]] virtual Nanos deadline() const noexcept { return kNoDeadline; }
+  /// Run on_timer() (Stage) or produce() (Source) again at `deadline`. The
+  /// earliest pending request wins; waiting costs no thread.
+  virtual void wake_at(Nanos deadline) = 0;
+  /// This stage wants no more input: the runtime detaches its inputs (which
+  /// stops producers nobody else consumes), flushes it and closes its outputs.
+  virtual void request_stop() = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+  /// Messages discarded on purpose (filter, sample, dedupe, take).
+  virtual void count_filtered(std::uint64_t n = 1) noexcept = 0;
+  /// Messages the stage itself dropped (a rate limit in drop mode...).
+  virtual void count_dropped(std::uint64_t n = 1) noexcept = 0;
+  /// A stage-specific counter, reported in the stats under the stage.
+  virtual void add_counter(std::string_view name, std::uint64_t n = 1) = 0;
+};
+
+enum class SourceStatus {
+  more,  ///< call produce() again
+  wait,  ///< nothing now; produce() again after the time given to Context::wake_at
+  done,  ///< the source is exhausted: its outputs close
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual void open(Context&) {}
+  /// Emits at most `budget` messages (it may emit fewer).
+  virtual SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) = 0;
+  virtual void close(Context&) {}
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual void open(Context&) {}
+  virtual void process(Message&& m, Emitter& out, Context& ctx) = 0;
+  /// A time asked for with Context::wake_at has come.
+  virtual void on_timer(Emitter&, Context&) {}
+  /// Messages the stage holds to emit later (delay, batch). The runtime stops
+  /// feeding it while this is at the hold limit, and calls close() only once
+  /// it is 0 (or the pipeline is cancelled).
+  [[nodiscard]] virtual std::size_t held() const noexcept { return 0; }
+  /// All inputs ended: emit what remains.
+  virtual void close(Emitter&, Context&) {}
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void open(Context&) {}
+  /// Writes a batch; the messages may be moved from.
+  virtual void consume(std::span<Message> batch, Context& ctx) = 0;
+  /// All inputs ended: flush.
+  virtual void close(Context&) {}
+};
+
+}  // namespace v1
+}  // namespace sluice

@@ -1,0 +1,53 @@
+// Counters of a run, as `--stats-json` writes them (SPEC section 5). Readable
+// while the pipeline runs (a snapshot) and after it ends.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sluice {
+inline namespace v1 {
+
+struct StageStats {
+  std::string name;
+  std::uint64_t in{0};
+  std::uint64_t out{0};
+  std::uint64_t filtered{0};
+  std::uint64_t dropped{0};
+  std::uint64_t errors{0};
+  std::uint64_t retries{0};
+  std::uint64_t dead_letter{0};
+  std::uint64_t rejected{0};
+  std::uint64_t abandoned{0};  ///< taken but never finished (hard cancel)
+  double busy_s{0};            ///< processing
+  double blocked_s{0};         ///< parked on a full output
+  std::map<std::string, std::uint64_t> counters;  ///< stage-specific
+};
+
+struct EdgeStats {
+  std::string from;  ///< "stage" or "stage.port"
+  std::string to;
+  std::uint64_t capacity{0};
+  std::uint64_t depth{0};
+  std::uint64_t max_depth{0};
+  std::uint64_t pushed{0};   ///< accepted into the queue
+  std::uint64_t dropped{0};  ///< discarded by the overflow policy
+  std::uint64_t abandoned{0};  ///< left in the queue when its consumer stopped
+  double blocked_s{0};       ///< producers parked because this edge was full
+};
+
+struct Stats {
+  std::string pipeline;
+  std::string status;  ///< "running", "ok", "failed" or "interrupted"
+  double elapsed_s{0};
+  std::vector<StageStats> stages;
+  std::vector<EdgeStats> edges;
+};
+
+/// The `--stats-json` document.
+std::string to_json(const Stats& stats);
+
+}  // namespace v1
+}  // namespace sluice

@@ -1,0 +1,18 @@
+// The built-in stage types, one function per type, each defined in its own
+// file next to its option schema. builtin_registry() adds them all.
+#pragma once
+
+#include "sluice/registry.hpp"
+
+namespace sluice::builtins {
+
+StageType generate_type();
+StageType file_source_type();
+StageType stdin_type();
+StageType work_type();
+StageType delay_type();
+StageType discard_type();
+StageType stdout_type();
+StageType file_sink_type();
+
+}  // namespace sluice::builtins

@@ -1,0 +1,22 @@
+// file (source): one message per line of `path`.
+#include <memory>
+
+#include "builtins/builtins.hpp"
+#include "builtins/line_source.hpp"
+
+namespace sluice::builtins {
+
+StageType file_source_type() {
+  StageType t;
+  t.name = "file";
+  t.role = Role::source;
+  t.doc = "reads a file, one message per line (seq counts from 1)";
+  t.blocking = true;
+  t.schema.options = {
+      {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},
+  };
+  t.make_source = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path")); };
+  return t;
+}
+
+}  // namespace sluice::builtins

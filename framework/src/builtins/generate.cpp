@@ -1,0 +1,105 @@
+// generate: a source of `count` messages (0 = endless) made from templates,
+// optionally paced at `rate` messages per second on the timer service.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+#include "builtins/builtins.hpp"
+#include "builtins/template_option.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64: trace ids that look random
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+class Generate final : public Source {
+ public:
+  explicit Generate(const Options& o)
+      : count_(static_cast<std::uint64_t>(o.get_int("count"))),
+        rate_(o.get_double("rate")),
+        payload_(compile_template(o, "payload")),
+        key_(compile_template(o, "key")),
+        priority_(compile_template(o, "priority")) {}
+
+  void open(Context& ctx) override {
+    start_ = ctx.now();
+    salt_ = std::hash<std::string_view>{}(ctx.stage_name()) ^ ctx.instance();
+  }
+
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+    const Nanos now = ctx.now();
+    std::uint64_t n = budget;
+    if (count_ > 0) n = std::min<std::uint64_t>(n, count_ - emitted_);
+    if (rate_ > 0) {
+      const auto due = static_cast<std::uint64_t>(to_seconds(now - start_) * rate_) + 1;
+      n = std::min<std::uint64_t>(n, due > emitted_ ? due - emitted_ : 0);
+      if (n == 0) {
+        const auto next = start_ + static_cast<Nanos>(std::ceil(
+                                       static_cast<double>(emitted_) / rate_ * 1e9));
+        ctx.wake_at(std::max(next, now + 1));
+        return SourceStatus::wait;
+      }
+    }
+    for (std::uint64_t i = 0; i < n; ++i) {
+      Message m;
+      m.seq = ++emitted_;
+      m.trace_id = mix(m.seq ^ salt_);
+      m.ingest_ns = now;
+      m.value = static_cast<std::int64_t>(m.seq);
+      payload_.render(m, m.payload);
+      if (!key_.is_constant() || !key_.source().empty()) key_.render(m, m.key);
+      m.priority = render_priority(m);
+      out.emit(std::move(m));
+    }
+    return count_ > 0 && emitted_ >= count_ ? SourceStatus::done : SourceStatus::more;
+  }
+
+ private:
+  std::int32_t render_priority(const Message& m) {
+    scratch_.clear();
+    priority_.render(m, scratch_);
+    std::int32_t p = 0;
+    std::from_chars(scratch_.data(), scratch_.data() + scratch_.size(), p);
+    return p;
+  }
+
+  const std::uint64_t count_;
+  const double rate_;
+  const expr::Template payload_, key_, priority_;
+  std::uint64_t emitted_{0};
+  Nanos start_{0};
+  std::uint64_t salt_{0};
+  std::string scratch_;
+};
+
+}  // namespace
+
+StageType generate_type() {
+  StageType t;
+  t.name = "generate";
+  t.role = Role::source;
+  t.doc = "emits messages made from templates; seq counts from 1";
+  t.schema.options = {
+      {.name = "count", .type = OptionType::integer, .doc = "messages to emit; 0 = endless",
+       .default_value = OptionValue::of(0), .min = 0},
+      {.name = "rate", .type = OptionType::floating,
+       .doc = "messages per second; 0 = as fast as downstream takes them",
+       .default_value = OptionValue::of(0.0), .min = 0},
+      {.name = "payload", .type = OptionType::template_, .doc = "payload template",
+       .default_value = OptionValue::of("{seq}")},
+      {.name = "key", .type = OptionType::template_, .doc = "key template",
+       .default_value = OptionValue::of("")},
+      {.name = "priority", .type = OptionType::template_, .doc = "priority template (an integer)",
+       .default_value = OptionValue::of("0")},
+  };
+  t.make_source = [](const Options& o) { return std::make_unique<Generate>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins

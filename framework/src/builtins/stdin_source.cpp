@@ -1,0 +1,19 @@
+// stdin: one message per line of standard input, until end of file.
+#include <memory>
+
+#include "builtins/builtins.hpp"
+#include "builtins/line_source.hpp"
+
+namespace sluice::builtins {
+
+StageType stdin_type() {
+  StageType t;
+  t.name = "stdin";
+  t.role = Role::source;
+  t.doc = "reads standard input, one message per line (seq counts from 1)";
+  t.blocking = true;
+  t.make_source = [](const Options&) { return std::make_unique<LineSource>(std::string()); };
+  return t;
+}
+
+}  // namespace sluice::builtins

@@ -1,0 +1,107 @@
+// Channel: a bounded MPMC queue of messages between stage instances, counted
+// in messages, moved in batches, with the overflow policy of its edge.
+//
+// Nobody waits on a channel. A push that finds it full (policy `block`)
+// returns early and records the producer as waiting; a pop that finds it
+// empty records the consumer. The other side notifies them later: producers
+// once at least `wake_room` slots are free (hysteresis, so a full channel does
+// not ping-pong one message at a time), consumers as soon as data arrives.
+// End of stream is a flag, not an item: it is never dropped and never waits
+// behind a full queue.
+//
+// Thread-safety: every member may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "runtime/waker.hpp"
+#include "sluice/graph.hpp"
+#include "sluice/message.hpp"
+
+namespace sluice::detail {
+
+struct ChannelCounters {
+  std::uint64_t offered{0};    ///< messages producers tried to push
+  std::uint64_t pushed{0};     ///< accepted into the queue
+  std::uint64_t popped{0};     ///< taken by consumers
+  std::uint64_t dropped_newest{0};
+  std::uint64_t dropped_oldest{0};
+  std::uint64_t discarded{0};  ///< pushed after every consumer had stopped
+  std::uint64_t abandoned{0};  ///< still queued when every consumer stopped
+  std::uint64_t depth{0};
+  std::uint64_t max_depth{0};
+};
+
+class Channel {
+ public:
+  Channel(std::size_t capacity, Overflow overflow);
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  /// Registers one producer (each must call close_producer once) or consumer.
+  void add_producer() noexcept;
+  void add_consumer(Waker* consumer);
+
+  struct PushResult {
+    std::size_t consumed{0};  ///< messages taken from the range (queued or dropped)
+    bool full{false};         ///< `block` and out of room: the producer is now waiting
+    bool dead{false};         ///< every consumer stopped: nothing will be read again
+  };
+  /// Offers [first, first + n): moves them, or copies them when `copy` (a
+  /// broadcast port shares its batch among several edges).
+  PushResult push(Message* first, std::size_t n, bool copy, Waker* producer);
+
+  struct PopResult {
+    std::size_t count{0};  ///< messages appended to `out`
+    bool end{false};       ///< closed and drained: nothing more will come
+  };
+  /// Appends up to `max` messages to `out`. With none to give and the
+  /// channel still open, `consumer` is recorded to be notified.
+  PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer);
+
+  /// A producer is done; after the last one the channel ends (once drained).
+  void close_producer();
+  /// A consumer stops reading; after the last one, the queue is abandoned and
+  /// producers are told the channel is dead.
+  void detach_consumer();
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] Overflow overflow() const noexcept { return overflow_; }
+  [[nodiscard]] ChannelCounters counters() const;
+  void add_blocked_ns(std::int64_t ns) noexcept {
+    blocked_ns_.fetch_add(ns, std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::int64_t blocked_ns() const noexcept {
+    return blocked_ns_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void enqueue_locked(Message&& m);
+  Message& slot(std::size_t i) noexcept { return ring_[(head_ + i) % capacity_]; }
+  void wake(std::vector<Waker*>& list, bool& flag, std::vector<Waker*>& to_wake);
+
+  const std::size_t capacity_;
+  const Overflow overflow_;
+  const std::size_t wake_room_;
+
+  mutable std::mutex mu_;
+  std::vector<Message> ring_;
+  std::size_t head_{0};
+  std::size_t size_{0};
+  std::size_t open_producers_{0};
+  std::size_t open_consumers_{0};
+  bool closed_{false};
+  bool dead_{false};
+  bool consumers_waiting_{false};
+  bool producers_waiting_{false};
+  std::vector<Waker*> consumers_;
+  std::vector<Waker*> waiting_producers_;
+  ChannelCounters counters_;
+  std::atomic<std::int64_t> blocked_ns_{0};
+};
+
+}  // namespace sluice::detail

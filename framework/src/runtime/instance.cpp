@@ -1,0 +1,342 @@
+#include "runtime/instance.hpp"
+
+#include <cassert>
+#include <exception>
+#include <mutex>
+#include <span>
+#include <utility>
+
+#include "runtime/runtime.hpp"
+#include "sluice/errors.hpp"
+
+namespace sluice::detail {
+namespace {
+
+/// Turns one task runs before it re-queues itself, so that many busy stages
+/// share the arena fairly while a task still amortises its scheduling.
+constexpr int kTurnsPerTask = 8;
+
+std::int64_t steady_now() noexcept { return SteadyClock::instance().now(); }
+
+}  // namespace
+
+Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
+    : rt_(rt),
+      node_(node),
+      index_(index),
+      out_(node.node->ports.size()),
+      emitter_(out_.ports(), &node.node->ports),
+      input_ended_(node.inputs.size(), false) {
+  if (!node_.sequencer) {
+    for (const OutEdgeRef& e : node_.outputs) out_.add_edge(e.port, e.channel);
+  }
+  for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
+  for (Channel* in : node_.inputs) in->add_consumer(this);
+  in_.reserve(rt_.batch());
+}
+
+Instance::~Instance() = default;
+
+bool Instance::blocking() const noexcept { return node_.node->options.blocking; }
+
+std::string_view Instance::stage_name() const noexcept { return node_.node->name; }
+std::size_t Instance::instances() const noexcept { return node_.instances.size(); }
+const Clock& Instance::clock() const noexcept { return rt_.clock(); }
+bool Instance::cancelled() const noexcept { return rt_.cancelled(); }
+
+void Instance::wake_at(Nanos deadline) {
+  Nanos armed = armed_.load(std::memory_order_acquire);
+  while (deadline < armed) {
+    if (armed_.compare_exchange_weak(armed, deadline, std::memory_order_acq_rel)) {
+      rt_.timers().schedule(deadline, this);
+      return;
+    }
+  }
+}
+
+void Instance::on_deadline(Nanos deadline) noexcept {
+  Nanos expected = deadline;
+  if (armed_.compare_exchange_strong(expected, Context::kNoDeadline, std::memory_order_acq_rel)) {
+    timer_fired_.store(true, std::memory_order_release);
+    notify();
+  }
+}
+
+void Instance::log(LogLevel level, std::string_view message) {
+  rt_.log(level, stage_name(), message);
+}
+
+void Instance::add_counter(std::string_view name, std::uint64_t n) {
+  std::lock_guard lock(node_.counters_mu);
+  auto it = node_.counters.find(name);
+  if (it == node_.counters.end()) it = node_.counters.emplace(std::string(name), 0).first;
+  it->second += n;
+}
+
+void Instance::notify() noexcept {
+  int s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == idle) {
+      if (state_.compare_exchange_weak(s, scheduled, std::memory_order_acq_rel)) {
+        rt_.dispatch(this);
+        return;
+      }
+    } else if (s == running) {
+      if (state_.compare_exchange_weak(s, notified, std::memory_order_acq_rel)) return;
+    } else {
+      return;  // already queued, already told, or done
+    }
+  }
+}
+
+void Instance::run() noexcept {
+  state_.store(running, std::memory_order_release);
+  for (int turns = 1;; ++turns) {
+    const std::int64_t t0 = steady_now();
+    const Next next = turn();
+    bump(counters_.busy_ns, steady_now() - t0);
+    if (next == Next::finished) {
+      state_.store(done, std::memory_order_release);
+      rt_.instance_finished();
+      break;
+    }
+    if (next == Next::yield) {
+      if (turns < kTurnsPerTask) continue;
+      state_.store(scheduled, std::memory_order_release);
+      rt_.dispatch(this);
+      break;
+    }
+    int expected = running;
+    if (state_.compare_exchange_strong(expected, idle, std::memory_order_acq_rel)) break;
+    state_.store(running, std::memory_order_release);  // notified while running: go again
+  }
+  rt_.task_done();
+}
+
+Instance::Next Instance::turn() {
+  if (rt_.cancelled()) return finish(true);
+  if (phase_ == Phase::opening) {
+    try {
+      const Node& n = *node_.node;
+      if (n.make_source) {
+        source_ = n.make_source();
+        source_->open(*this);
+      } else if (n.make_stage) {
+        stage_ = n.make_stage();
+        stage_->open(*this);
+      } else {
+        sink_ = n.make_sink();
+        sink_->open(*this);
+      }
+    } catch (const std::exception& e) {
+      fail(e.what(), nullptr);
+      return finish(true);
+    }
+    phase_ = Phase::running;
+  }
+  if (!flush()) return Next::park;
+  if (phase_ == Phase::closing) return finish(false);
+  return source_ ? turn_source() : turn_consumer();
+}
+
+OutputBuffer::FlushResult Instance::flush_outputs() {
+  if (node_.sequencer) return node_.sequencer->flush(this);
+  return out_.flush(this);
+}
+
+bool Instance::flush() {
+  const auto r = flush_outputs();
+  if (r.delivered) bump(counters_.out, r.delivered);
+  if (r.unconnected) bump(counters_.dropped, r.unconnected);
+  if (!r.done) {
+    if (blocked_since_ == 0) {
+      blocked_since_ = steady_now();
+      blocked_on_ = r.blocked_on;
+    }
+    return false;
+  }
+  if (blocked_since_ != 0) {
+    const std::int64_t waited = steady_now() - blocked_since_;
+    bump(counters_.blocked_ns, waited);
+    if (blocked_on_) blocked_on_->add_blocked_ns(waited);
+    blocked_since_ = 0;
+    blocked_on_ = nullptr;
+  }
+  const bool dead = node_.sequencer ? node_.sequencer->output().all_dead() : out_.all_dead();
+  if (dead) stop_requested_ = true;  // nobody reads what this stage would make
+  return true;
+}
+
+Instance::Next Instance::turn_source() {
+  if (source_done_ || stop_requested_ || rt_.stopping()) return begin_close();
+  timer_fired_.store(false, std::memory_order_relaxed);
+  SourceStatus status = SourceStatus::done;
+  try {
+    status = source_->produce(emitter_, *this, rt_.batch());
+  } catch (const std::exception& e) {
+    fail(e.what(), nullptr);
+    return finish(true);
+  }
+  if (status == SourceStatus::done) source_done_ = true;
+  if (!flush()) return Next::park;
+  switch (status) {
+    case SourceStatus::more:
+      return Next::yield;
+    case SourceStatus::wait:
+      return Next::park;
+    case SourceStatus::done:
+      break;
+  }
+  return begin_close();
+}
+
+Instance::Next Instance::turn_consumer() {
+  if (stop_requested_) return begin_close();
+  if (stage_ && timer_fired_.exchange(false, std::memory_order_acq_rel)) {
+    try {
+      stage_->on_timer(emitter_, *this);
+    } catch (const std::exception& e) {
+      fail(e.what(), nullptr);
+      return finish(true);
+    }
+    if (node_.sequencer) {
+      std::uint64_t ticket = 0;
+      {
+        std::lock_guard lock(node_.sequencer->intake());
+        ticket = node_.sequencer->next_ticket();
+      }
+      (void)node_.sequencer->submit(ticket, out_.batches(), this);
+    }
+    if (!flush()) return Next::park;
+  }
+  if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;  // its timer wakes it
+  if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
+  if (take_input() == 0) {
+    for (bool ended : input_ended_) {
+      if (!ended) return Next::park;  // registered as waiting on every open input
+    }
+    if (stage_ && stage_->held() > 0) return Next::park;
+    return begin_close();
+  }
+  process_input();
+  if (rt_.cancelled()) return finish(true);
+  if (!flush()) return Next::park;
+  return Next::yield;
+}
+
+std::size_t Instance::take_input() {
+  in_.clear();
+  const std::size_t k = node_.inputs.size();
+  std::unique_lock<std::mutex> intake;
+  if (node_.sequencer) intake = std::unique_lock(node_.sequencer->intake());
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t idx = (cursor_ + i) % k;
+    if (input_ended_[idx]) continue;
+    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this);
+    if (r.end) {
+      input_ended_[idx] = true;
+      continue;
+    }
+    if (r.count > 0) {
+      cursor_ = idx + 1;  // next turn starts after the input just served
+      if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
+      bump(counters_.in, r.count);
+      return r.count;
+    }
+  }
+  return 0;
+}
+
+void Instance::process_input() {
+  if (sink_) {
+    try {
+      sink_->consume(std::span<Message>(in_), *this);
+      bump(counters_.out, in_.size());
+    } catch (const std::exception& e) {
+      fail(e.what(), in_.empty() ? nullptr : &in_.front());
+      return;  // in_ stays: finish(true) counts it abandoned
+    }
+    in_.clear();
+    return;
+  }
+  std::size_t i = 0;
+  for (; i < in_.size() && !stop_requested_; ++i) {
+    const std::uint64_t seq = in_[i].seq;
+    try {
+      stage_->process(std::move(in_[i]), emitter_, *this);
+    } catch (const std::exception& e) {
+      bump(counters_.errors, 1);
+      Message failed;
+      failed.seq = seq;
+      fail(e.what(), &failed);
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+  if (i < in_.size()) bump(counters_.filtered, in_.size() - i);  // the stage stopped early
+  in_.clear();
+  if (node_.sequencer) (void)node_.sequencer->submit(ticket_, out_.batches(), this);
+}
+
+void Instance::fail(const char* what, const Message* m) {
+  std::optional<std::uint64_t> seq;
+  if (m) seq = m->seq;
+  rt_.report_error(stage_name(), seq, what);
+}
+
+Instance::Next Instance::begin_close() {
+  if (!inputs_detached_) {
+    inputs_detached_ = true;
+    for (Channel* in : node_.inputs) in->detach_consumer();
+  }
+  try {
+    if (stage_) stage_->close(emitter_, *this);
+    if (source_) source_->close(*this);
+    if (sink_) sink_->close(*this);
+  } catch (const std::exception& e) {
+    fail(e.what(), nullptr);
+    return finish(true);
+  }
+  if (node_.sequencer) {
+    std::uint64_t ticket = 0;
+    {
+      std::lock_guard lock(node_.sequencer->intake());
+      ticket = node_.sequencer->next_ticket();
+    }
+    (void)node_.sequencer->submit(ticket, out_.batches(), this);
+  }
+  phase_ = Phase::closing;
+  if (!flush()) return Next::park;
+  return finish(false);
+}
+
+Instance::Next Instance::finish(bool abandon) {
+  if (abandon) {
+    std::uint64_t lost = in_.size() + out_.discard();
+    if (stage_) lost += stage_->held();
+    if (node_.sequencer) lost += node_.sequencer->discard();
+    bump(counters_.abandoned, lost);
+    in_.clear();
+    if (sink_ && phase_ == Phase::running) {
+      try {
+        sink_->close(*this);  // keep what was written so far
+      } catch (const std::exception&) {
+        // the run has already failed or been cancelled; nothing to add
+      }
+    }
+  }
+  if (node_.sequencer) {
+    while (!node_.sequencer->retire(this)) {
+      if (!flush()) return Next::park;
+    }
+  }
+  if (!inputs_detached_) {
+    inputs_detached_ = true;
+    for (Channel* in : node_.inputs) in->detach_consumer();
+  }
+  for (const OutEdgeRef& e : node_.outputs) e.channel->close_producer();
+  phase_ = Phase::finished;
+  return Next::finished;
+}
+
+}  // namespace sluice::detail

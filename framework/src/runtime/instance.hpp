@@ -1,0 +1,111 @@
+// Instance: one running copy of a stage, scheduled as a task. It is never
+// bound to a thread: each turn it takes a bounded batch of input, runs the
+// stage on it, hands the output to its edges and yields; with no input, a
+// full output or a pending timer it parks, and whoever frees it notifies it.
+//
+// State machine (ARCHITECTURE.md): idle -> scheduled -> running -> idle, with
+// running -> notified when woken mid-turn, so no wake-up is lost and no
+// instance is ever queued twice.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/node_runtime.hpp"
+#include "runtime/output_buffer.hpp"
+#include "runtime/timer_service.hpp"
+#include "runtime/waker.hpp"
+#include "sluice/stage.hpp"
+
+namespace sluice::detail {
+
+class Runtime;  // the pipeline's shared services (pipeline.cpp)
+
+/// Counters one instance writes and anyone may read: single writer, relaxed.
+struct InstanceCounters {
+  std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0};
+  std::atomic<std::int64_t> busy_ns{0}, blocked_ns{0};
+};
+
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+inline void bump(std::atomic<std::int64_t>& c, std::int64_t n) noexcept {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+class Instance final : public Waker, public TimerTarget, public Context {
+ public:
+  Instance(Runtime& rt, NodeRuntime& node, std::size_t index);
+  ~Instance() override;
+
+  void notify() noexcept override;
+  void on_deadline(Nanos deadline) noexcept override;
+  /// The task body: runs turns until the instance parks, yields or ends.
+  void run() noexcept;
+
+  [[nodiscard]] bool is_source() const noexcept { return source_ != nullptr; }
+  [[nodiscard]] bool blocking() const noexcept;
+  [[nodiscard]] const InstanceCounters& counters() const noexcept { return counters_; }
+
+  // Context
+  [[nodiscard]] std::string_view stage_name() const noexcept override;
+  [[nodiscard]] std::size_t instance() const noexcept override { return index_; }
+  [[nodiscard]] std::size_t instances() const noexcept override;
+  [[nodiscard]] const Clock& clock() const noexcept override;
+  [[nodiscard]] bool cancelled() const noexcept override;
+  void wake_at(Nanos deadline) override;
+  void request_stop() override { stop_requested_ = true; }
+  void log(LogLevel level, std::string_view message) override;
+  void count_filtered(std::uint64_t n) noexcept override { bump(counters_.filtered, n); }
+  void count_dropped(std::uint64_t n) noexcept override { bump(counters_.dropped, n); }
+  void add_counter(std::string_view name, std::uint64_t n) override;
+
+ private:
+  enum class Next { yield, park, finished };
+  enum class Phase { opening, running, closing, finished };
+  enum State : int { idle, scheduled, running, notified, done };
+
+  Next turn();
+  Next turn_source();
+  Next turn_consumer();
+  bool flush();  ///< false: parked on a full edge
+  std::size_t take_input();
+  void process_input();
+  Next begin_close();
+  Next finish(bool abandon);
+  void fail(const char* what, const Message* m);
+  OutputBuffer::FlushResult flush_outputs();
+
+  Runtime& rt_;
+  NodeRuntime& node_;
+  const std::size_t index_;
+  std::atomic<int> state_{idle};
+
+  std::unique_ptr<Source> source_;
+  std::unique_ptr<Stage> stage_;
+  std::unique_ptr<Sink> sink_;
+
+  Phase phase_{Phase::opening};
+  OutputBuffer out_;  ///< own output, or scratch for a Sequencer
+  Emitter emitter_;
+  std::vector<Message> in_;
+  std::vector<bool> input_ended_;
+  std::size_t cursor_{0};
+  std::uint64_t ticket_{0};
+  bool source_done_{false};
+  bool stop_requested_{false};
+  bool inputs_detached_{false};
+  std::atomic<bool> timer_fired_{false};
+  std::atomic<Nanos> armed_{Context::kNoDeadline};
+  std::int64_t blocked_since_{0};
+  Channel* blocked_on_{nullptr};
+  InstanceCounters counters_;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,97 @@
+#include "runtime/output_buffer.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace sluice::detail {
+
+OutputBuffer::OutputBuffer(std::size_t ports) : bufs_(ports), edges_(ports) {}
+
+void OutputBuffer::add_edge(std::size_t port, Channel* channel) {
+  edges_.at(port).push_back(Out{channel});
+}
+
+OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
+  FlushResult r;
+  for (std::size_t p = 0; p < bufs_.size(); ++p) {
+    auto& buf = bufs_[p];
+    if (buf.empty()) continue;
+    auto& outs = edges_[p];
+    if (outs.empty()) {
+      r.unconnected += buf.size();
+      buf.clear();
+      continue;
+    }
+    bool port_done = true;
+    for (std::size_t e = 0; e < outs.size(); ++e) {
+      Out& out = outs[e];
+      if (out.pos >= buf.size()) continue;
+      // Move only when no other edge still needs these messages.
+      bool shared = false;
+      for (std::size_t j = 0; j < outs.size(); ++j) {
+        if (j != e && outs[j].pos < buf.size()) shared = true;
+      }
+      auto res = out.channel->push(buf.data() + out.pos, buf.size() - out.pos, shared, self);
+      out.pos += res.consumed;
+      if (res.dead) out.dead = true;
+      if (out.pos < buf.size()) {
+        port_done = false;
+        if (res.full && r.blocked_on == nullptr) r.blocked_on = out.channel;
+      }
+    }
+    if (port_done) {
+      r.delivered += buf.size();
+      buf.clear();
+      for (Out& out : outs) out.pos = 0;
+    } else {
+      r.done = false;
+    }
+  }
+  return r;
+}
+
+void OutputBuffer::append(std::vector<std::vector<Message>>& batches) {
+  for (std::size_t p = 0; p < batches.size() && p < bufs_.size(); ++p) {
+    auto& src = batches[p];
+    if (src.empty()) continue;
+    auto& dst = bufs_[p];
+    if (dst.empty()) {
+      dst.swap(src);
+    } else {
+      dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+    }
+    src.clear();
+  }
+}
+
+std::size_t OutputBuffer::pending() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t p = 0; p < bufs_.size(); ++p) {
+    std::size_t least = bufs_[p].size();
+    for (const Out& out : edges_[p]) least = std::min(least, out.pos);
+    n += bufs_[p].size() - (edges_[p].empty() ? 0 : least);
+  }
+  return n;
+}
+
+bool OutputBuffer::all_dead() const noexcept {
+  bool any = false;
+  for (const auto& outs : edges_) {
+    for (const Out& out : outs) {
+      if (!out.dead) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
+std::uint64_t OutputBuffer::discard() noexcept {
+  const std::uint64_t n = pending();
+  for (std::size_t p = 0; p < bufs_.size(); ++p) {
+    bufs_[p].clear();
+    for (Out& out : edges_[p]) out.pos = 0;
+  }
+  return n;
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,57 @@
+// OutputBuffer: what a stage emitted but its edges have not taken yet, per
+// port, with each edge's progress through the batch. A port with several
+// edges (broadcast) hands each edge its own copy, so a `drop_*` edge never
+// waits for a `block` edge that is full.
+//
+// Not thread-safe: owned by one instance, or guarded by a Sequencer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/channel.hpp"
+#include "sluice/message.hpp"
+
+namespace sluice::detail {
+
+class OutputBuffer {
+ public:
+  explicit OutputBuffer(std::size_t ports);
+
+  void add_edge(std::size_t port, Channel* channel);
+  /// The per-port vectors an Emitter writes into (stable for this object's life).
+  [[nodiscard]] std::vector<Message>* ports() noexcept { return bufs_.data(); }
+  [[nodiscard]] std::size_t port_count() const noexcept { return bufs_.size(); }
+
+  struct FlushResult {
+    bool done{true};                 ///< nothing left to hand over
+    Channel* blocked_on{nullptr};    ///< a full `block` edge, when !done
+    std::uint64_t delivered{0};      ///< messages every edge of their port took
+    std::uint64_t unconnected{0};    ///< emitted on ports without edges: dropped
+  };
+  /// Hands what it can to the edges; a full edge records `self` as waiting.
+  FlushResult flush(Waker* self);
+  /// Appends batches emitted elsewhere (a Sequencer's in-order commits).
+  void append(std::vector<std::vector<Message>>& batches);
+
+  [[nodiscard]] std::size_t pending() const noexcept;
+  [[nodiscard]] bool empty() const noexcept { return pending() == 0; }
+  /// True when every edge (and there is at least one) has lost its consumers.
+  [[nodiscard]] bool all_dead() const noexcept;
+  /// Drops everything pending; returns how many messages that was.
+  std::uint64_t discard() noexcept;
+  /// The per-port batches themselves (handed to a Sequencer).
+  [[nodiscard]] std::vector<std::vector<Message>>& batches() noexcept { return bufs_; }
+
+ private:
+  struct Out {
+    Channel* channel;
+    std::size_t pos{0};
+    bool dead{false};
+  };
+  std::vector<std::vector<Message>> bufs_;
+  std::vector<std::vector<Out>> edges_;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,289 @@
+#include "runtime/runtime.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "runtime/instance.hpp"
+
+namespace sluice::detail {
+namespace {
+
+/// Threads for blocking work: enough that one blocked reader does not stall
+/// a blocked writer, few enough to stay a small constant.
+constexpr std::size_t kIoThreads = 2;
+
+std::size_t default_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
+  }
+  return "info";
+}
+
+std::string port_label(const Node& node, std::size_t port) {
+  if (node.ports.size() <= 1 && port == 0) return node.name;
+  return node.name + "." + node.ports.at(port);
+}
+
+}  // namespace
+
+/// A pipeline-level deadline (drain, run_for) on the timer service.
+struct Runtime::Alarm final : TimerTarget {
+  explicit Alarm(std::function<void()> fn) : fire(std::move(fn)) {}
+  void on_deadline(Nanos) noexcept override { fire(); }
+  std::function<void()> fire;
+};
+
+Runtime::Runtime(Graph graph, RunOptions options)
+    : graph_(std::move(graph)),
+      options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &SteadyClock::instance()),
+      timers_(*clock_) {
+  if (options_.threads == 0) options_.threads = default_threads();
+  if (options_.batch == 0) options_.batch = 1;
+  if (auto problems = graph_.problems(); !problems.empty()) {
+    throw std::invalid_argument("invalid graph: " + problems.front());
+  }
+  build();
+}
+
+Runtime::~Runtime() {
+  if (started_.load() && !waited_) {
+    cancel();
+    (void)wait();
+  }
+}
+
+void Runtime::build() {
+  const auto& nodes = graph_.nodes();
+  nodes_.reserve(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto nr = std::make_unique<NodeRuntime>();
+    nr->node = &nodes[i];
+    nr->index = i;
+    nodes_.push_back(std::move(nr));
+  }
+  for (const Edge& e : graph_.edges()) {
+    channels_.push_back(std::make_unique<Channel>(e.options.capacity, e.options.overflow));
+    Channel* ch = channels_.back().get();
+    nodes_[e.from]->outputs.push_back({e.from_port, ch});
+    nodes_[e.to]->inputs.push_back(ch);
+    nodes_[e.to]->hold_limit = std::max(nodes_[e.to]->hold_limit, e.options.capacity);
+  }
+  for (auto& nr : nodes_) {
+    const Node& n = *nr->node;
+    const std::size_t workers = std::max<std::size_t>(1, n.options.workers);
+    if (n.options.ordered && workers > 1 && n.kind == NodeKind::stage) {
+      const std::size_t limit = std::max<std::size_t>(options_.batch * workers * 2, 1024);
+      nr->sequencer = std::make_unique<Sequencer>(n.ports.size(), limit, workers);
+      for (const OutEdgeRef& e : nr->outputs) nr->sequencer->output().add_edge(e.port, e.channel);
+    }
+    for (std::size_t w = 0; w < workers; ++w) {
+      nr->instances.push_back(std::make_unique<Instance>(*this, *nr, w));
+    }
+  }
+}
+
+void Runtime::start() {
+  if (started_.exchange(true)) throw std::logic_error("pipeline already started");
+  started_ns_ = SteadyClock::instance().now();
+  bool any_blocking = false;
+  std::size_t count = 0;
+  for (auto& nr : nodes_) {
+    count += nr->instances.size();
+    any_blocking = any_blocking || nr->node->options.blocking;
+  }
+  // Workers serve only this arena; the caller waits outside it, so allow
+  // `threads` workers besides the caller's thread.
+  parallelism_ = std::make_unique<tbb::global_control>(
+      tbb::global_control::max_allowed_parallelism,
+      std::max(options_.threads + 1,
+               tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+  arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(options_.threads), 0);
+  if (any_blocking) io_ = std::make_unique<IoPool>(kIoThreads);
+  live_.store(count);
+  if (count == 0) {
+    ended_ns_.store(SteadyClock::instance().now());
+    return;
+  }
+  if (options_.run_for > 0) {
+    run_for_alarm_ = std::make_unique<Alarm>([this] { stop(false); });
+    timers_.schedule(clock_->now() + options_.run_for, run_for_alarm_.get());
+  }
+  for (auto& nr : nodes_) {
+    for (auto& inst : nr->instances) inst->notify();
+  }
+}
+
+void Runtime::dispatch(Instance* instance) {
+  tasks_.fetch_add(1, std::memory_order_relaxed);
+  if (instance->blocking() && io_) {
+    io_->submit([instance] { instance->run(); });
+  } else {
+    arena_->enqueue([instance] { instance->run(); });
+  }
+}
+
+void Runtime::count_down(std::atomic<std::size_t>& counter) noexcept {
+  std::lock_guard lock(done_mu_);
+  if (counter.fetch_sub(1, std::memory_order_acq_rel) == 1) done_cv_.notify_all();
+}
+
+void Runtime::task_done() noexcept { count_down(tasks_); }
+
+void Runtime::instance_finished() noexcept {
+  if (live_.load(std::memory_order_acquire) == 1) {
+    ended_ns_.store(SteadyClock::instance().now(), std::memory_order_relaxed);
+  }
+  count_down(live_);
+}
+
+void Runtime::notify_all(bool sources_only) {
+  for (auto& nr : nodes_) {
+    if (sources_only && nr->node->kind != NodeKind::source) continue;
+    for (auto& inst : nr->instances) inst->notify();
+  }
+}
+
+void Runtime::stop(bool interrupted) {
+  if (interrupted) interrupted_.store(true);
+  if (stopping_.exchange(true)) {
+    if (interrupted) cancel();  // a second stop does not wait for the drain
+    return;
+  }
+  drain_alarm_ = std::make_unique<Alarm>([this] { cancel(); });
+  timers_.schedule(clock_->now() + options_.drain_timeout, drain_alarm_.get());
+  notify_all(true);
+}
+
+void Runtime::cancel() {
+  if (cancelled_.exchange(true)) return;
+  stopping_.store(true);
+  notify_all(false);
+}
+
+void Runtime::report_error(std::string_view stage, std::optional<std::uint64_t> seq,
+                           std::string what) {
+  {
+    std::lock_guard lock(error_mu_);
+    if (has_error_) {
+      result_.suppressed.push_back(fmt::format("{}: {}", stage, what));
+      return;
+    }
+    has_error_ = true;
+    result_.status = RunStatus::failed;
+    result_.error_stage = std::string(stage);
+    result_.error = std::move(what);
+    result_.has_error_seq = seq.has_value();
+    result_.error_seq = seq.value_or(0);
+  }
+  cancel();
+}
+
+void Runtime::log(LogLevel level, std::string_view stage, std::string_view message) {
+  if (options_.log) {
+    options_.log(level, stage, message);
+    return;
+  }
+  const auto line = fmt::format("[{}] {}: {}\n", level_name(level), stage, message);
+  std::fputs(line.c_str(), stderr);
+}
+
+RunResult Runtime::wait() {
+  if (!started_.load()) throw std::logic_error("pipeline not started");
+  {
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [this] {
+      return live_.load(std::memory_order_acquire) == 0 &&
+             tasks_.load(std::memory_order_acquire) == 0;
+    });
+    if (waited_) return result_;
+    waited_ = true;
+  }
+  timers_.shutdown();
+  if (io_) io_->shutdown();
+  std::lock_guard lock(error_mu_);
+  if (!has_error_ && interrupted_.load()) result_.status = RunStatus::interrupted;
+  std::uint64_t abandoned = 0;
+  for (auto& nr : nodes_) {
+    for (auto& inst : nr->instances) abandoned += inst->counters().abandoned.load();
+  }
+  for (auto& ch : channels_) {
+    const auto c = ch->counters();
+    abandoned += c.abandoned + c.discarded + c.depth;
+  }
+  result_.abandoned = abandoned;
+  return result_;
+}
+
+Stats Runtime::stats() const {
+  Stats s;
+  s.pipeline = options_.name;
+  {
+    std::lock_guard lock(error_mu_);
+    if (waited_) {
+      s.status = std::string(to_string(result_.status));
+    } else {
+      s.status = has_error_ ? "failed" : "running";
+    }
+  }
+  const std::int64_t end = ended_ns_.load(std::memory_order_relaxed);
+  if (started_ns_ != 0) {
+    s.elapsed_s = to_seconds((end != 0 ? end : SteadyClock::instance().now()) - started_ns_);
+  }
+  for (const auto& nr : nodes_) {
+    StageStats st;
+    st.name = nr->node->name;
+    for (const auto& inst : nr->instances) {
+      const auto& c = inst->counters();
+      st.in += c.in.load(std::memory_order_relaxed);
+      st.out += c.out.load(std::memory_order_relaxed);
+      st.filtered += c.filtered.load(std::memory_order_relaxed);
+      st.dropped += c.dropped.load(std::memory_order_relaxed);
+      st.errors += c.errors.load(std::memory_order_relaxed);
+      st.abandoned += c.abandoned.load(std::memory_order_relaxed);
+      st.busy_s += to_seconds(c.busy_ns.load(std::memory_order_relaxed));
+      st.blocked_s += to_seconds(c.blocked_ns.load(std::memory_order_relaxed));
+    }
+    {
+      std::lock_guard lock(nr->counters_mu);
+      for (const auto& [k, v] : nr->counters) st.counters.emplace(k, v);
+    }
+    s.stages.push_back(std::move(st));
+  }
+  const auto& nodes = graph_.nodes();
+  for (std::size_t i = 0; i < graph_.edges().size(); ++i) {
+    const Edge& e = graph_.edges()[i];
+    const auto c = channels_[i]->counters();
+    EdgeStats es;
+    es.from = port_label(nodes[e.from], e.from_port);
+    es.to = nodes[e.to].name;
+    es.capacity = e.options.capacity;
+    es.depth = c.depth;
+    es.max_depth = c.max_depth;
+    es.pushed = c.pushed;
+    es.dropped = c.dropped_newest + c.dropped_oldest;
+    es.abandoned = c.abandoned + c.discarded;
+    es.blocked_s = to_seconds(channels_[i]->blocked_ns());
+    s.edges.push_back(std::move(es));
+  }
+  return s;
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,93 @@
+// Runtime: the services the instances of one running pipeline share — the
+// arena, the I/O pool, the timer service, cancellation and the first error.
+// Pipeline (pipeline.cpp) is its public face.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "runtime/channel.hpp"
+#include "runtime/io_pool.hpp"
+#include "runtime/node_runtime.hpp"
+#include "runtime/timer_service.hpp"
+#include "sluice/pipeline.hpp"
+
+namespace sluice::detail {
+
+class Instance;
+
+class Runtime {
+ public:
+  Runtime(Graph graph, RunOptions options);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  void start();
+  void stop(bool interrupted);
+  void cancel();
+  RunResult wait();
+  [[nodiscard]] Stats stats() const;
+  void fire_due_timers() { timers_.fire_due(); }
+
+  // For instances.
+  [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }
+  [[nodiscard]] TimerService& timers() noexcept { return timers_; }
+  [[nodiscard]] bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::size_t batch() const noexcept { return options_.batch; }
+  void dispatch(Instance* instance);
+  void task_done() noexcept;
+  void instance_finished() noexcept;
+  /// A fatal error: the first one wins and cancels the run; later ones are kept as suppressed.
+  void report_error(std::string_view stage, std::optional<std::uint64_t> seq, std::string what);
+  void log(LogLevel level, std::string_view stage, std::string_view message);
+
+ private:
+  struct Alarm;
+  void build();
+  void notify_all(bool sources_only);
+  void count_down(std::atomic<std::size_t>& counter) noexcept;
+
+  Graph graph_;
+  RunOptions options_;
+  const Clock* clock_;
+  TimerService timers_;
+  std::unique_ptr<IoPool> io_;
+  std::unique_ptr<tbb::task_arena> arena_;
+  std::unique_ptr<tbb::global_control> parallelism_;
+
+  std::vector<std::unique_ptr<Channel>> channels_;
+  std::vector<std::unique_ptr<NodeRuntime>> nodes_;
+  std::unique_ptr<Alarm> drain_alarm_;
+  std::unique_ptr<Alarm> run_for_alarm_;
+
+  std::atomic<bool> started_{false};
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> interrupted_{false};
+  std::atomic<std::size_t> live_{0};
+  std::atomic<std::size_t> tasks_{0};
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool waited_{false};
+  RunResult result_;
+
+  mutable std::mutex error_mu_;
+  bool has_error_{false};
+  std::int64_t started_ns_{0};
+  std::atomic<std::int64_t> ended_ns_{0};
+};
+
+}  // namespace sluice::detail
