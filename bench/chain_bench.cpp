@@ -63,7 +63,7 @@ std::uint64_t expected_sum(std::uint64_t n, int stages) {
 void BM_Chain(benchmark::State& state) {
   const int stages = static_cast<int>(state.range(0));
   const auto threads = static_cast<std::size_t>(state.range(1));
-  constexpr std::uint64_t kMessages = 2'000'000;
+  static constexpr std::uint64_t kMessages = 2'000'000;
   const std::uint64_t want = expected_sum(kMessages, stages);
   for (auto _ : state) {
     std::uint64_t total = 0;

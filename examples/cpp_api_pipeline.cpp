@@ -54,7 +54,7 @@ class Sum final : public sluice::Sink {
 }  // namespace
 
 int main() {
-  constexpr std::uint64_t kCount = 100'000;
+  static constexpr std::uint64_t kCount = 100'000;
   std::atomic<std::int64_t> total{0};
 
   sluice::Graph g;

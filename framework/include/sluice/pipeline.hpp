@@ -36,7 +36,7 @@ struct RunOptions {
   std::size_t batch{256};                  ///< messages a stage handles per turn
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
-  LogFunction log;              ///< nullptr = stderr
+  LogFunction log{};            ///< nullptr = stderr
 };
 
 enum class RunStatus { ok, failed, interrupted };

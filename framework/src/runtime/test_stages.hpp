@@ -1,0 +1,103 @@
+// Small stages for the runtime's own tests.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "sluice/stage.hpp"
+
+namespace sluice::testing {
+
+/// Emits seq 1..count (0 = endless), value = seq.
+class CountingSource final : public Source {
+ public:
+  explicit CountingSource(std::uint64_t count) : count_(count) {}
+  SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
+    for (std::size_t i = 0; i < budget && (count_ == 0 || next_ <= count_); ++i, ++next_) {
+      Message m;
+      m.seq = next_;
+      m.value = static_cast<std::int64_t>(next_);
+      out.emit(std::move(m));
+    }
+    return count_ != 0 && next_ > count_ ? SourceStatus::done : SourceStatus::more;
+  }
+
+ private:
+  std::uint64_t count_;
+  std::uint64_t next_{1};
+};
+
+class PassThrough final : public Stage {
+ public:
+  void process(Message&& m, Emitter& out, Context&) override { out.emit(std::move(m)); }
+};
+
+/// Passes `limit` messages, then asks to stop (like `take`).
+class StopAfter final : public Stage {
+ public:
+  explicit StopAfter(std::uint64_t limit) : limit_(limit) {}
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    if (seen_ >= limit_) {
+      ctx.count_filtered();
+      return;
+    }
+    out.emit(std::move(m));
+    if (++seen_ == limit_) ctx.request_stop();
+  }
+
+ private:
+  std::uint64_t limit_;
+  std::uint64_t seen_{0};
+};
+
+/// Throws on the message with seq `bad`.
+class ThrowOn final : public Stage {
+ public:
+  explicit ThrowOn(std::uint64_t bad) : bad_(bad) {}
+  void process(Message&& m, Emitter& out, Context&) override {
+    if (m.seq == bad_) throw std::runtime_error("boom at " + std::to_string(bad_));
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::uint64_t bad_;
+};
+
+/// Collects seqs (thread-safe: one collector may serve several instances).
+struct Collected {
+  std::mutex mu;
+  std::vector<std::uint64_t> seqs;
+  std::vector<std::uint64_t> snapshot() {
+    std::lock_guard lock(mu);
+    return seqs;
+  }
+};
+
+class CollectSink final : public Sink {
+ public:
+  explicit CollectSink(Collected& into) : into_(into) {}
+  void consume(std::span<Message> batch, Context&) override {
+    std::lock_guard lock(into_.mu);
+    for (const auto& m : batch) into_.seqs.push_back(m.seq);
+  }
+
+ private:
+  Collected& into_;
+};
+
+/// Takes a message only when allowed to (a consumer that is slow on demand):
+/// parks on a timer at now + `pause` after every message.
+class PacedSink final : public Sink {
+ public:
+  explicit PacedSink(std::atomic<std::uint64_t>& count) : count_(count) {}
+  void consume(std::span<Message> batch, Context&) override { count_ += batch.size(); }
+
+ private:
+  std::atomic<std::uint64_t>& count_;
+};
+
+}  // namespace sluice::testing
