@@ -2,15 +2,22 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <utility>
 
 namespace sluice::detail {
+namespace {
+
+/// Emptied batch vectors kept for reuse; enough for a producer and a
+/// consumer to swap without allocating.
+constexpr std::size_t kSpareBatches = 4;
+
+}  // namespace
 
 Channel::Channel(std::size_t capacity, Overflow overflow)
     : capacity_(capacity),
       overflow_(overflow),
-      wake_room_(std::max<std::size_t>(1, std::min<std::size_t>(capacity / 2, 256))),
-      ring_(capacity) {
+      wake_room_(std::max<std::size_t>(1, std::min<std::size_t>(capacity / 2, 256))) {
   assert(capacity_ >= 1);
 }
 
@@ -25,15 +32,65 @@ void Channel::add_consumer(Waker* consumer) {
   consumers_.push_back(consumer);
 }
 
-void Channel::enqueue_locked(Message&& m) {
-  slot(size_) = std::move(m);
-  ++size_;
-  ++counters_.pushed;
+std::vector<Message> Channel::spare_locked() {
+  if (spare_.empty()) return {};
+  std::vector<Message> v = std::move(spare_.back());
+  spare_.pop_back();
+  return v;
+}
+
+void Channel::recycle_locked(std::vector<Message>&& v) {
+  v.clear();
+  if (spare_.size() < kSpareBatches && v.capacity() > 0) spare_.push_back(std::move(v));
+}
+
+void Channel::note_depth_locked() noexcept {
   counters_.max_depth = std::max<std::uint64_t>(counters_.max_depth, size_);
 }
 
-Channel::PushResult Channel::push(Message* first, std::size_t n, bool copy, Waker* producer) {
+void Channel::append_locked(std::vector<Message>& batch, std::size_t from, std::size_t n,
+                            bool copy) {
+  if (n == 0) return;
+  counters_.pushed += n;
+  size_ += n;
+  if (from == 0 && n == batch.size() && !copy) {
+    queue_.push_back(std::move(batch));
+    batch = spare_locked();
+    return;
+  }
+  std::vector<Message> part = spare_locked();
+  part.reserve(n);
+  const auto first = batch.begin() + static_cast<std::ptrdiff_t>(from);
+  const auto last = first + static_cast<std::ptrdiff_t>(n);
+  if (copy) {
+    part.insert(part.end(), first, last);
+  } else {
+    part.insert(part.end(), std::make_move_iterator(first), std::make_move_iterator(last));
+  }
+  queue_.push_back(std::move(part));
+}
+
+void Channel::evict_locked(std::size_t n) {
+  while (n > 0) {
+    auto& front = queue_.front();
+    const std::size_t take = std::min(n, front.size() - front_pos_);
+    for (std::size_t i = 0; i < take; ++i) front[front_pos_ + i] = Message();
+    front_pos_ += take;
+    size_ -= take;
+    n -= take;
+    counters_.dropped_oldest += take;
+    if (front_pos_ == front.size()) {
+      recycle_locked(std::move(front));
+      queue_.pop_front();
+      front_pos_ = 0;
+    }
+  }
+}
+
+Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from, bool copy,
+                                  Waker* producer) {
   PushResult r;
+  const std::size_t n = batch.size() - from;
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
@@ -45,14 +102,13 @@ Channel::PushResult Channel::push(Message* first, std::size_t n, bool copy, Wake
       return r;
     }
     assert(!closed_ && "push after the last producer closed");
-    auto take = [&](std::size_t i) -> Message {
-      return copy ? Message(first[i]) : std::move(first[i]);
-    };
-    std::size_t i = 0;
+    const std::size_t room = capacity_ - size_;
     switch (overflow_) {
-      case Overflow::block:
-        for (; i < n && size_ < capacity_; ++i) enqueue_locked(take(i));
-        if (i < n) {
+      case Overflow::block: {
+        const std::size_t take = std::min(n, room);
+        append_locked(batch, from, take, copy);
+        r.consumed = take;
+        if (take < n) {
           r.full = true;
           producers_waiting_ = true;
           if (std::find(waiting_producers_.begin(), waiting_producers_.end(), producer) ==
@@ -61,30 +117,31 @@ Channel::PushResult Channel::push(Message* first, std::size_t n, bool copy, Wake
           }
         }
         break;
-      case Overflow::drop_newest:
-        for (; i < n; ++i) {
-          if (size_ < capacity_) {
-            enqueue_locked(take(i));
-          } else {
-            ++counters_.dropped_newest;
-          }
-        }
+      }
+      case Overflow::drop_newest: {
+        const std::size_t take = std::min(n, room);
+        counters_.dropped_newest += n - take;
+        append_locked(batch, from, take, copy);
+        r.consumed = n;
         break;
-      case Overflow::drop_oldest:
-        for (; i < n; ++i) {
-          if (size_ == capacity_) {
-            slot(0) = Message();
-            head_ = (head_ + 1) % capacity_;
-            --size_;
-            ++counters_.dropped_oldest;
-          }
-          enqueue_locked(take(i));
-        }
+      }
+      case Overflow::drop_oldest: {
+        // Of a batch larger than the whole queue only the newest part can stay.
+        const std::size_t skip = n > capacity_ ? n - capacity_ : 0;
+        counters_.dropped_oldest += skip;
+        const std::size_t keep = n - skip;
+        if (keep > room) evict_locked(keep - room);
+        append_locked(batch, from + skip, keep, copy);
+        r.consumed = n;
         break;
+      }
     }
-    r.consumed = i;
-    counters_.offered += i;
-    if (i > 0 && consumers_waiting_) wake(consumers_, consumers_waiting_, to_wake);
+    counters_.offered += r.consumed;
+    note_depth_locked();
+    if (r.consumed > 0 && consumers_waiting_) {
+      consumers_waiting_ = false;
+      to_wake = consumers_;
+    }
   }
   for (Waker* w : to_wake) w->notify();
   return r;
@@ -95,15 +152,31 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
-    const std::size_t n = std::min(max, size_);
-    for (std::size_t i = 0; i < n; ++i) {
-      out.push_back(std::move(slot(i)));  // the moved-from slot is reused as is
+    while (r.count < max && !queue_.empty()) {
+      auto& front = queue_.front();
+      const std::size_t avail = front.size() - front_pos_;
+      if (front_pos_ == 0 && out.empty() && avail <= max) {
+        out.swap(front);  // the whole batch, O(1)
+        recycle_locked(std::move(front));
+        queue_.pop_front();
+        r.count = avail;
+        break;
+      }
+      const std::size_t take = std::min(avail, max - r.count);
+      const auto first = front.begin() + static_cast<std::ptrdiff_t>(front_pos_);
+      out.insert(out.end(), std::make_move_iterator(first),
+                 std::make_move_iterator(first + static_cast<std::ptrdiff_t>(take)));
+      front_pos_ += take;
+      r.count += take;
+      if (front_pos_ == front.size()) {
+        recycle_locked(std::move(front));
+        queue_.pop_front();
+        front_pos_ = 0;
+      }
     }
-    head_ = (head_ + n) % capacity_;
-    size_ -= n;
-    counters_.popped += n;
-    r.count = n;
-    if (n == 0) {
+    size_ -= r.count;
+    counters_.popped += r.count;
+    if (r.count == 0) {
       if (closed_ || dead_) {
         r.end = true;
       } else {
@@ -118,11 +191,6 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
   }
   for (Waker* w : to_wake) w->notify();
   return r;
-}
-
-void Channel::wake(std::vector<Waker*>& list, bool& flag, std::vector<Waker*>& to_wake) {
-  flag = false;
-  to_wake.insert(to_wake.end(), list.begin(), list.end());
 }
 
 void Channel::close_producer() {
@@ -145,7 +213,8 @@ void Channel::detach_consumer() {
     if (open_consumers_ == 0 || --open_consumers_ > 0) return;
     dead_ = true;
     counters_.abandoned += size_;
-    for (std::size_t i = 0; i < size_; ++i) slot(i) = Message();
+    queue_.clear();
+    front_pos_ = 0;
     size_ = 0;
     producers_waiting_ = false;
     to_wake.swap(waiting_producers_);

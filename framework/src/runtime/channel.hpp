@@ -1,6 +1,10 @@
 // Channel: a bounded MPMC queue of messages between stage instances, counted
 // in messages, moved in batches, with the overflow policy of its edge.
 //
+// Batches travel whole: a producer's batch vector is moved in and a
+// consumer swaps it out, and the emptied vectors circulate back through a
+// small spare pool, so a hop costs O(1) per batch, not a move per message.
+//
 // Nobody waits on a channel. A push that finds it full (policy `block`)
 // returns early and records the producer as waiting; a pop that finds it
 // empty records the consumer. The other side notifies them later: producers
@@ -15,6 +19,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -51,16 +56,17 @@ class Channel {
     bool full{false};         ///< `block` and out of room: the producer is now waiting
     bool dead{false};         ///< every consumer stopped: nothing will be read again
   };
-  /// Offers [first, first + n): moves them, or copies them when `copy` (a
-  /// broadcast port shares its batch among several edges).
-  PushResult push(Message* first, std::size_t n, bool copy, Waker* producer);
+  /// Offers batch[from..]: moves them, or copies them when `copy` (a
+  /// broadcast port shares its batch among several edges). When it takes the
+  /// whole batch by moving, `batch` comes back empty (a recycled vector).
+  PushResult push(std::vector<Message>& batch, std::size_t from, bool copy, Waker* producer);
 
   struct PopResult {
-    std::size_t count{0};  ///< messages appended to `out`
+    std::size_t count{0};  ///< messages now in `out`
     bool end{false};       ///< closed and drained: nothing more will come
   };
-  /// Appends up to `max` messages to `out`. With none to give and the
-  /// channel still open, `consumer` is recorded to be notified.
+  /// Fills the empty vector `out` with up to `max` messages. With none to
+  /// give and the channel still open, `consumer` is recorded to be notified.
   PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer);
 
   /// A producer is done; after the last one the channel ends (once drained).
@@ -80,18 +86,23 @@ class Channel {
   }
 
  private:
-  void enqueue_locked(Message&& m);
-  Message& slot(std::size_t i) noexcept { return ring_[(head_ + i) % capacity_]; }
-  void wake(std::vector<Waker*>& list, bool& flag, std::vector<Waker*>& to_wake);
+  std::vector<Message> spare_locked();
+  void recycle_locked(std::vector<Message>&& v);
+  /// Appends n messages of batch from `from` as one queued batch.
+  void append_locked(std::vector<Message>& batch, std::size_t from, std::size_t n, bool copy);
+  /// Drops the n oldest queued messages.
+  void evict_locked(std::size_t n);
+  void note_depth_locked() noexcept;
 
   const std::size_t capacity_;
   const Overflow overflow_;
   const std::size_t wake_room_;
 
   mutable std::mutex mu_;
-  std::vector<Message> ring_;
-  std::size_t head_{0};
-  std::size_t size_{0};
+  std::deque<std::vector<Message>> queue_;
+  std::size_t front_pos_{0};  ///< messages of queue_.front() already taken
+  std::size_t size_{0};       ///< messages queued
+  std::vector<std::vector<Message>> spare_;
   std::size_t open_producers_{0};
   std::size_t open_consumers_{0};
   bool closed_{false};

@@ -40,17 +40,17 @@ TEST(Channel, BlockParksProducerAndKeepsOrder) {
   ch.add_producer();
   ch.add_consumer(&consumer);
   auto batch = numbered(1, 5);
-  auto r = ch.push(batch.data(), batch.size(), false, &producer);
+  auto r = ch.push(batch, 0, false, &producer);
   EXPECT_EQ(r.consumed, 3u);
   EXPECT_TRUE(r.full);
   std::vector<Message> got;
   ASSERT_EQ(ch.pop(got, 1, &consumer).count, 1u);
   EXPECT_EQ(producer.wakes, 1) << "room freed: the parked producer is told";
-  r = ch.push(batch.data() + 3, 2, false, &producer);
+  r = ch.push(batch, 3, false, &producer);
   EXPECT_EQ(r.consumed, 1u);
   EXPECT_TRUE(r.full);
   EXPECT_EQ(drain(ch, &consumer), (std::vector<std::uint64_t>{2, 3, 4}));
-  r = ch.push(batch.data() + 4, 1, false, &producer);
+  r = ch.push(batch, 4, false, &producer);
   EXPECT_EQ(r.consumed, 1u);
   EXPECT_EQ(drain(ch, &consumer), (std::vector<std::uint64_t>{5}));
   const auto c = ch.counters();
@@ -66,7 +66,7 @@ TEST(Channel, DropNewest) {
   ch.add_producer();
   ch.add_consumer(&consumer);
   auto batch = numbered(1, 5);
-  auto r = ch.push(batch.data(), batch.size(), false, &producer);
+  auto r = ch.push(batch, 0, false, &producer);
   EXPECT_EQ(r.consumed, 5u);
   EXPECT_FALSE(r.full);
   EXPECT_EQ(drain(ch, &consumer), (std::vector<std::uint64_t>{1, 2, 3}));
@@ -80,9 +80,39 @@ TEST(Channel, DropOldest) {
   ch.add_producer();
   ch.add_consumer(&consumer);
   auto batch = numbered(1, 5);
-  (void)ch.push(batch.data(), batch.size(), false, &producer);
+  (void)ch.push(batch, 0, false, &producer);
   EXPECT_EQ(drain(ch, &consumer), (std::vector<std::uint64_t>{3, 4, 5}));
   EXPECT_EQ(ch.counters().dropped_oldest, 2u);
+}
+
+TEST(Channel, DropOldestKeepsTheNewestOfAnOversizedBatch) {
+  CountingWaker producer, consumer;
+  Channel ch(3, Overflow::drop_oldest);
+  ch.add_producer();
+  ch.add_consumer(&consumer);
+  auto first = numbered(1, 2);
+  (void)ch.push(first, 0, false, &producer);
+  auto second = numbered(3, 7);
+  (void)ch.push(second, 0, false, &producer);
+  EXPECT_EQ(drain(ch, &consumer), (std::vector<std::uint64_t>{5, 6, 7}));
+  const auto c = ch.counters();
+  EXPECT_EQ(c.dropped_oldest, 4u);
+  EXPECT_EQ(c.offered, 7u);
+}
+
+TEST(Channel, PopSplitsABatchLargerThanAsked) {
+  CountingWaker producer, consumer;
+  Channel ch(10, Overflow::block);
+  ch.add_producer();
+  ch.add_consumer(&consumer);
+  auto batch = numbered(1, 5);
+  (void)ch.push(batch, 0, false, &producer);
+  std::vector<Message> got;
+  EXPECT_EQ(ch.pop(got, 2, &consumer).count, 2u);
+  EXPECT_EQ(got[1].seq, 2u);
+  got.clear();
+  EXPECT_EQ(ch.pop(got, 10, &consumer).count, 3u);
+  EXPECT_EQ(got[0].seq, 3u);
 }
 
 // CH-5: end of stream is never dropped and never waits behind a full queue.
@@ -92,7 +122,7 @@ TEST(Channel, EndOfStreamComesAfterTheDataEvenWhenFull) {
   ch.add_producer();
   ch.add_consumer(&consumer);
   auto batch = numbered(1, 2);
-  (void)ch.push(batch.data(), batch.size(), false, &producer);
+  (void)ch.push(batch, 0, false, &producer);
   ch.close_producer();
   std::vector<Message> got;
   auto r = ch.pop(got, 1, &consumer);
@@ -113,10 +143,11 @@ TEST(Channel, EmptyPopRegistersTheConsumerAndPushWakesIt) {
   ch.add_consumer(&consumer);
   std::vector<Message> got;
   EXPECT_EQ(ch.pop(got, 10, &consumer).count, 0u);
-  auto batch = numbered(1, 2);
-  (void)ch.push(batch.data(), 1, false, &producer);
+  auto one = numbered(1, 1);
+  auto two = numbered(2, 2);
+  (void)ch.push(one, 0, false, &producer);
   EXPECT_EQ(consumer.wakes, 1);
-  (void)ch.push(batch.data() + 1, 1, false, &producer);
+  (void)ch.push(two, 0, false, &producer);
   EXPECT_EQ(consumer.wakes, 1) << "no wake-up per message while the consumer is not waiting";
 }
 
@@ -139,10 +170,10 @@ TEST(Channel, DetachedConsumerMakesTheChannelDeadAndCountsWhatWasLeft) {
   ch.add_producer();
   ch.add_consumer(&consumer);
   auto batch = numbered(1, 3);
-  EXPECT_TRUE(ch.push(batch.data(), 3, false, &producer).full);
+  EXPECT_TRUE(ch.push(batch, 0, false, &producer).full);
   ch.detach_consumer();
   EXPECT_EQ(producer.wakes, 1) << "a parked producer learns its consumer is gone";
-  auto r = ch.push(batch.data() + 2, 1, false, &producer);
+  auto r = ch.push(batch, 2, false, &producer);
   EXPECT_TRUE(r.dead);
   EXPECT_EQ(r.consumed, 1u);
   const auto c = ch.counters();
@@ -157,7 +188,7 @@ TEST(Channel, CopyLeavesTheSourceIntact) {
   ch.add_consumer(&consumer);
   std::vector<Message> batch(1);
   batch[0].payload = "a payload too long for the small string buffer";
-  (void)ch.push(batch.data(), 1, true, &producer);
+  (void)ch.push(batch, 0, true, &producer);
   EXPECT_EQ(batch[0].payload, "a payload too long for the small string buffer");
 }
 
@@ -185,12 +216,13 @@ TEST_P(ChannelStress, ConservesEveryMessageAndKeepsPerProducerOrder) {
           m.seq = static_cast<std::uint64_t>(i + k);
           batch.push_back(std::move(m));
         }
+        const auto n = static_cast<int>(batch.size());
         std::size_t done = 0;
-        while (done < batch.size()) {
-          done += ch.push(batch.data() + done, batch.size() - done, false, &self).consumed;
-          if (done < batch.size()) std::this_thread::yield();
+        while (!batch.empty() && done < batch.size()) {
+          done += ch.push(batch, done, false, &self).consumed;
+          if (!batch.empty() && done < batch.size()) std::this_thread::yield();
         }
-        i += static_cast<int>(batch.size());
+        i += n;
       }
       ch.close_producer();
     });

@@ -31,7 +31,13 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
       for (std::size_t j = 0; j < outs.size(); ++j) {
         if (j != e && outs[j].pos < buf.size()) shared = true;
       }
-      auto res = out.channel->push(buf.data() + out.pos, buf.size() - out.pos, shared, self);
+      const std::size_t size = buf.size();
+      auto res = out.channel->push(buf, out.pos, shared, self);
+      if (buf.empty()) {  // moved whole into the channel
+        r.delivered += size;
+        out.pos = 0;
+        break;  // the only edge that needed it
+      }
       out.pos += res.consumed;
       if (res.dead) out.dead = true;
       if (out.pos < buf.size()) {
