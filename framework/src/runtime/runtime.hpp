@@ -48,6 +48,8 @@ class Runtime {
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   [[nodiscard]] std::size_t batch() const noexcept { return options_.batch; }
   void dispatch(Instance* instance);
+  /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
+  void run_task(Instance* first);
   void task_done() noexcept;
   void instance_finished() noexcept;
   /// A fatal error: the first one wins and cancels the run; later ones are kept as suppressed.
