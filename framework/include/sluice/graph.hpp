@@ -44,20 +44,20 @@ using SinkFactory = std::function<std::unique_ptr<Sink>()>;
 enum class NodeKind { source, stage, sink };
 
 struct Node {
-  std::string name;
+  std::string name{};
   NodeKind kind{NodeKind::stage};
-  NodeOptions options;
-  std::vector<std::string> ports;  ///< output ports; empty for sinks
-  SourceFactory make_source;
-  StageFactory make_stage;
-  SinkFactory make_sink;
+  NodeOptions options{};
+  std::vector<std::string> ports{};  ///< output ports; empty for sinks
+  SourceFactory make_source{};
+  StageFactory make_stage{};
+  SinkFactory make_sink{};
 };
 
 struct Edge {
   std::size_t from{0};
   std::size_t from_port{0};
   std::size_t to{0};
-  EdgeOptions options;
+  EdgeOptions options{};
 };
 
 using NodeId = std::size_t;

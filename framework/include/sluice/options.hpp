@@ -80,13 +80,13 @@ struct OptionValue {
 
 /// One option of a stage type.
 struct OptionSpec {
-  std::string name;
+  std::string name{};
   OptionType type{OptionType::string};
-  std::string doc;
-  std::optional<OptionValue> default_value;  ///< none + !required: optional without default
-  std::optional<double> min;                 ///< inclusive, for numbers and durations (seconds)
-  std::optional<double> max;
-  std::vector<std::string> choices;  ///< allowed spellings of a string option
+  std::string doc{};
+  std::optional<OptionValue> default_value{};  ///< none + !required: optional without default
+  std::optional<double> min{};                 ///< inclusive, for numbers and durations (seconds)
+  std::optional<double> max{};
+  std::vector<std::string> choices{};  ///< allowed spellings of a string option
   bool required{false};
 };
 

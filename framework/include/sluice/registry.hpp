@@ -24,16 +24,16 @@ enum class Role { source, stage, sink };
 std::string_view to_string(Role role) noexcept;
 
 struct StageType {
-  std::string name;
+  std::string name{};
   Role role{Role::stage};
-  std::string doc;
-  Schema schema;
+  std::string doc{};
+  Schema schema{};
   bool blocking{false};  ///< runs on the I/O pool, not the arena
   /// Output ports for the given options; empty function = {"out"}. Sinks have none.
-  std::function<std::vector<std::string>(const Options&)> ports;
-  std::function<std::unique_ptr<Source>(const Options&)> make_source;
-  std::function<std::unique_ptr<Stage>(const Options&)> make_stage;
-  std::function<std::unique_ptr<Sink>(const Options&)> make_sink;
+  std::function<std::vector<std::string>(const Options&)> ports{};
+  std::function<std::unique_ptr<Source>(const Options&)> make_source{};
+  std::function<std::unique_ptr<Stage>(const Options&)> make_stage{};
+  std::function<std::unique_ptr<Sink>(const Options&)> make_sink{};
 
   [[nodiscard]] std::vector<std::string> output_ports(const Options& options) const;
 };

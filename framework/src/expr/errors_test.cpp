@@ -1,0 +1,74 @@
+// Load-time errors of expressions: message and 1-based column.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "expr/expression.hpp"
+
+namespace sluice::expr {
+namespace {
+
+struct Case {
+  std::string src;
+  std::size_t column;
+  std::string message;  // a prefix of the expected message
+};
+
+class ExpressionErrors : public testing::TestWithParam<Case> {};
+
+TEST_P(ExpressionErrors, ReportsColumnAndMessage) {
+  const Case& c = GetParam();
+  auto e = Expression::compile(c.src);
+  ASSERT_FALSE(e) << c.src;
+  EXPECT_EQ(e.error().column, c.column) << c.src << ": " << e.error().message;
+  EXPECT_EQ(e.error().message.substr(0, c.message.size()), c.message) << c.src;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bad, ExpressionErrors,
+    testing::Values(Case{"lowr(key)", 1, "unknown function 'lowr' (did you mean 'lower'?)"},
+                    Case{"key == frobnicate(1)", 8, "unknown function 'frobnicate'"},
+                    Case{"(1 + 2", 7, "expected ')' to close '(' at column 1, found end of input"},
+                    Case{"lower(key", 10, "expected ')' to close '(' at column 6"},
+                    Case{"substr(key, 1)", 1, "function 'substr' takes 3 arguments, got 2"},
+                    Case{"1 + lower(key, key)", 5, "function 'lower' takes 1 argument, got 2"},
+                    Case{"coalesce()", 1, "function 'coalesce' takes at least 1 argument, got 0"},
+                    Case{R"(key matches "([")", 13, "invalid regex: "},
+                    Case{"paylod == 1", 1, "unknown field 'paylod' (did you mean 'payload'?)"},
+                    Case{"seq > 1 && kye == 2", 12, "unknown field 'kye' (did you mean 'key'?)"},
+                    Case{"zzzzzz", 1, "unknown field 'zzzzzz'"},
+                    Case{"1 +", 4, "expected an expression, found end of input"},
+                    Case{"", 1, "empty expression"}, Case{"   ", 4, "empty expression"},
+                    Case{R"(key == "a" ))", 12, "unmatched ')'"},
+                    Case{"key key", 5, "unexpected 'key' after an expression"},
+                    Case{"attrs == 1", 1, "expected an attribute name after 'attrs'"},
+                    Case{"key in [1, 2", 13, "expected ']' to close '[' at column 8"},
+                    Case{"split(key, \",\")[0", 18, "expected ']' to close '['"},
+                    Case{"lower", 1, "function 'lower' must be called"},
+                    Case{"== 1", 1, "expected an expression, found '=='"},
+                    Case{"key == contains", 8, "expected an expression, found operator 'contains'"},
+                    Case{"key == \"abc", 8, "unterminated string"},
+                    Case{"seq = 1", 5, "unexpected '=' (did you mean '=='?)"},
+                    Case{"(1, 2)", 3, "expected ')' to close '(' at column 1, found ','"},
+                    Case{std::string(300, '(') + "1" + std::string(300, ')'), 257,
+                         "expression nested too deeply"},
+                    Case{std::string(300, '-') + "1", 257, "expression nested too deeply"}));
+
+TEST(ExpressionErrors, TooManyTokens) {
+  std::string src = "1";
+  for (int k = 0; k < 3000; ++k) src += " + 1";
+  auto e = Expression::compile(src);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "expression too long (more than 4096 tokens)");
+}
+
+TEST(ExpressionErrors, LongButValidChainEvaluates) {
+  std::string src = "0";
+  for (int k = 0; k < 1000; ++k) src += " + 1";
+  auto e = Expression::compile(src);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->eval_int(Message{}), 1000);
+}
+
+}  // namespace
+}  // namespace sluice::expr

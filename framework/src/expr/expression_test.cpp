@@ -1,0 +1,334 @@
+#include "expr/expression.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sluice::expr {
+namespace {
+
+Message sample() {
+  Message m;
+  m.payload = R"({"status": 503, "service": "api", "user": {"id": 42, "name": "A\"n"},)"
+              R"( "items": [{"sku": "x1"}, {"sku": "x2"}], "ratio": 0.5, "ok": true, "none": null,)"
+              R"( "tags": [], "code": "200", "m": [[1, 2], [3, 4]], "odd key": 1})";
+  m.key = "user-3";
+  m.priority = 2;
+  m.seq = 7;
+  m.trace_id = 99;
+  m.value = -5;
+  m.ingest_ns = 1000;
+  m.attrs.set("tenant", "acme");
+  m.attrs.set("x-y", "dash");
+  m.attrs.set("re", "^ac");
+  m.attrs.set("bad_re", "(");
+  return m;
+}
+
+std::string eval(std::string_view src, const Message& m = sample()) {
+  auto e = Expression::compile(src);
+  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
+  if (!e) return "<error>";
+  std::string out;
+  e->render(m, out);
+  return out;
+}
+
+bool check(std::string_view src, const Message& m = sample()) {
+  auto e = Expression::compile(src);
+  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
+  return e && e->test(m);
+}
+
+bool is_null(std::string_view src, const Message& m = sample()) {
+  std::string wrapped = "(";  // not `"(" + ...`: GCC 12 -O3 -Wrestrict false positive
+  wrapped.append(src).append(") == null");
+  return check(wrapped, m);
+}
+
+TEST(Expression, ArithmeticPrecedence) {
+  EXPECT_EQ(eval("1 + 2 * 3"), "7");
+  EXPECT_EQ(eval("(1 + 2) * 3"), "9");
+  EXPECT_EQ(eval("10 - 4 - 3"), "3");
+  EXPECT_EQ(eval("100 / 10 / 5"), "2");
+  EXPECT_EQ(eval("7 / 2"), "3");
+  EXPECT_EQ(eval("-7 / 2"), "-3");
+  EXPECT_EQ(eval("7 % 3 + 1"), "2");
+  EXPECT_EQ(eval("-2 * -3"), "6");
+  EXPECT_EQ(eval("2 * -3"), "-6");
+  EXPECT_EQ(eval("-(1 + 2)"), "-3");
+  EXPECT_EQ(eval("- seq"), "-7");
+  EXPECT_EQ(eval("--seq"), "7");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[1 + 1]"), "c");
+}
+
+TEST(Expression, LogicalPrecedence) {
+  EXPECT_TRUE(check("true || false && false"));  // && binds tighter than ||
+  EXPECT_FALSE(check("(true || false) && false"));
+  EXPECT_TRUE(check("!1 == 2"));           // ! binds looser than ==: !(1 == 2)
+  EXPECT_FALSE(check("!false && false"));  // ... but tighter than &&
+  EXPECT_TRUE(check("!true || true"));
+  EXPECT_TRUE(check("!!seq"));
+  EXPECT_TRUE(check("1 + 2 == 3"));
+  EXPECT_TRUE(check("\"a\" + \"b\" == \"ab\""));
+  EXPECT_TRUE(check("seq > 5 && key starts_with \"user\" || false"));
+  EXPECT_EQ(eval("true && 5"), "true");  // logical operators give booleans
+  EXPECT_EQ(eval("0 || \"\""), "false");
+}
+
+TEST(Expression, ShortCircuit) {
+  // The right side would be a division by zero (null), but it is never needed.
+  EXPECT_TRUE(check("true || 1 / 0"));
+  EXPECT_FALSE(check("false && 1 / 0 == null"));
+}
+
+TEST(Expression, FloatArithmetic) {
+  EXPECT_EQ(eval("1.5 + 1"), "2.5");
+  EXPECT_EQ(eval("7.0 / 2"), "3.5");
+  EXPECT_EQ(eval("5.5 % 2"), "1.5");
+  EXPECT_EQ(eval("0.1 + 0.2"), "0.30000000000000004");
+  EXPECT_EQ(eval("1e20 * 1"), "1e+20");
+  EXPECT_EQ(eval("-2.5"), "-2.5");
+  EXPECT_EQ(eval("3.0"), "3");
+}
+
+TEST(Expression, DivisionByZeroIsNull) {
+  EXPECT_TRUE(is_null("1 / 0"));
+  EXPECT_TRUE(is_null("1.0 / 0"));
+  EXPECT_TRUE(is_null("5 % 0"));
+  EXPECT_TRUE(is_null("5.5 % 0.0"));
+  EXPECT_EQ(eval("1 / 0"), "");
+}
+
+TEST(Expression, IntegerOverflowWraps) {
+  EXPECT_EQ(eval("9223372036854775807 + 1"), "-9223372036854775808");
+  EXPECT_EQ(eval("-9223372036854775807 - 1 - 1"), "9223372036854775807");
+  EXPECT_EQ(eval("9223372036854775807 * 2"), "-2");
+  EXPECT_EQ(eval("(-9223372036854775807 - 1) / -1"), "-9223372036854775808");
+  EXPECT_EQ(eval("(-9223372036854775807 - 1) % -1"), "0");
+  EXPECT_EQ(eval("-(-9223372036854775807 - 1)"), "-9223372036854775808");
+}
+
+TEST(Expression, PlusConcatenatesStrings) {
+  EXPECT_EQ(eval("\"a\" + 1"), "a1");
+  EXPECT_EQ(eval("1 + \"a\""), "1a");
+  EXPECT_EQ(eval("\"x\" + 1.5"), "x1.5");
+  EXPECT_EQ(eval("key + \"/\" + seq"), "user-3/7");
+  EXPECT_EQ(eval("\"a\" + null"), "a");
+  EXPECT_TRUE(is_null("null + 1"));
+  EXPECT_TRUE(is_null("true + 1"));
+  EXPECT_TRUE(is_null("\"a\" - 1"));
+}
+
+TEST(Expression, Comparisons) {
+  EXPECT_TRUE(check("10 > 9"));
+  EXPECT_FALSE(check("\"10\" > \"9\""));  // two strings: textual
+  EXPECT_FALSE(check("10 > \"9\""));      // number and string: textual
+  EXPECT_TRUE(check("1 == 1.0"));
+  EXPECT_TRUE(check("2.5 < 3"));
+  EXPECT_TRUE(check("3 <= 3"));
+  EXPECT_TRUE(check("3 >= 3"));
+  EXPECT_FALSE(check("3 != 3"));
+  EXPECT_TRUE(check("\"abc\" < \"abd\""));
+  EXPECT_TRUE(check("\"b\" >= \"a\""));
+  EXPECT_TRUE(check("1 == \"1\""));
+  EXPECT_TRUE(check("true == \"true\""));
+  EXPECT_TRUE(check("seq == 7 && priority != 1 && value < 0"));
+}
+
+TEST(Expression, NullSemantics) {
+  EXPECT_TRUE(check("null == null"));
+  EXPECT_FALSE(check("null != null"));
+  EXPECT_FALSE(check("null == 0"));
+  EXPECT_FALSE(check("null == \"\""));
+  EXPECT_TRUE(check("null != 1"));
+  EXPECT_FALSE(check("null < 1"));
+  EXPECT_FALSE(check("null <= 1"));
+  EXPECT_FALSE(check("null > 1"));
+  EXPECT_FALSE(check("1 >= null"));
+  EXPECT_FALSE(check("null contains \"\""));
+  EXPECT_FALSE(check("\"abc\" contains null"));
+  EXPECT_FALSE(check("null starts_with \"\""));
+  EXPECT_FALSE(check("null ends_with \"\""));
+  EXPECT_FALSE(check("null matches \".*\""));
+  EXPECT_FALSE(check("null in [null, 1]"));
+  EXPECT_TRUE(check(".missing == null"));
+  EXPECT_TRUE(check("attrs.missing == null"));
+}
+
+TEST(Expression, StringOperators) {
+  EXPECT_TRUE(check("\"hello\" contains \"ell\""));
+  EXPECT_FALSE(check("\"hello\" contains \"xyz\""));
+  EXPECT_TRUE(check("key starts_with \"user-\""));
+  EXPECT_FALSE(check("key starts_with \"-3\""));
+  EXPECT_TRUE(check("key ends_with \"-3\""));
+  EXPECT_TRUE(check("123 starts_with 12"));
+  EXPECT_TRUE(check("split(\"a,b\", \",\") contains \"b\""));
+  EXPECT_FALSE(check("split(\"a,bc\", \",\") contains \"b\""));
+}
+
+TEST(Expression, InList) {
+  EXPECT_TRUE(check("key in [\"a\", \"user-3\"]"));
+  EXPECT_FALSE(check("key in [\"a\", \"b\"]"));
+  EXPECT_TRUE(check("5 in [1, 5]"));
+  EXPECT_TRUE(check("5 in [1, 5.0]"));
+  EXPECT_TRUE(check("seq in [1, seq]"));
+  EXPECT_FALSE(check("1 in []"));
+  EXPECT_TRUE(check("\"b\" in split(\"a,b\", \",\")"));
+  EXPECT_TRUE(check("\"ell\" in \"hello\""));
+  EXPECT_TRUE(check("3 in .m[1]"));
+  EXPECT_FALSE(check("5 in .m[1]"));
+  EXPECT_TRUE(check("!(key in [\"a\"])"));
+}
+
+TEST(Expression, Matches) {
+  EXPECT_TRUE(check("key matches \"^user-[0-9]+$\""));
+  EXPECT_TRUE(check("\"abc\" matches \"b\""));  // unanchored
+  EXPECT_FALSE(check("\"abc\" matches \"^b\""));
+  EXPECT_TRUE(check("seq matches \"^7$\""));
+  EXPECT_TRUE(check("attrs.tenant matches attrs.re"));  // pattern computed per message
+  EXPECT_FALSE(check("attrs.tenant matches attrs.bad_re"));
+  EXPECT_FALSE(check("attrs.tenant matches attrs.missing"));
+  EXPECT_TRUE(check("\"a.b\" matches 'a\\\\.b'"));
+}
+
+TEST(Expression, Fields) {
+  Message m = sample();
+  EXPECT_EQ(eval("key", m), "user-3");
+  EXPECT_EQ(eval("priority", m), "2");
+  EXPECT_EQ(eval("seq", m), "7");
+  EXPECT_EQ(eval("trace_id", m), "99");
+  EXPECT_EQ(eval("value", m), "-5");
+  EXPECT_EQ(eval("ingest_ns", m), "1000");
+  EXPECT_EQ(eval("attrs.tenant", m), "acme");
+  EXPECT_EQ(eval("attrs[\"x-y\"]", m), "dash");
+  EXPECT_EQ(eval("attrs.missing", m), "");
+  m.payload = "plain text";
+  EXPECT_EQ(eval("payload", m), "plain text");
+}
+
+TEST(Expression, JsonPaths) {
+  EXPECT_TRUE(check(R"(.status >= 500 && .service != "health")"));
+  EXPECT_EQ(eval(".user.id"), "42");
+  EXPECT_EQ(eval(".user.name"), "A\"n");
+  EXPECT_EQ(eval(".items[0].sku"), "x1");
+  EXPECT_EQ(eval(".items[1].sku"), "x2");
+  EXPECT_EQ(eval(".items[-1].sku"), "x2");
+  EXPECT_EQ(eval(".m[1][0]"), "3");
+  EXPECT_EQ(eval(".items[seq - 6].sku"), "x2");  // computed index
+  EXPECT_EQ(eval(R"(.["odd key"])"), "1");
+  EXPECT_EQ(eval(R"(.user["id"])"), "42");
+  EXPECT_EQ(eval(R"(."user".id)"), "42");
+  EXPECT_EQ(eval(".ratio * 2"), "1");
+  EXPECT_EQ(eval(".items"), R"([{"sku": "x1"}, {"sku": "x2"}])");
+  EXPECT_EQ(eval(".m[0]"), "[1, 2]");
+  EXPECT_EQ(eval("len(.items)"), "2");
+  EXPECT_EQ(eval("len(.user)"), "2");
+  EXPECT_TRUE(check(".ok"));
+  EXPECT_FALSE(check(".tags"));
+  EXPECT_TRUE(check(".none == null"));
+  EXPECT_TRUE(check(".code == 200"));  // a JSON string and a number compare as text
+  EXPECT_TRUE(check(".code > 1000"));  // textual: "200" > "1000"
+  EXPECT_TRUE(check("int(.code) < 1000"));
+  EXPECT_EQ(eval(".items[seq - 7].sku + .items[1][\"sku\"]"), "x1x2");
+}
+
+TEST(Expression, JsonMissingIsNull) {
+  EXPECT_TRUE(is_null(".nope"));
+  EXPECT_TRUE(is_null(".user.missing.deep"));
+  EXPECT_TRUE(is_null(".items[5].sku"));
+  EXPECT_TRUE(is_null(".items[-3]"));
+  EXPECT_TRUE(is_null(".status.x"));
+  EXPECT_TRUE(is_null(".items.sku"));
+  EXPECT_TRUE(is_null(".user[0]"));
+}
+
+TEST(Expression, NonJsonPayloadGivesNull) {
+  Message m = sample();
+  for (const char* payload :
+       {"plain text", "", R"({"status": 503)", R"({"status": 503} trailing)"}) {
+    m.payload = payload;
+    EXPECT_TRUE(is_null(".status", m)) << payload;
+    EXPECT_FALSE(check(".status >= 500", m)) << payload;
+  }
+}
+
+TEST(Expression, JsonRootAndArrays) {
+  Message m;
+  m.payload = " [10, 20, 30] ";
+  EXPECT_EQ(eval(".[1]", m), "20");
+  EXPECT_EQ(eval(".", m), "[10, 20, 30]");
+  EXPECT_EQ(eval("len(.)", m), "3");
+  m.payload = R"("a\u0041")";
+  EXPECT_EQ(eval(".", m), "aA");
+}
+
+TEST(Expression, Truthiness) {
+  EXPECT_FALSE(check("0"));
+  EXPECT_FALSE(check("0.0"));
+  EXPECT_FALSE(check("\"\""));
+  EXPECT_FALSE(check("null"));
+  EXPECT_FALSE(check("false"));
+  EXPECT_FALSE(check("[]"));
+  EXPECT_TRUE(check("[0]"));
+  EXPECT_TRUE(check("\"0\""));
+  EXPECT_TRUE(check("-1"));
+  EXPECT_TRUE(check("0.5"));
+}
+
+TEST(Expression, EvalInt) {
+  const Message m = sample();
+  auto v = [&](std::string_view src) {
+    auto e = Expression::compile(src);
+    EXPECT_TRUE(e) << src;
+    return e ? e->eval_int(m) : -999;
+  };
+  EXPECT_EQ(v("seq * 2"), 14);
+  EXPECT_EQ(v("\"42\""), 42);
+  EXPECT_EQ(v("\" 4.7 \""), 4);
+  EXPECT_EQ(v("\"abc\""), 0);
+  EXPECT_EQ(v("3.9"), 3);
+  EXPECT_EQ(v("-3.9"), -3);
+  EXPECT_EQ(v("1e300"), 9223372036854775807);
+  EXPECT_EQ(v("true"), 1);
+  EXPECT_EQ(v("null"), 0);
+  EXPECT_EQ(v(".user.id"), 42);
+  EXPECT_EQ(v("priority"), 2);
+}
+
+TEST(Expression, RenderForms) {
+  EXPECT_EQ(eval("true"), "true");
+  EXPECT_EQ(eval("false"), "false");
+  EXPECT_EQ(eval("null"), "");
+  EXPECT_EQ(eval("split(\"a,b\", \",\")"), R"(["a","b"])");
+  EXPECT_EQ(eval("[1, \"x\\\"\", null, true, 2.5]"), R"([1,"x\"",null,true,2.5])");
+  EXPECT_EQ(eval("[]"), "[]");
+  std::string out = "prefix:";
+  auto e = Expression::compile("seq");
+  ASSERT_TRUE(e);
+  e->render(sample(), out);
+  EXPECT_EQ(out, "prefix:7");  // render appends
+  EXPECT_EQ(e->source(), "seq");
+}
+
+TEST(Expression, IndexingValues) {
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[0]"), "a");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[-1]"), "c");
+  EXPECT_TRUE(is_null("split(\"a,b,c\", \",\")[3]"));
+  EXPECT_TRUE(is_null("split(\"a,b,c\", \",\")[\"x\"]"));
+  EXPECT_EQ(eval("[10, 20][1]"), "20");
+  EXPECT_EQ(eval("key[0]"), "u");
+  EXPECT_TRUE(is_null("seq[0]"));
+}
+
+TEST(Expression, DefaultConstructedIsInert) {
+  const Expression e;
+  EXPECT_FALSE(e.test(sample()));
+  EXPECT_EQ(e.eval_int(sample()), 0);
+  std::string out;
+  e.render(sample(), out);
+  EXPECT_EQ(out, "");
+}
+
+}  // namespace
+}  // namespace sluice::expr

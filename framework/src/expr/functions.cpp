@@ -1,0 +1,177 @@
+#include "expr/functions.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "expr/node.hpp"
+
+namespace sluice::expr::detail {
+namespace {
+
+constexpr std::array<FuncInfo, 11> kFunctions{{
+    {"lower", Func::lower, 1, 1},
+    {"upper", Func::upper, 1, 1},
+    {"trim", Func::trim, 1, 1},
+    {"len", Func::len, 1, 1},
+    {"split", Func::split, 2, 2},
+    {"substr", Func::substr, 3, 3},
+    {"int", Func::to_int, 1, 1},
+    {"float", Func::to_float, 1, 1},
+    {"str", Func::to_str, 1, 1},
+    {"hash", Func::hash, 1, 1},
+    {"coalesce", Func::coalesce, 1, -1},
+}};
+
+/// The textual form of `v`, copied into the arena only when it lives in a local buffer.
+std::string_view stable_text(const Value& v, EvalContext& ctx) {
+  if (v.kind == Kind::string || v.kind == Kind::json) return v.s;
+  TextBuf buf;
+  const std::string_view t = text_of(v, buf);
+  if (t.empty()) return {};
+  return ctx.keep(std::string(t));
+}
+
+Value change_case(const Value& v, bool upper, EvalContext& ctx) {
+  if (v.is_null()) return v;
+  const std::string_view t = stable_text(v, ctx);
+  const auto needs = [upper](char c) {
+    return upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z');
+  };
+  if (std::none_of(t.begin(), t.end(), needs)) return Value::string(t);
+  std::string s(t);
+  for (char& c : s) {
+    if (needs(c)) c = static_cast<char>(upper ? c - 'a' + 'A' : c - 'A' + 'a');
+  }
+  return Value::string(ctx.keep(std::move(s)));
+}
+
+Value trim(const Value& v, EvalContext& ctx) {
+  if (v.is_null()) return v;
+  const std::string_view t = stable_text(v, ctx);
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const auto b = t.find_first_not_of(kSpace);
+  if (b == std::string_view::npos) return Value::string({});
+  const auto e = t.find_last_not_of(kSpace);
+  return Value::string(t.substr(b, e - b + 1));
+}
+
+Value length(const Value& v) {
+  switch (v.kind) {
+    case Kind::null:
+      return Value::integer(0);
+    case Kind::list:
+      return Value::integer(static_cast<std::int64_t>(v.list.size()));
+    case Kind::json:
+      return Value::integer(static_cast<std::int64_t>(json_size(v.s)));
+    default: {
+      TextBuf buf;
+      return Value::integer(static_cast<std::int64_t>(text_of(v, buf).size()));
+    }
+  }
+}
+
+Value split(const Value& s, const Value& sep, EvalContext& ctx) {
+  if (s.is_null()) return s;
+  const std::string_view text = stable_text(s, ctx);
+  TextBuf sbuf;
+  const std::string_view delim = text_of(sep, sbuf);
+  std::vector<Value> parts;
+  if (delim.empty()) {
+    parts.push_back(Value::string(text));
+  } else {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t at = text.find(delim, start);
+      if (at == std::string_view::npos) {
+        parts.push_back(Value::string(text.substr(start)));
+        break;
+      }
+      parts.push_back(Value::string(text.substr(start, at - start)));
+      start = at + delim.size();
+    }
+  }
+  return Value::make_list(ctx.keep(std::move(parts)));
+}
+
+Value substr(const Value& s, const Value& start_v, const Value& count_v, EvalContext& ctx) {
+  if (s.is_null()) return s;
+  const auto start_opt = to_int(start_v);
+  const auto count_opt = to_int(count_v);
+  if (!start_opt || !count_opt) return Value::null();
+  const std::string_view text = stable_text(s, ctx);
+  const auto n = static_cast<std::int64_t>(text.size());
+  std::int64_t start = *start_opt;
+  if (start < 0) start = std::max<std::int64_t>(0, n + start);
+  if (start >= n || *count_opt <= 0) return Value::string({});
+  const std::int64_t count = std::min(*count_opt, n - start);
+  return Value::string(
+      text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(count)));
+}
+
+}  // namespace
+
+const FuncInfo* find_function(std::string_view name) noexcept {
+  for (const FuncInfo& f : kFunctions) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::span<const FuncInfo> all_functions() noexcept { return kFunctions; }
+
+std::int64_t stable_hash(std::string_view text) noexcept {
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a 64 offset basis
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;  // FNV-1a 64 prime
+  }
+  return static_cast<std::int64_t>(h & 0x7FFFFFFFFFFFFFFFULL);
+}
+
+Value call_function(Func f, std::span<const std::unique_ptr<const Node>> args, EvalContext& ctx) {
+  auto arg = [&](std::size_t k) { return args[k]->eval(ctx); };
+  switch (f) {
+    case Func::lower:
+      return change_case(arg(0), false, ctx);
+    case Func::upper:
+      return change_case(arg(0), true, ctx);
+    case Func::trim:
+      return trim(arg(0), ctx);
+    case Func::len:
+      return length(arg(0));
+    case Func::split: {
+      const Value s = arg(0);
+      return split(s, arg(1), ctx);
+    }
+    case Func::substr: {
+      const Value s = arg(0);
+      const Value start = arg(1);
+      return substr(s, start, arg(2), ctx);
+    }
+    case Func::to_int: {
+      const auto v = to_int(arg(0));
+      return v ? Value::integer(*v) : Value::null();
+    }
+    case Func::to_float: {
+      const auto v = to_float(arg(0));
+      return v ? Value::floating(*v) : Value::null();
+    }
+    case Func::to_str:
+      return Value::string(stable_text(arg(0), ctx));  // null -> ""
+    case Func::hash: {
+      TextBuf buf;
+      return Value::integer(stable_hash(text_of(arg(0), buf)));
+    }
+    case Func::coalesce:
+      for (const auto& a : args) {
+        const Value v = a->eval(ctx);
+        if (!v.is_null()) return v;
+      }
+      return Value::null();
+  }
+  return Value::null();
+}
+
+}  // namespace sluice::expr::detail

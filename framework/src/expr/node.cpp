@@ -1,0 +1,324 @@
+#include "expr/node.hpp"
+
+#include <re2/re2.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string_view>
+#include <system_error>
+
+namespace sluice::expr::detail {
+namespace {
+
+constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+
+// Integer arithmetic wraps (two's complement) instead of overflowing.
+std::int64_t wrap_add(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+std::int64_t wrap_sub(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrap_mul(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
+Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
+  if (op == BinOp::add && (a.kind == Kind::string || b.kind == Kind::string)) {
+    TextBuf ba;
+    TextBuf bb;
+    const std::string_view x = text_of(a, ba);
+    const std::string_view y = text_of(b, bb);
+    std::string s;
+    s.reserve(x.size() + y.size());
+    s.append(x).append(y);
+    return Value::string(ctx.keep(std::move(s)));
+  }
+  if (!a.is_number() || !b.is_number()) return Value::null();
+  if (a.kind == Kind::integer && b.kind == Kind::integer) {
+    switch (op) {
+      case BinOp::add:
+        return Value::integer(wrap_add(a.i, b.i));
+      case BinOp::sub:
+        return Value::integer(wrap_sub(a.i, b.i));
+      case BinOp::mul:
+        return Value::integer(wrap_mul(a.i, b.i));
+      case BinOp::div:
+        if (b.i == 0) return Value::null();
+        if (a.i == kMin && b.i == -1) return Value::integer(kMin);
+        return Value::integer(a.i / b.i);
+      case BinOp::mod:
+        if (b.i == 0) return Value::null();
+        if (b.i == -1) return Value::integer(0);
+        return Value::integer(a.i % b.i);
+      default:
+        return Value::null();
+    }
+  }
+  const double x = a.as_double();
+  const double y = b.as_double();
+  switch (op) {
+    case BinOp::add:
+      return Value::floating(x + y);
+    case BinOp::sub:
+      return Value::floating(x - y);
+    case BinOp::mul:
+      return Value::floating(x * y);
+    case BinOp::div:
+      if (y == 0.0) return Value::null();
+      return Value::floating(x / y);
+    case BinOp::mod:
+      if (y == 0.0) return Value::null();
+      return Value::floating(std::fmod(x, y));
+    default:
+      return Value::null();
+  }
+}
+
+bool in_json_array(const Value& needle, std::string_view raw, EvalContext& ctx) {
+  const auto n = static_cast<std::int64_t>(json_size(raw));
+  for (std::int64_t k = 0; k < n; ++k) {
+    const auto e = json_element(raw, k);
+    if (e && values_equal(needle, json_to_value(*e, ctx))) return true;
+  }
+  return false;
+}
+
+/// `hay contains needle` and `needle in hay`.
+bool contains(const Value& hay, const Value& needle, EvalContext& ctx) {
+  if (hay.is_null() || needle.is_null()) return false;
+  if (hay.kind == Kind::list) {
+    for (const Value& e : hay.list) {
+      if (values_equal(e, needle)) return true;
+    }
+    return false;
+  }
+  if (hay.kind == Kind::json && hay.s.front() == '[') return in_json_array(needle, hay.s, ctx);
+  TextBuf bh;
+  TextBuf bn;
+  return text_of(hay, bh).find(text_of(needle, bn)) != std::string_view::npos;
+}
+
+Value compare(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
+  switch (op) {
+    case BinOp::eq:
+      return Value::boolean(values_equal(a, b));
+    case BinOp::ne:
+      return Value::boolean(!values_equal(a, b));
+    case BinOp::contains:
+      return Value::boolean(contains(a, b, ctx));
+    case BinOp::in:
+      return Value::boolean(contains(b, a, ctx));
+    case BinOp::starts_with:
+    case BinOp::ends_with: {
+      if (a.is_null() || b.is_null()) return Value::boolean(false);
+      TextBuf ba;
+      TextBuf bb;
+      const std::string_view x = text_of(a, ba);
+      const std::string_view y = text_of(b, bb);
+      return Value::boolean(op == BinOp::starts_with ? x.starts_with(y) : x.ends_with(y));
+    }
+    default:
+      break;
+  }
+  const auto c = compare_values(a, b);
+  if (!c) return Value::boolean(false);
+  switch (op) {
+    case BinOp::lt:
+      return Value::boolean(*c < 0);
+    case BinOp::le:
+      return Value::boolean(*c <= 0);
+    case BinOp::gt:
+      return Value::boolean(*c > 0);
+    case BinOp::ge:
+      return Value::boolean(*c >= 0);
+    default:
+      return Value::boolean(false);
+  }
+}
+
+bool regex_match(std::string_view text, const re2::RE2& re) {
+  return re2::RE2::PartialMatch({text.data(), text.size()}, re);
+}
+
+}  // namespace
+
+Value json_to_value(std::string_view raw, EvalContext& ctx) {
+  if (raw.empty()) return Value::null();
+  switch (raw.front()) {
+    case '"': {
+      const std::string_view body = raw.substr(1, raw.size() - 2);
+      if (body.find('\\') == std::string_view::npos) return Value::string(body);
+      std::string decoded;
+      if (!json_unescape(body, decoded)) return Value::null();
+      return Value::string(ctx.keep(std::move(decoded)));
+    }
+    case 't':
+      return Value::boolean(true);
+    case 'f':
+      return Value::boolean(false);
+    case 'n':
+      return Value::null();
+    case '{':
+    case '[':
+      return Value::json(raw);
+    default:
+      break;
+  }
+  const char* first = raw.data();
+  const char* last = raw.data() + raw.size();
+  if (raw.find_first_of(".eE") == std::string_view::npos) {
+    std::int64_t n = 0;
+    const auto r = std::from_chars(first, last, n);
+    if (r.ec == std::errc() && r.ptr == last) return Value::integer(n);
+  }
+  double d = 0;
+  const auto r = std::from_chars(first, last, d);
+  if (r.ec == std::errc() && r.ptr == last) return Value::floating(d);
+  return Value::null();
+}
+
+Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
+  if (base.kind == Kind::json) {
+    if (base.s.front() == '{') {
+      if (index.kind != Kind::string) return Value::null();
+      const auto m = json_member(base.s, index.s);
+      return m ? json_to_value(*m, ctx) : Value::null();
+    }
+    if (index.kind != Kind::integer) return Value::null();
+    const auto e = json_element(base.s, index.i);
+    return e ? json_to_value(*e, ctx) : Value::null();
+  }
+  if (index.kind != Kind::integer) return Value::null();
+  std::int64_t k = index.i;
+  if (base.kind == Kind::list) {
+    const auto n = static_cast<std::int64_t>(base.list.size());
+    if (k < 0) k += n;
+    if (k < 0 || k >= n) return Value::null();
+    return base.list[static_cast<std::size_t>(k)];
+  }
+  if (base.kind == Kind::string) {
+    const auto n = static_cast<std::int64_t>(base.s.size());
+    if (k < 0) k += n;
+    if (k < 0 || k >= n) return Value::null();
+    return Value::string(base.s.substr(static_cast<std::size_t>(k), 1));
+  }
+  return Value::null();
+}
+
+Value LiteralNode::eval(EvalContext& /*ctx*/) const { return value_; }
+
+Value FieldNode::eval(EvalContext& ctx) const {
+  const Message& m = ctx.message();
+  switch (field_) {
+    case Field::payload:
+      return Value::string(m.payload);
+    case Field::key:
+      return Value::string(m.key);
+    case Field::priority:
+      return Value::integer(m.priority);
+    case Field::seq:
+      return Value::integer(static_cast<std::int64_t>(m.seq));
+    case Field::trace_id:
+      return Value::integer(static_cast<std::int64_t>(m.trace_id));
+    case Field::value:
+      return Value::integer(m.value);
+    case Field::ingest_ns:
+      return Value::integer(m.ingest_ns);
+  }
+  return Value::null();
+}
+
+Value AttrNode::eval(EvalContext& ctx) const {
+  const std::string* v = ctx.message().attrs.find(name_);
+  return v != nullptr ? Value::string(*v) : Value::null();
+}
+
+Value PathNode::eval(EvalContext& ctx) const {
+  if (!ctx.payload_is_json()) return Value::null();
+  std::string_view raw = ctx.message().payload;
+  // Trim the document's surrounding whitespace so that `.` yields exactly the value.
+  const auto b = raw.find_first_not_of(" \t\r\n");
+  const auto e = raw.find_last_not_of(" \t\r\n");
+  raw = raw.substr(b, e - b + 1);
+  for (const PathStep& step : steps_) {
+    const auto next = step.is_index ? json_element(raw, step.index) : json_member(raw, step.key);
+    if (!next) return Value::null();
+    raw = *next;
+  }
+  return json_to_value(raw, ctx);
+}
+
+Value NotNode::eval(EvalContext& ctx) const { return Value::boolean(!truthy(operand_->eval(ctx))); }
+
+Value NegNode::eval(EvalContext& ctx) const {
+  const Value v = operand_->eval(ctx);
+  if (v.kind == Kind::integer) return Value::integer(wrap_sub(0, v.i));
+  if (v.kind == Kind::floating) return Value::floating(-v.f);
+  return Value::null();
+}
+
+Value LogicNode::eval(EvalContext& ctx) const {
+  const bool left = truthy(lhs_->eval(ctx));
+  if (is_and_ ? !left : left) return Value::boolean(left);
+  return Value::boolean(truthy(rhs_->eval(ctx)));
+}
+
+Value BinaryNode::eval(EvalContext& ctx) const {
+  const Value a = lhs_->eval(ctx);
+  const Value b = rhs_->eval(ctx);
+  switch (op_) {
+    case BinOp::add:
+    case BinOp::sub:
+    case BinOp::mul:
+    case BinOp::div:
+    case BinOp::mod:
+      return arithmetic(op_, a, b, ctx);
+    default:
+      return compare(op_, a, b, ctx);
+  }
+}
+
+Value InListNode::eval(EvalContext& ctx) const {
+  const Value needle = lhs_->eval(ctx);
+  if (needle.is_null()) return Value::boolean(false);
+  for (const NodePtr& item : list_->items()) {
+    if (values_equal(needle, item->eval(ctx))) return Value::boolean(true);
+  }
+  return Value::boolean(false);
+}
+
+Value MatchNode::eval(EvalContext& ctx) const {
+  const Value v = lhs_->eval(ctx);
+  if (v.is_null()) return Value::boolean(false);
+  TextBuf buf;
+  const std::string_view text = text_of(v, buf);
+  if (regex_) return Value::boolean(regex_match(text, *regex_));
+  const Value p = pattern_->eval(ctx);
+  if (p.is_null()) return Value::boolean(false);
+  TextBuf pbuf;
+  const std::string_view pattern = text_of(p, pbuf);
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  const re2::RE2 re(std::string(pattern), opts);
+  if (!re.ok()) return Value::boolean(false);
+  return Value::boolean(regex_match(text, re));
+}
+
+Value ListNode::eval(EvalContext& ctx) const {
+  std::vector<Value> items;
+  items.reserve(items_.size());
+  for (const NodePtr& item : items_) items.push_back(item->eval(ctx));
+  return Value::make_list(ctx.keep(std::move(items)));
+}
+
+Value IndexNode::eval(EvalContext& ctx) const {
+  const Value base = base_->eval(ctx);
+  const Value index = index_->eval(ctx);
+  return index_value(base, index, ctx);
+}
+
+Value CallNode::eval(EvalContext& ctx) const { return call_function(func_, args_, ctx); }
+
+}  // namespace sluice::expr::detail

@@ -1,0 +1,487 @@
+#include "expr/parser.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "expr/functions.hpp"
+#include "expr/lexer.hpp"
+
+namespace sluice::expr::detail {
+namespace {
+
+struct FieldName {
+  std::string_view name;
+  Field field;
+};
+
+constexpr std::array<FieldName, 7> kFields{{
+    {"payload", Field::payload},
+    {"key", Field::key},
+    {"priority", Field::priority},
+    {"seq", Field::seq},
+    {"trace_id", Field::trace_id},
+    {"value", Field::value},
+    {"ingest_ns", Field::ingest_ns},
+}};
+
+constexpr std::array<std::string_view, 11> kNames{"payload",  "key",   "priority",  "seq",
+                                                  "trace_id", "value", "ingest_ns", "attrs",
+                                                  "true",     "false", "null"};
+
+constexpr std::array<std::string_view, 5> kWordOperators{"contains", "starts_with", "ends_with",
+                                                         "matches", "in"};
+
+/// Thrown inside the parser only; parse() turns it into its result.
+struct Failure {
+  ParseError error;
+};
+
+std::string with_suggestion(std::string msg, std::string_view name,
+                            std::span<const std::string_view> candidates) {
+  const std::string_view best = closest_name(name, candidates);
+  if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
+  return msg;
+}
+
+std::string plural_args(int n) { return n == 1 ? " argument" : " arguments"; }
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+
+  NodePtr run() {
+    if (peek().kind == Tok::end) fail(peek(), "empty expression");
+    NodePtr root = parse_or();
+    if (peek().kind != Tok::end) {
+      if (peek().kind == Tok::rparen) fail(peek(), "unmatched ')'");
+      if (peek().kind == Tok::rbracket) fail(peek(), "unmatched ']'");
+      fail(peek(), "unexpected " + describe(peek()) + " after an expression (missing operator?)");
+    }
+    return root;
+  }
+
+ private:
+  [[noreturn]] static void fail(const Token& at, std::string msg) {
+    throw Failure{ParseError{at.column, std::move(msg)}};
+  }
+
+  [[nodiscard]] const Token& peek(std::size_t ahead = 0) const noexcept {
+    return t_[std::min(pos_ + ahead, t_.size() - 1)];
+  }
+  const Token& advance() noexcept {
+    const Token& t = peek();
+    if (pos_ + 1 < t_.size()) ++pos_;
+    return t;
+  }
+  [[nodiscard]] bool is_word(std::string_view w, std::size_t ahead = 0) const noexcept {
+    const Token& t = peek(ahead);
+    return t.kind == Tok::ident && t.text == w;
+  }
+  void expect_close(Tok close, char close_char, const Token& open) {
+    if (peek().kind == close) {
+      advance();
+      return;
+    }
+    fail(peek(), std::string("expected '") + close_char + "' to close '" + std::string(open.text) +
+                     "' at column " + std::to_string(open.column) + ", found " + describe(peek()));
+  }
+
+  // RAII guard bounding recursion depth.
+  class Nest {
+   public:
+    Nest(Parser& p, const Token& at) : p_(p) {
+      if (++p_.nesting_ > kMaxNesting) fail(at, "expression nested too deeply");
+    }
+    ~Nest() { --p_.nesting_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+
+   private:
+    Parser& p_;
+  };
+
+  NodePtr parse_or() {
+    NodePtr lhs = parse_and();
+    while (peek().kind == Tok::oror) {
+      advance();
+      lhs = std::make_unique<LogicNode>(false, std::move(lhs), parse_and());
+    }
+    return lhs;
+  }
+
+  NodePtr parse_and() {
+    NodePtr lhs = parse_not();
+    while (peek().kind == Tok::andand) {
+      advance();
+      lhs = std::make_unique<LogicNode>(true, std::move(lhs), parse_not());
+    }
+    return lhs;
+  }
+
+  NodePtr parse_not() {
+    if (peek().kind == Tok::bang) {
+      const Nest nest(*this, advance());
+      return std::make_unique<NotNode>(parse_not());
+    }
+    return parse_comparison();
+  }
+
+  std::optional<BinOp> comparison_op() const noexcept {
+    switch (peek().kind) {
+      case Tok::eq:
+        return BinOp::eq;
+      case Tok::ne:
+        return BinOp::ne;
+      case Tok::lt:
+        return BinOp::lt;
+      case Tok::le:
+        return BinOp::le;
+      case Tok::gt:
+        return BinOp::gt;
+      case Tok::ge:
+        return BinOp::ge;
+      default:
+        break;
+    }
+    if (is_word("contains")) return BinOp::contains;
+    if (is_word("starts_with")) return BinOp::starts_with;
+    if (is_word("ends_with")) return BinOp::ends_with;
+    if (is_word("in")) return BinOp::in;
+    return std::nullopt;
+  }
+
+  NodePtr parse_comparison() {
+    NodePtr lhs = parse_additive();
+    while (true) {
+      if (is_word("matches")) {
+        advance();
+        lhs = parse_matches(std::move(lhs));
+        continue;
+      }
+      const auto op = comparison_op();
+      if (!op) return lhs;
+      advance();
+      NodePtr rhs = parse_additive();
+      if (*op == BinOp::in) {
+        if (const auto* list = dynamic_cast<const ListNode*>(rhs.get())) {
+          static_cast<void>(rhs.release());
+          lhs = std::make_unique<InListNode>(std::move(lhs), std::unique_ptr<const ListNode>(list));
+          continue;
+        }
+      }
+      lhs = std::make_unique<BinaryNode>(*op, std::move(lhs), std::move(rhs));
+    }
+  }
+
+  NodePtr parse_matches(NodePtr lhs) {
+    const Token& at = peek();
+    NodePtr rhs = parse_additive();
+    const auto* lit = dynamic_cast<const LiteralNode*>(rhs.get());
+    if (lit == nullptr || lit->value().kind != Kind::string) {
+      return std::make_unique<MatchNode>(std::move(lhs), std::move(rhs));
+    }
+    const std::string_view pattern = lit->value().s;
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    auto re = std::make_shared<const re2::RE2>(std::string(pattern), opts);
+    if (!re->ok()) fail(at, "invalid regex: " + re->error());
+    return std::make_unique<MatchNode>(std::move(lhs), std::move(re));
+  }
+
+  NodePtr parse_additive() {
+    NodePtr lhs = parse_multiplicative();
+    while (peek().kind == Tok::plus || peek().kind == Tok::minus) {
+      const BinOp op = advance().kind == Tok::plus ? BinOp::add : BinOp::sub;
+      lhs = std::make_unique<BinaryNode>(op, std::move(lhs), parse_multiplicative());
+    }
+    return lhs;
+  }
+
+  NodePtr parse_multiplicative() {
+    NodePtr lhs = parse_unary();
+    while (true) {
+      BinOp op{};
+      switch (peek().kind) {
+        case Tok::star:
+          op = BinOp::mul;
+          break;
+        case Tok::slash:
+          op = BinOp::div;
+          break;
+        case Tok::percent:
+          op = BinOp::mod;
+          break;
+        default:
+          return lhs;
+      }
+      advance();
+      lhs = std::make_unique<BinaryNode>(op, std::move(lhs), parse_unary());
+    }
+  }
+
+  NodePtr parse_unary() {
+    if (peek().kind == Tok::minus) {
+      const Nest nest(*this, advance());
+      NodePtr operand = parse_unary();
+      // Fold `-3` into a literal so that constants stay constants.
+      if (const auto* lit = dynamic_cast<const LiteralNode*>(operand.get())) {
+        const Value v = lit->value();
+        if (v.kind == Kind::integer) {
+          return std::make_unique<LiteralNode>(
+              Value::integer(static_cast<std::int64_t>(0ULL - static_cast<std::uint64_t>(v.i))));
+        }
+        if (v.kind == Kind::floating) return std::make_unique<LiteralNode>(Value::floating(-v.f));
+      }
+      return std::make_unique<NegNode>(std::move(operand));
+    }
+    if (peek().kind == Tok::bang) {
+      const Nest nest(*this, advance());
+      return std::make_unique<NotNode>(parse_unary());
+    }
+    return parse_postfix();
+  }
+
+  /// `base[expr]` and `base.name` (a member of a JSON object value, e.g. after `[expr]`).
+  NodePtr parse_postfix() {
+    NodePtr base = parse_primary();
+    while (true) {
+      if (auto key = dotted_key()) {
+        base = std::make_unique<IndexNode>(std::move(base),
+                                           std::make_unique<LiteralNode>(std::move(*key)));
+        continue;
+      }
+      if (peek().kind != Tok::lbracket) return base;
+      const Token& open = advance();
+      const Nest nest(*this, open);
+      NodePtr index = parse_or();
+      expect_close(Tok::rbracket, ']', open);
+      base = std::make_unique<IndexNode>(std::move(base), std::move(index));
+    }
+  }
+
+  NodePtr parse_primary() {
+    const Token& t = peek();
+    switch (t.kind) {
+      case Tok::integer:
+        advance();
+        return std::make_unique<LiteralNode>(Value::integer(t.int_value));
+      case Tok::floating:
+        advance();
+        return std::make_unique<LiteralNode>(Value::floating(t.float_value));
+      case Tok::string:
+        advance();
+        return std::make_unique<LiteralNode>(t.str_value);
+      case Tok::lparen: {
+        advance();
+        const Nest nest(*this, t);
+        NodePtr inner = parse_or();
+        expect_close(Tok::rparen, ')', t);
+        return inner;
+      }
+      case Tok::lbracket:
+        return parse_list();
+      case Tok::dot:
+        return parse_path();
+      case Tok::ident:
+        return parse_name();
+      case Tok::end:
+        fail(t, "expected an expression, found end of input");
+      default:
+        fail(t, "expected an expression, found " + describe(t));
+    }
+  }
+
+  NodePtr parse_list() {
+    const Token& open = advance();
+    const Nest nest(*this, open);
+    std::vector<NodePtr> items;
+    if (peek().kind != Tok::rbracket) {
+      items.push_back(parse_or());
+      while (peek().kind == Tok::comma) {
+        advance();
+        items.push_back(parse_or());
+      }
+    }
+    expect_close(Tok::rbracket, ']', open);
+    return std::make_unique<ListNode>(std::move(items));
+  }
+
+  /// True when the token `ahead` starts right after the previous one (no space between).
+  [[nodiscard]] bool adjacent(std::size_t ahead) const noexcept {
+    const Token& prev = peek(ahead - 1);
+    return peek(ahead).column == prev.column + prev.text.size();
+  }
+
+  /// A key after `.`: `name` or `"quoted name"`, written right after the dot.
+  std::optional<std::string> dotted_key() {
+    if (peek().kind != Tok::dot || !adjacent(1)) return std::nullopt;
+    const Token& k = peek(1);
+    if (k.kind != Tok::ident && k.kind != Tok::string) return std::nullopt;
+    advance();
+    advance();
+    return k.kind == Tok::ident ? std::string(k.text) : k.str_value;
+  }
+
+  /// A constant step in brackets: `[3]`, `[-1]` or `["name"]`.
+  std::optional<PathStep> bracket_step() {
+    if (peek().kind != Tok::lbracket) return std::nullopt;
+    PathStep step;
+    std::size_t n = 1;
+    bool negative = false;
+    if (peek(n).kind == Tok::minus) {
+      negative = true;
+      ++n;
+    }
+    const Token& k = peek(n);
+    if (k.kind == Tok::integer) {
+      step.is_index = true;
+      step.index = negative ? -k.int_value : k.int_value;
+    } else if (k.kind == Tok::string && !negative) {
+      step.key = k.str_value;
+    } else {
+      return std::nullopt;
+    }
+    if (peek(n + 1).kind != Tok::rbracket) return std::nullopt;
+    for (std::size_t k2 = 0; k2 < n + 2; ++k2) advance();
+    return step;
+  }
+
+  NodePtr parse_path() {
+    std::vector<PathStep> steps;
+    if (auto key = dotted_key()) {
+      steps.push_back(PathStep{std::move(*key), 0, false});
+    } else {
+      advance();  // a lone `.`: the whole document
+    }
+    while (true) {
+      if (auto key = dotted_key()) {
+        steps.push_back(PathStep{std::move(*key), 0, false});
+      } else if (auto step = bracket_step()) {
+        steps.push_back(std::move(*step));
+      } else {
+        break;  // a computed index `[expr]` is left to parse_postfix
+      }
+    }
+    return std::make_unique<PathNode>(std::move(steps));
+  }
+
+  NodePtr parse_name() {
+    const Token& t = advance();
+    if (peek().kind == Tok::lparen) return parse_call(t);
+    if (t.text == "true") return std::make_unique<LiteralNode>(Value::boolean(true));
+    if (t.text == "false") return std::make_unique<LiteralNode>(Value::boolean(false));
+    if (t.text == "null") return std::make_unique<LiteralNode>(Value::null());
+    for (const FieldName& f : kFields) {
+      if (f.name == t.text) return std::make_unique<FieldNode>(f.field);
+    }
+    if (t.text == "attrs") return parse_attr(t);
+    if (std::find(kWordOperators.begin(), kWordOperators.end(), t.text) != kWordOperators.end()) {
+      fail(t, "expected an expression, found operator " + describe(t));
+    }
+    if (find_function(t.text) != nullptr) {
+      fail(t, "function '" + std::string(t.text) + "' must be called: " + std::string(t.text) +
+                  "(...)");
+    }
+    fail(t, with_suggestion("unknown field '" + std::string(t.text) + "'", t.text, kNames));
+  }
+
+  NodePtr parse_attr(const Token& attrs) {
+    if (auto key = dotted_key()) return std::make_unique<AttrNode>(std::move(*key));
+    if (peek().kind == Tok::lbracket && peek(1).kind == Tok::string &&
+        peek(2).kind == Tok::rbracket) {
+      advance();
+      std::string name = advance().str_value;
+      advance();
+      return std::make_unique<AttrNode>(std::move(name));
+    }
+    fail(attrs, "expected an attribute name after 'attrs', as in attrs.NAME or attrs[\"NAME\"]");
+  }
+
+  NodePtr parse_call(const Token& name) {
+    const FuncInfo* f = find_function(name.text);
+    if (f == nullptr) {
+      std::vector<std::string_view> names;
+      for (const FuncInfo& fi : all_functions()) names.push_back(fi.name);
+      fail(name,
+           with_suggestion("unknown function '" + std::string(name.text) + "'", name.text, names));
+    }
+    const Token& open = advance();
+    const Nest nest(*this, open);
+    std::vector<NodePtr> args;
+    if (peek().kind != Tok::rparen) {
+      args.push_back(parse_or());
+      while (peek().kind == Tok::comma) {
+        advance();
+        args.push_back(parse_or());
+      }
+    }
+    expect_close(Tok::rparen, ')', open);
+    const int got = static_cast<int>(args.size());
+    if (got < f->min_args || (f->max_args >= 0 && got > f->max_args)) {
+      std::string msg = "function '" + std::string(f->name) + "' takes ";
+      if (f->max_args < 0) {
+        msg += "at least " + std::to_string(f->min_args) + plural_args(f->min_args);
+      } else {
+        msg += std::to_string(f->min_args) + plural_args(f->min_args);
+      }
+      fail(name, msg + ", got " + std::to_string(got));
+    }
+    return std::make_unique<CallNode>(f->func, std::move(args));
+  }
+
+  std::vector<Token> t_;
+  std::size_t pos_{0};
+  int nesting_{0};
+};
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string_view closest_name(std::string_view name, std::span<const std::string_view> candidates) {
+  std::string_view best;
+  std::size_t best_d = 3;
+  for (const std::string_view c : candidates) {
+    const std::size_t d = edit_distance(name, c);
+    if (d < best_d && d < std::max(name.size(), c.size())) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+Result<NodePtr, ParseError> parse(std::string_view source, std::size_t column_offset) {
+  auto tokens = tokenize(source, column_offset);
+  if (!tokens) return unexpected(std::move(tokens.error()));
+  if (tokens->size() > kMaxTokens) {
+    return unexpected(ParseError{column_offset + 1, "expression too long (more than " +
+                                                        std::to_string(kMaxTokens) + " tokens)"});
+  }
+  try {
+    return Parser(std::move(*tokens)).run();
+  } catch (Failure& f) {
+    return unexpected(std::move(f.error));
+  }
+}
+
+}  // namespace sluice::expr::detail
