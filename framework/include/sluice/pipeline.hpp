@@ -76,6 +76,8 @@ class Pipeline {
   [[nodiscard]] Stats stats() const;
   /// With a ManualClock: fires every timer that is due at the clock's now.
   void fire_due_timers();
+  /// Timers armed and not yet fired (tests wait for a stage to arm one).
+  [[nodiscard]] std::size_t pending_timers() const;
 
  private:
   class Impl;

@@ -144,10 +144,23 @@ OutputBuffer::FlushResult Instance::flush_outputs() {
   return out_.flush(this);
 }
 
-bool Instance::flush() {
-  const auto r = flush_outputs();
+void Instance::account(const OutputBuffer::FlushResult& r) noexcept {
   if (r.delivered) bump(counters_.out, r.delivered);
   if (r.unconnected) bump(counters_.dropped, r.unconnected);
+}
+
+std::uint64_t Instance::take_ticket() {
+  std::lock_guard lock(node_.sequencer->intake());
+  return node_.sequencer->next_ticket();
+}
+
+void Instance::submit_ordered(std::uint64_t ticket) {
+  account(node_.sequencer->submit(ticket, out_.batches(), this));
+}
+
+bool Instance::flush() {
+  const auto r = flush_outputs();
+  account(r);
   if (!r.done) {
     if (blocked_since_ == 0) {
       blocked_since_ = steady_now();
@@ -199,14 +212,7 @@ Instance::Next Instance::turn_consumer() {
       fail(e.what(), nullptr);
       return finish(true);
     }
-    if (node_.sequencer) {
-      std::uint64_t ticket = 0;
-      {
-        std::lock_guard lock(node_.sequencer->intake());
-        ticket = node_.sequencer->next_ticket();
-      }
-      (void)node_.sequencer->submit(ticket, out_.batches(), this);
-    }
+    if (node_.sequencer) submit_ordered(take_ticket());
     if (!flush()) return Next::park;
   }
   if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;  // its timer wakes it
@@ -275,7 +281,7 @@ void Instance::process_input() {
   }
   if (i < in_.size()) bump(counters_.filtered, in_.size() - i);  // the stage stopped early
   in_.clear();
-  if (node_.sequencer) (void)node_.sequencer->submit(ticket_, out_.batches(), this);
+  if (node_.sequencer) submit_ordered(ticket_);
 }
 
 void Instance::fail(const char* what, const Message* m) {
@@ -297,14 +303,7 @@ Instance::Next Instance::begin_close() {
     fail(e.what(), nullptr);
     return finish(true);
   }
-  if (node_.sequencer) {
-    std::uint64_t ticket = 0;
-    {
-      std::lock_guard lock(node_.sequencer->intake());
-      ticket = node_.sequencer->next_ticket();
-    }
-    (void)node_.sequencer->submit(ticket, out_.batches(), this);
-  }
+  if (node_.sequencer) submit_ordered(take_ticket());
   phase_ = Phase::closing;
   if (!flush()) return Next::park;
   return finish(false);

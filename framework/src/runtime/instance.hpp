@@ -81,6 +81,10 @@ class Instance final : public Waker, public TimerTarget, public Context {
   Next finish(bool abandon);
   void fail(const char* what, const Message* m);
   OutputBuffer::FlushResult flush_outputs();
+  void account(const OutputBuffer::FlushResult& r) noexcept;
+  /// Ordered stages: the next batch number, and handing a batch to the Sequencer.
+  std::uint64_t take_ticket();
+  void submit_ordered(std::uint64_t ticket);
 
   Runtime& rt_;
   NodeRuntime& node_;

@@ -33,6 +33,7 @@ void Pipeline::cancel() { impl_->cancel(); }
 RunResult Pipeline::wait() { return impl_->wait(); }
 Stats Pipeline::stats() const { return impl_->stats(); }
 void Pipeline::fire_due_timers() { impl_->fire_due_timers(); }
+std::size_t Pipeline::pending_timers() const { return impl_->pending_timers(); }
 
 }  // namespace v1
 }  // namespace sluice

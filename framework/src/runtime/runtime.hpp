@@ -40,6 +40,7 @@ class Runtime {
   RunResult wait();
   [[nodiscard]] Stats stats() const;
   void fire_due_timers() { timers_.fire_due(); }
+  [[nodiscard]] std::size_t pending_timers() const { return timers_.pending(); }
 
   // For instances.
   [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }

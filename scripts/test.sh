@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up, build, and run the whole test suite: every test on the release
+# build, then the tests labelled `sanitize` (unit and stress tests) under
+# AddressSanitizer + UBSan (preset debug) and ThreadSanitizer (preset tsan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+jobs=$(nproc)
+ctest --preset release -j "$jobs"
+
+for preset in debug tsan; do
+  echo "== $preset: sanitizer build of the tests that matter for it"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --target sanitize_tests
+  ctest --preset "$preset" -j "$jobs"
+done
+echo "all tests passed"
