@@ -1,0 +1,47 @@
+// The subcommands of `sluice`, each returning the process exit code (SPEC 5):
+// 0 ok, 1 a stage failed the pipeline, 2 usage or configuration error,
+// 128 + signal after a signal-initiated drain.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sluice/dsl/loader.hpp"
+#include "sluice/options.hpp"
+
+namespace sluice::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct RunArgs {
+  std::string file;
+  std::size_t threads{0};  ///< 0: the file's (or all cores)
+  std::vector<std::string> sets;
+  std::string stats_json;
+  std::string progress{"auto"};
+  std::string log_format{"text"};
+  std::vector<std::string> plugins;
+  std::string trace;
+};
+
+int run_command(const RunArgs& args);
+int check_command(const std::string& file, const std::vector<std::string>& sets);
+int graph_command(const std::string& file, const std::vector<std::string>& sets,
+                  const std::string& format);
+int list_command(const std::string& type);
+
+/// Loads and compiles, printing every diagnostic to stderr. nullopt: errors.
+struct Loaded {
+  dsl::PipelineSpec spec;
+  dsl::CompileResult compiled;
+  std::size_t warnings{0};
+};
+std::optional<Loaded> load_and_compile(const std::string& file,
+                                       const std::vector<std::string>& sets);
+
+/// An option value the way a pipeline file would spell it.
+std::string to_toml(const OptionValue& v);
+
+}  // namespace sluice::cli

@@ -1,0 +1,89 @@
+#include <cstdio>
+
+#include "commands.hpp"
+#include "sluice/dsl/duration.hpp"
+#include "sluice/registry.hpp"
+
+namespace sluice::cli {
+
+std::optional<Loaded> load_and_compile(const std::string& file,
+                                       const std::vector<std::string>& sets) {
+  const Registry& registry = builtin_registry();
+  auto loaded = dsl::load_pipeline(file, sets, registry);
+  std::vector<dsl::Diagnostic> all = std::move(loaded.diagnostics);
+  std::optional<Loaded> out;
+  if (!dsl::has_errors(all)) {
+    auto compiled = dsl::compile(loaded.spec, registry);
+    all.insert(all.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
+    out = Loaded{std::move(loaded.spec), std::move(compiled), 0};
+  }
+  dsl::sort_by_position(all);
+  for (const auto& d : all) std::fputs(dsl::format(d).c_str(), stderr);
+  const auto errors = dsl::count(all, dsl::Severity::error);
+  const auto warnings = dsl::count(all, dsl::Severity::warning);
+  if (errors > 0) {
+    std::fprintf(stderr, "%zu error%s", errors, errors == 1 ? "" : "s");
+    if (warnings > 0) std::fprintf(stderr, ", %zu warning%s", warnings, warnings == 1 ? "" : "s");
+    std::fputs("\n", stderr);
+    return std::nullopt;
+  }
+  out->warnings = warnings;
+  return out;
+}
+
+std::string to_toml(const OptionValue& v) {
+  using K = OptionValue::Kind;
+  switch (v.kind) {
+    case K::none:
+      return "";
+    case K::string: {
+      std::string s = "\"";
+      for (char c : v.str) {
+        if (c == '"' || c == '\\') s += '\\';
+        s += c;
+      }
+      return s + "\"";
+    }
+    case K::integer:
+      return std::to_string(v.i);
+    case K::floating: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", v.f);
+      std::string s = buf;
+      if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+      return s;
+    }
+    case K::boolean:
+      return v.b ? "true" : "false";
+    case K::duration:
+      return "\"" + dsl::format_duration(v.i) + "\"";
+    case K::list: {
+      std::string s = "[";
+      for (std::size_t i = 0; i < v.list.size(); ++i) s += (i ? ", " : "") + to_toml(v.list[i]);
+      return s + "]";
+    }
+    case K::table: {
+      std::string s = "{";
+      for (std::size_t i = 0; i < v.table.size(); ++i) {
+        s += (i ? ", " : " ") + v.table[i].first + " = " + to_toml(v.table[i].second);
+      }
+      return s + (v.table.empty() ? "}" : " }");
+    }
+  }
+  return "";
+}
+
+int check_command(const std::string& file, const std::vector<std::string>& sets) {
+  auto loaded = load_and_compile(file, sets);
+  if (!loaded) return kExitUsage;
+  const auto& g = loaded->compiled.graph;
+  std::printf("ok: %zu stage%s, %zu edge%s", g.nodes().size(), g.nodes().size() == 1 ? "" : "s",
+              g.edges().size(), g.edges().size() == 1 ? "" : "s");
+  if (loaded->warnings > 0) {
+    std::printf(" (%zu warning%s)", loaded->warnings, loaded->warnings == 1 ? "" : "s");
+  }
+  std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace sluice::cli

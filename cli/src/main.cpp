@@ -1,0 +1,60 @@
+// sluice: run, check, draw and list pipelines declared in TOML (SPEC 5).
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using sluice::cli::RunArgs;
+  CLI::App app{"sluice: dataflow pipelines declared in TOML", "sluice"};
+  app.require_subcommand(1);
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "run a pipeline");
+  run->add_option("FILE", run_args.file, "pipeline file")->required();
+  run->add_option("--threads", run_args.threads, "task arena workers (overrides the file)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--set", run_args.sets, "override KEY=VALUE before validation (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--stats-json", run_args.stats_json, "write the run's counters here at exit");
+  run->add_option("--progress", run_args.progress, "per-stage progress on stderr")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  run->add_option("--log-format", run_args.log_format, "log line format")
+      ->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--plugin", run_args.plugins, "load a plugin library (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--trace", run_args.trace, "write a trace of the run here");
+
+  std::string file;
+  std::vector<std::string> sets;
+  auto* check = app.add_subcommand("check", "validate a pipeline; prints a one-line summary");
+  check->add_option("FILE", file, "pipeline file")->required();
+  check->add_option("--set", sets, "override KEY=VALUE before validation (repeatable)")
+      ->allow_extra_args(false);
+
+  std::string format = "dot";
+  auto* graph = app.add_subcommand("graph", "print the pipeline's graph");
+  graph->add_option("FILE", file, "pipeline file")->required();
+  graph->add_option("--format", format, "output format")->check(CLI::IsMember({"dot", "mermaid"}));
+  graph->add_option("--set", sets, "override KEY=VALUE before validation (repeatable)")
+      ->allow_extra_args(false);
+
+  std::string type;
+  auto* list = app.add_subcommand("list", "stage types and their options");
+  list->add_option("TYPE", type, "show this type's options");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? sluice::cli::kExitOk : sluice::cli::kExitUsage;
+  }
+  try {
+    if (*run) return sluice::cli::run_command(run_args);
+    if (*check) return sluice::cli::check_command(file, sets);
+    if (*graph) return sluice::cli::graph_command(file, sets, format);
+    if (*list) return sluice::cli::list_command(type);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sluice: error: %s\n", e.what());
+    return sluice::cli::kExitFailed;
+  }
+  return sluice::cli::kExitUsage;
+}

@@ -1,0 +1,220 @@
+// `sluice run`: load, compile, run with signal handling, report.
+//
+// Signals: SIGINT/SIGTERM are blocked before any thread exists, so every
+// thread inherits the mask and only the watcher thread receives them, via
+// sigwait(). The watcher does the non-async-signal-safe work (Pipeline::stop,
+// logging) on an ordinary thread. First signal: graceful drain; second:
+// Pipeline::cancel(), and if the run still does not end, exit anyway.
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "commands.hpp"
+#include "sluice/pipeline.hpp"
+
+namespace sluice::cli {
+namespace {
+
+/// Our own wake-up for the watcher when the run ends (never sent by others).
+constexpr int kShutdownSignal = SIGUSR1;
+
+sigset_t watched_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, kShutdownSignal);
+  return set;
+}
+
+bool write_stats(const std::string& path, const Stats& stats) {
+  if (path.empty()) return true;
+  std::ofstream out(path, std::ios::trunc);
+  out << to_json(stats) << '\n';
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "sluice: error: cannot write stats to '%s'\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+class SignalWatcher {
+ public:
+  SignalWatcher(Pipeline& pipeline, std::string stats_path)
+      : pipeline_(pipeline), stats_path_(std::move(stats_path)) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~SignalWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+    }
+    cv_.notify_all();
+    pthread_kill(thread_.native_handle(), kShutdownSignal);
+    thread_.join();
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  /// The first signal received, or 0.
+  [[nodiscard]] int signal() const noexcept { return first_.load(); }
+
+ private:
+  void loop() {
+    const sigset_t set = watched_signals();
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == kShutdownSignal) {
+        std::lock_guard lock(mu_);
+        if (finished_) return;
+        continue;
+      }
+      int expected = 0;
+      if (first_.compare_exchange_strong(expected, sig)) {
+        spdlog::warn("{} received: draining (send it again to abort)",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM");
+        pipeline_.stop();
+        continue;
+      }
+      spdlog::warn("second signal: aborting");
+      pipeline_.cancel();
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_for(lock, std::chrono::seconds(3), [this] { return finished_; })) {
+        // The run did not end even when cancelled: leave without it.
+        write_stats(stats_path_, pipeline_.stats());
+        std::_Exit(128 + first_.load());
+      }
+      return;
+    }
+  }
+
+  Pipeline& pipeline_;
+  std::string stats_path_;
+  std::atomic<int> first_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool finished_{false};
+  std::thread thread_;
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("sluice", sink);
+  if (format == "json") {
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+  }
+  return logger;
+}
+
+spdlog::level::level_enum to_spdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return spdlog::level::debug;
+    case LogLevel::info:
+      return spdlog::level::info;
+    case LogLevel::warn:
+      return spdlog::level::warn;
+    case LogLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+void print_summary(const Stats& stats) {
+  std::size_t w = 5;
+  for (const auto& s : stats.stages) w = std::max(w, s.name.size());
+  std::fprintf(stderr, "%-*s %10s %10s %9s %8s %8s %9s\n", static_cast<int>(w), "stage", "in",
+               "out", "dropped", "errors", "busy_s", "blocked_s");
+  for (const auto& s : stats.stages) {
+    std::fprintf(stderr, "%-*s %10llu %10llu %9llu %8llu %8.3f %9.3f\n", static_cast<int>(w),
+                 s.name.c_str(), static_cast<unsigned long long>(s.in),
+                 static_cast<unsigned long long>(s.out),
+                 static_cast<unsigned long long>(s.dropped + s.filtered),
+                 static_cast<unsigned long long>(s.errors), s.busy_s, s.blocked_s);
+  }
+  std::fprintf(stderr, "%s in %.3fs\n", stats.status.c_str(), stats.elapsed_s);
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  // Before any thread exists, so that all of them inherit the mask.
+  const sigset_t set = watched_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto logger = make_logger(args.log_format);
+  spdlog::set_default_logger(logger);
+  for (const auto& p : args.plugins) {
+    spdlog::warn("plugins are not loaded yet; ignoring --plugin {}", p);
+  }
+  if (!args.trace.empty()) spdlog::warn("--trace is not implemented yet; ignoring it");
+
+  auto loaded = load_and_compile(args.file, args.sets);
+  if (!loaded) return kExitUsage;
+  RunOptions options = loaded->compiled.run_options;
+  if (args.threads > 0) options.threads = args.threads;
+  const bool json = args.log_format == "json";
+  options.log = [logger, json](LogLevel level, std::string_view stage, std::string_view message) {
+    if (json) {
+      logger->log(to_spdlog(level), "\"stage\":{},\"message\":{}",
+                  nlohmann::json(std::string(stage)).dump(),
+                  nlohmann::json(std::string(message)).dump());
+    } else if (stage.empty()) {
+      logger->log(to_spdlog(level), "{}", message);
+    } else {
+      logger->log(to_spdlog(level), "{}: {}", stage, message);
+    }
+  };
+
+  Pipeline pipeline(std::move(loaded->compiled.graph), options);
+  RunResult result;
+  int signal = 0;
+  {
+    SignalWatcher watcher(pipeline, args.stats_json);
+    try {
+      pipeline.start();
+      result = pipeline.wait();
+    } catch (const std::exception& e) {
+      result.status = RunStatus::failed;
+      result.error = e.what();
+    }
+    signal = watcher.signal();
+  }
+  const Stats stats = pipeline.stats();
+  const bool stats_ok = write_stats(args.stats_json, stats);
+  if (args.progress == "always" || (args.progress == "auto" && isatty(STDERR_FILENO))) {
+    print_summary(stats);
+  }
+  if (result.status == RunStatus::failed) {
+    std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
+    if (result.has_error_seq) where += " (seq " + std::to_string(result.error_seq) + ")";
+    std::fprintf(stderr, "sluice: error: %s%s%s\n", where.c_str(), where.empty() ? "" : ": ",
+                 result.error.c_str());
+    if (!result.suppressed.empty()) {
+      std::fprintf(stderr, "  (%zu later error%s suppressed)\n", result.suppressed.size(),
+                   result.suppressed.size() == 1 ? "" : "s");
+    }
+    return kExitFailed;
+  }
+  if (signal != 0) return 128 + signal;
+  return stats_ok ? kExitOk : kExitUsage;
+}
+
+}  // namespace sluice::cli

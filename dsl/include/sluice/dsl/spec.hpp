@@ -1,0 +1,91 @@
+// PipelineSpec: a pipeline file after parsing and validation, before it
+// becomes a Graph. Plain data, no toml++: every key and value that a later
+// step may complain about keeps its Span.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/clock.hpp"
+#include "sluice/dsl/diagnostic.hpp"
+#include "sluice/graph.hpp"
+#include "sluice/options.hpp"
+#include "sluice/registry.hpp"
+
+namespace sluice::dsl {
+
+enum class OnError { fail, drop, dead_letter };
+
+/// One entry of a stage's `inputs`: "stage", "stage.port" or an inline table.
+struct InputSpec {
+  std::string stage;
+  std::string port;  ///< resolved: never empty after validation
+  std::optional<std::size_t> capacity;
+  std::optional<Overflow> overflow;
+  Span span;  ///< the string (or the table's `from`)
+};
+
+/// A resilience setting that names a shared object or is an inline table.
+struct PolicyRef {
+  std::string name;  ///< empty: inline
+  OptionValue inline_value;
+  Span span;
+};
+
+struct StageSpec {
+  std::string name;
+  std::string type;
+  Role role{Role::stage};
+  Span span;                                 ///< the [stages.NAME] header
+  Span type_span;                            ///< the type's value
+  Options options;                           ///< the type's own options, checked, with defaults
+  std::map<std::string, Span> option_spans;  ///< value span of each option given
+  std::vector<InputSpec> inputs;
+  Span inputs_span;
+  std::vector<std::string> ports;  ///< output ports: the type's, then dead_letter / rejected
+  std::size_t workers{1};
+  bool ordered{false};
+  bool blocking{false};
+  std::optional<std::size_t> capacity;
+  std::optional<Overflow> overflow;
+  OnError on_error{OnError::fail};
+  Span on_error_span;
+  std::optional<Nanos> timeout;
+  std::optional<PolicyRef> rate_limit;
+  std::optional<PolicyRef> semaphore;
+  std::optional<PolicyRef> circuit_breaker;
+  std::optional<OptionValue> retry;
+  std::map<std::string, Span> common_spans;  ///< span of each common key given
+};
+
+/// A named `[limiters.X]`, `[semaphores.X]`, `[breakers.X]` or `[topics.X]`.
+struct SharedSpec {
+  std::string name;
+  OptionValue settings;  ///< a table
+  Span span;
+};
+
+struct PipelineSpec {
+  std::string path;  ///< as given
+  std::string name;  ///< [pipeline] name, default: the file's stem
+  std::optional<std::size_t> threads;
+  std::size_t channel_capacity{1024};
+  Nanos drain_timeout{10 * kNanosPerSecond};
+  Nanos run_for{0};
+  std::vector<std::string> plugins;  ///< resolved relative to the file
+  Span plugins_span;
+  std::vector<SharedSpec> limiters, semaphores, breakers, topics;
+  std::vector<StageSpec> stages;  ///< in file order
+
+  [[nodiscard]] const StageSpec* find_stage(std::string_view stage_name) const noexcept {
+    for (const auto& s : stages) {
+      if (s.name == stage_name) return &s;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace sluice::dsl

@@ -1,0 +1,134 @@
+#include "sluice/dsl/schemas.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::dsl {
+namespace {
+
+OptionSpec opt(std::string name, OptionType type, std::string doc,
+               std::optional<OptionValue> def = std::nullopt, std::optional<double> min = {},
+               std::optional<double> max = {}, std::vector<std::string> choices = {},
+               bool required = false) {
+  return OptionSpec{std::move(name),    type,    std::move(doc), std::move(def), min, max,
+                    std::move(choices), required};
+}
+
+const std::vector<std::string> kOverflow = {"block", "drop_newest", "drop_oldest"};
+
+}  // namespace
+
+const Schema& pipeline_schema() {
+  static const Schema s{{
+      opt("name", OptionType::string, "pipeline name; default: the file's stem"),
+      opt("threads", OptionType::integer, "task arena workers; 0 = all cores", {}, 0),
+      opt("channel_capacity", OptionType::integer, "default capacity of every edge, in messages",
+          {}, 1),
+      opt("drain_timeout", OptionType::duration, "graceful-stop budget"),
+      opt("run_for", OptionType::duration, "stop gracefully after this long"),
+      opt("plugins", OptionType::list, "plugin libraries, relative to the file"),
+  }};
+  return s;
+}
+
+const Schema& common_schema() {
+  static const Schema s{{
+      opt("type", OptionType::string, "the stage type (`sluice list`)", {}, {}, {}, {}, true),
+      opt("workers", OptionType::integer, "parallel instances", OptionValue::of(1), 1),
+      opt("ordered", OptionType::boolean, "keep input order although workers > 1",
+          OptionValue::of(false)),
+      opt("capacity", OptionType::integer, "capacity of this stage's input edges", {}, 1),
+      opt("overflow", OptionType::string, "what a full input edge does", {}, {}, {}, kOverflow),
+      opt("on_error", OptionType::string, "what a failed message does", OptionValue::of("fail"), {},
+          {}, {"fail", "drop", "dead_letter"}),
+      opt("timeout", OptionType::duration, "time limit of one attempt", {}, 1e-9),
+      opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
+  }};
+  return s;
+}
+
+const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
+  static const std::vector<std::pair<std::string, std::string>> docs = [] {
+    std::vector<std::pair<std::string, std::string>> d;
+    d.emplace_back("inputs",
+                   "upstream outputs: \"stage\", \"stage.port\" or { from, capacity, overflow }");
+    for (const auto& o : common_schema().options) d.emplace_back(o.name, o.doc);
+    d.emplace_back("rate_limit", "a [limiters.*] name or { rate, per, burst }");
+    d.emplace_back("semaphore", "a [semaphores.*] name or { permits }");
+    d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
+    d.emplace_back("retry",
+                   "{ max_attempts, initial_backoff, max_backoff, multiplier, jitter, retry_on }");
+    return d;
+  }();
+  return docs;
+}
+
+const Schema& input_schema() {
+  static const Schema s{{
+      opt("from", OptionType::string, "\"stage\" or \"stage.port\"", {}, {}, {}, {}, true),
+      opt("capacity", OptionType::integer, "capacity of this edge", {}, 1),
+      opt("overflow", OptionType::string, "what this edge does when full", {}, {}, {}, kOverflow),
+  }};
+  return s;
+}
+
+const Schema& limiter_schema() {
+  static const Schema s{{
+      opt("rate", OptionType::floating, "tokens per `per`", {}, 1e-9, {}, {}, true),
+      opt("per", OptionType::duration, "refill period", OptionValue::duration(kNanosPerSecond),
+          1e-9),
+      opt("burst", OptionType::integer, "bucket size; the bucket starts full", {}, 1),
+  }};
+  return s;
+}
+
+const Schema& semaphore_schema() {
+  static const Schema s{{
+      opt("permits", OptionType::integer, "concurrent calls allowed", {}, 1, {}, {}, true),
+  }};
+  return s;
+}
+
+const Schema& breaker_schema() {
+  static const Schema s{{
+      opt("failure_rate", OptionType::floating, "failure ratio that opens the breaker", {}, 0, 1),
+      opt("window", OptionType::integer, "calls in the count window", {}, 1),
+      opt("window_time", OptionType::duration, "time window instead of a count", {}, 1e-9),
+      opt("min_calls", OptionType::integer, "calls seen before it may open", {}, 1),
+      opt("open_for", OptionType::duration, "time open before probing", {}, 0),
+      opt("half_open_calls", OptionType::integer, "probes let through when half open", {}, 1),
+  }};
+  return s;
+}
+
+const Schema& topic_schema() {
+  static const Schema s{{
+      opt("capacity", OptionType::integer, "per-subscriber capacity", {}, 1),
+      opt("slow_subscriber", OptionType::string, "what a full subscriber does", {}, {}, {},
+          kOverflow),
+  }};
+  return s;
+}
+
+const Schema& retry_schema() {
+  static const Schema s{{
+      opt("max_attempts", OptionType::integer, "attempts, counting the first", {}, 1),
+      opt("initial_backoff", OptionType::duration, "delay before the second attempt"),
+      opt("max_backoff", OptionType::duration, "largest delay"),
+      opt("multiplier", OptionType::floating, "growth of the delay", {}, 1),
+      opt("jitter", OptionType::string, "randomisation of the delay", {}, {}, {},
+          {"none", "full", "equal", "decorrelated"}),
+      opt("retry_on", OptionType::string, "which failures are retried", {}, {}, {},
+          {"transient", "any"}),
+  }};
+  return s;
+}
+
+Overflow parse_overflow(std::string_view s) noexcept {
+  if (s == "drop_newest") return Overflow::drop_newest;
+  if (s == "drop_oldest") return Overflow::drop_oldest;
+  return Overflow::block;
+}
+
+}  // namespace sluice::dsl

@@ -1,0 +1,386 @@
+// End-to-end: runs the `sluice` binary as a user would and checks exit codes,
+// outputs, `--stats-json` and diagnostics (golden files).
+//
+// SLUICE_UPDATE_GOLDEN=1 rewrites tests/diagnostics/*.expected from the
+// current output (review the diff before committing it).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kRepo = SLUICE_REPO_DIR;
+const fs::path kPipelines = kRepo / "pipelines";
+const fs::path kDiagnostics = kRepo / "tests" / "diagnostics";
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+/// A running `sluice` with stdout / stderr captured in files of `dir`.
+class Sluice {
+ public:
+  Sluice(std::vector<std::string> args, const fs::path& dir) : dir_(dir) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (chdir(dir.c_str()) != 0) _exit(127);
+      int in = open("/dev/null", O_RDONLY);
+      int out = open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<char*> argv;
+      std::string bin = SLUICE_BIN;
+      argv.push_back(bin.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  /// Exit code, 128 + signal if killed, -1 on timeout (then killed).
+  int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void signal(int sig) const { kill(pid_, sig); }
+  [[nodiscard]] std::string out() const { return read(dir_ / "stdout.txt"); }
+  [[nodiscard]] std::string err() const { return read(dir_ / "stderr.txt"); }
+
+ private:
+  fs::path dir_;
+  pid_t pid_{-1};
+};
+
+class E2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ =
+        fs::temp_directory_path() / ("sluice_e2e_" + std::to_string(getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+  json stats(const std::string& name = "stats.json") {
+    return json::parse(read(dir_ / name), nullptr, /*allow_exceptions=*/false);
+  }
+  fs::path dir_;
+};
+
+/// What every stats document must hold, whatever the pipeline.
+void check_stats_shape(const json& s, const std::string& status) {
+  ASSERT_TRUE(s.is_object()) << s;
+  EXPECT_EQ(s.value("status", ""), status);
+  EXPECT_TRUE(s["pipeline"].is_string());
+  EXPECT_TRUE(s["elapsed_s"].is_number());
+  ASSERT_TRUE(s["stages"].is_object());
+  for (const auto& [name, st] : s["stages"].items()) {
+    for (const char* k : {"in", "out", "filtered", "dropped", "errors", "retries", "dead_letter",
+                          "rejected", "busy_s", "blocked_s"}) {
+      EXPECT_TRUE(st.contains(k)) << name << " lacks " << k;
+    }
+  }
+  ASSERT_TRUE(s["edges"].is_array());
+  for (const auto& e : s["edges"]) {
+    for (const char* k : {"from", "to", "capacity", "max_depth", "dropped", "blocked_s"}) {
+      EXPECT_TRUE(e.contains(k)) << e << " lacks " << k;
+    }
+  }
+}
+
+/// For a finished run: each consumer took what its edges accepted.
+void check_edge_accounting(const json& s) {
+  std::map<std::string, std::uint64_t> pushed_into;
+  for (const auto& e : s["edges"]) {
+    pushed_into[e.value("to", std::string())] += e.value("pushed", std::uint64_t{0});
+  }
+  for (const auto& [to, pushed] : pushed_into) {
+    EXPECT_EQ(s["stages"][to]["in"].get<std::uint64_t>(), pushed) << "stage " << to;
+  }
+}
+
+// --- every sample pipeline ----------------------------------------------------
+
+std::vector<fs::path> sample_pipelines() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(kPipelines)) {
+    if (e.path().extension() == ".toml") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(E2E, EverySamplePipelineChecksClean) {
+  const auto files = sample_pipelines();
+  ASSERT_FALSE(files.empty());
+  for (const auto& f : files) {
+    Sluice p({"check", f.string()}, dir_);
+    EXPECT_EQ(p.wait(), 0) << f << "\n" << p.err();
+    EXPECT_EQ(p.out().rfind("ok: ", 0), 0u) << p.out();
+    EXPECT_EQ(p.err(), "") << f;  // samples carry no warnings
+  }
+}
+
+TEST_F(E2E, EverySamplePipelineRunsToCompletion) {
+  for (const auto& f : sample_pipelines()) {
+    const auto name = f.stem().string();
+    Sluice p({"run", f.string(), "--stats-json", name + ".json", "--progress", "never"}, dir_);
+    ASSERT_EQ(p.wait(std::chrono::seconds(30)), 0) << f << "\n" << p.err();
+    auto s = stats(name + ".json");
+    check_stats_shape(s, "ok");
+    EXPECT_EQ(s["pipeline"], name);
+    check_edge_accounting(s);
+  }
+}
+
+TEST_F(E2E, QuickstartPrintsEveryEventInOrder) {
+  Sluice p({"run", (kPipelines / "quickstart.toml").string(), "--stats-json", "stats.json"}, dir_);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  auto out = lines(p.out());
+  ASSERT_EQ(out.size(), 20u) << p.out();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto m = json::parse(out[i]);
+    EXPECT_EQ(m["seq"], i + 1);
+    EXPECT_EQ(m["key"], "user-" + std::to_string((i + 1) % 3));
+    auto payload = json::parse(m.value("payload", std::string()));
+    EXPECT_EQ(payload["n"], i + 1);
+  }
+  auto s = stats();
+  check_stats_shape(s, "ok");
+  EXPECT_EQ(s["stages"]["events"]["out"], 20);
+  for (const char* stage : {"hold", "enrich"}) {  // 1:1 stages
+    EXPECT_EQ(s["stages"][stage]["in"], 20) << stage;
+    EXPECT_EQ(s["stages"][stage]["out"], 20) << stage;
+  }
+  EXPECT_EQ(s["stages"]["print"]["in"], 20);
+}
+
+TEST_F(E2E, SetOverridesKeysBeforeValidation) {
+  Sluice p({"run", (kPipelines / "quickstart.toml").string(), "--set", "stages.events.count=3",
+            "--set", "stages.events.rate=0", "--set", "stages.print.format=payload", "--set",
+            "stages.events.payload=hello world"},
+           dir_);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  EXPECT_EQ(p.out(), "hello world\nhello world\nhello world\n");
+
+  Sluice bad({"run", (kPipelines / "quickstart.toml").string(), "--set", "stages.events.count=x"},
+             dir_);
+  EXPECT_EQ(bad.wait(), 2);
+  EXPECT_NE(bad.err().find("--set stages.events.count=x: error: 'count'"), std::string::npos)
+      << bad.err();
+}
+
+TEST_F(E2E, OrderedWorkersKeepSourceOrder) {
+  Sluice p({"run", (kPipelines / "ordered_workers.toml").string()}, dir_);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  auto out = lines(read(dir_ / "ordered_workers.out.txt"));
+  ASSERT_EQ(out.size(), 2000u);
+  for (std::size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], "line " + std::to_string(i + 1));
+}
+
+// --- exit codes -----------------------------------------------------------------
+
+TEST_F(E2E, UsageAndConfigErrorsExitWith2) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"run"},
+           {"run", "missing.toml"},
+           {"check", "missing.toml"},
+           {"run", (kPipelines / "quickstart.toml").string(), "--threads", "0"},
+           {"graph", (kPipelines / "quickstart.toml").string(), "--format", "png"},
+           {"list", "no_such_type"}}) {
+    Sluice p(args, dir_);
+    EXPECT_EQ(p.wait(), 2) << (args.empty() ? "(no args)" : args[0]) << "\n" << p.err();
+  }
+  Sluice help({"--help"}, dir_);
+  EXPECT_EQ(help.wait(), 0);
+}
+
+TEST_F(E2E, AFailingStageExitsWith1AndStillWritesStats) {
+  auto file = write("fail.toml", R"([stages.in]
+type = "file"
+path = "does-not-exist.txt"
+[stages.out]
+type = "stdout"
+inputs = ["in"]
+)");
+  Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  EXPECT_EQ(p.wait(), 1);
+  EXPECT_NE(p.err().find("stage 'in'"), std::string::npos) << p.err();
+  auto s = stats();
+  check_stats_shape(s, "failed");
+}
+
+// --- signals --------------------------------------------------------------------
+
+constexpr const char* kEndless = R"([pipeline]
+drain_timeout = "60s"
+[stages.src]
+type = "generate"
+rate = 500
+[stages.hold]
+type = "delay"
+inputs = ["src"]
+duration = "DELAY"
+[stages.out]
+type = "discard"
+inputs = ["hold"]
+)";
+
+std::string endless(const std::string& delay) {
+  std::string s = kEndless;
+  s.replace(s.find("DELAY"), 5, delay);
+  return s;
+}
+
+TEST_F(E2E, SigintDrainsAndExitsWith130) {
+  auto file = write("endless.toml", endless("10ms"));
+  Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(std::chrono::seconds(20)), 130) << p.err();
+  auto s = stats();
+  check_stats_shape(s, "interrupted");
+  EXPECT_GT(s["stages"]["out"]["in"].get<std::uint64_t>(), 0u);
+  // A graceful drain loses nothing: everything generated reached the sink.
+  EXPECT_EQ(s["stages"]["src"]["out"], s["stages"]["out"]["in"]);
+}
+
+TEST_F(E2E, SigtermDrainsAndExitsWith143) {
+  auto file = write("endless.toml", endless("1ms"));
+  Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(std::chrono::seconds(20)), 143) << p.err();
+  check_stats_shape(stats(), "interrupted");
+}
+
+TEST_F(E2E, ASecondSignalAbortsTheDrain) {
+  // Messages are held 60s, the drain budget is 60s: only the second signal ends it soon.
+  auto file = write("endless.toml", endless("60s"));
+  const auto start = std::chrono::steady_clock::now();
+  Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  p.signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(std::chrono::seconds(20)), 130) << p.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  check_stats_shape(stats(), "interrupted");
+}
+
+// --- graph and list ------------------------------------------------------------
+
+TEST_F(E2E, GraphPrintsDotAndMermaid) {
+  const auto file = (kPipelines / "quickstart.toml").string();
+  Sluice dot({"graph", file}, dir_);
+  ASSERT_EQ(dot.wait(), 0) << dot.err();
+  EXPECT_EQ(dot.out().rfind("digraph \"quickstart\" {", 0), 0u) << dot.out();
+  EXPECT_NE(dot.out().find("\"hold\" -> \"enrich\" [label=\"capacity 8\"];"), std::string::npos)
+      << dot.out();
+  Sluice mermaid({"graph", file, "--format", "mermaid"}, dir_);
+  ASSERT_EQ(mermaid.wait(), 0) << mermaid.err();
+  EXPECT_EQ(mermaid.out().rfind("flowchart LR\n", 0), 0u) << mermaid.out();
+  EXPECT_NE(mermaid.out().find("n0 --> n1"), std::string::npos) << mermaid.out();
+}
+
+TEST_F(E2E, ListShowsTypesAndTheirOptions) {
+  Sluice all({"list"}, dir_);
+  ASSERT_EQ(all.wait(), 0);
+  for (const char* t : {"generate", "file", "stdin", "work", "delay", "stdout", "discard"}) {
+    EXPECT_NE(all.out().find(std::string("\n") + t + " "), std::string::npos) << t;
+  }
+  Sluice one({"list", "generate"}, dir_);
+  ASSERT_EQ(one.wait(), 0);
+  EXPECT_NE(one.out().find("count"), std::string::npos) << one.out();
+  EXPECT_NE(one.out().find("capacity"), std::string::npos) << one.out();  // common keys
+  Sluice typo({"list", "genrate"}, dir_);
+  EXPECT_EQ(typo.wait(), 2);
+  EXPECT_NE(typo.err().find("did you mean 'generate'?"), std::string::npos) << typo.err();
+}
+
+// --- golden diagnostics ---------------------------------------------------------
+
+/// Extra `sluice check` arguments from a first line `# check-args: ...`.
+std::vector<std::string> check_args(const fs::path& toml) {
+  std::vector<std::string> args;
+  const std::string first = lines(read(toml)).at(0);
+  const std::string marker = "# check-args:";
+  if (first.rfind(marker, 0) == 0) {
+    std::istringstream in(first.substr(marker.size()));
+    for (std::string a; in >> a;) args.push_back(a);
+  }
+  return args;
+}
+
+TEST_F(E2E, GoldenDiagnostics) {
+  std::size_t checked = 0;
+  const bool update = std::getenv("SLUICE_UPDATE_GOLDEN") != nullptr;
+  for (const auto& e : fs::directory_iterator(kDiagnostics)) {
+    if (e.path().extension() != ".toml") continue;
+    const auto name = e.path().filename().string();
+    std::vector<std::string> args = {"check", name};
+    for (auto& a : check_args(e.path())) args.push_back(a);
+    // A copy in the scratch directory, so that the file name prints relative.
+    fs::copy_file(e.path(), dir_ / name, fs::copy_options::overwrite_existing);
+    Sluice p(args, dir_);
+    const int code = p.wait();
+    const std::string err = p.err();
+    auto expected_path = e.path();
+    expected_path.replace_extension(".expected");
+    if (update) std::ofstream(expected_path) << err;
+    ASSERT_TRUE(fs::exists(expected_path)) << "missing " << expected_path;
+    EXPECT_EQ(err, read(expected_path)) << name;
+    const bool errors = err.find(": error: ") != std::string::npos;
+    EXPECT_EQ(code, errors ? 2 : 0) << name;
+    EXPECT_FALSE(err.empty()) << name << " should produce diagnostics";
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
+}
+
+}  // namespace
