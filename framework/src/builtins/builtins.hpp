@@ -9,6 +9,8 @@ namespace sluice::builtins {
 StageType generate_type();
 StageType file_source_type();
 StageType stdin_type();
+StageType map_type();
+StageType filter_type();
 StageType work_type();
 StageType delay_type();
 StageType discard_type();

@@ -5,10 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/test_stages.hpp"
 #include "sluice/pipeline.hpp"
@@ -31,11 +30,14 @@ NodeId add(Graph& g, const std::string& name, const std::string& type, bool has_
   const NodeOptions node{.workers = 1, .ordered = false, .blocking = t->blocking};
   switch (t->role) {
     case Role::source:
-      return g.add_source(name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
+      return g.add_source(
+          name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
     case Role::stage:
-      return g.add_stage(name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
+      return g.add_stage(
+          name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
     case Role::sink:
-      return g.add_sink(name, [t, o] { return t->make_sink(o); }, node);
+      return g.add_sink(
+          name, [t, o] { return t->make_sink(o); }, node);
   }
   return 0;
 }
@@ -122,7 +124,8 @@ TEST(Delay, HoldsEachMessageWithoutAThread) {
   Payloads got;
   Graph g;
   auto src = add(g, "src", "generate", false, {{"count", OptionValue::of(3)}});
-  auto wait = add(g, "wait", "delay", true, {{"duration", OptionValue::duration(2 * kNanosPerSecond)}});
+  auto wait =
+      add(g, "wait", "delay", true, {{"duration", OptionValue::duration(2 * kNanosPerSecond)}});
   g.connect(src, wait);
   g.connect(wait, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
   Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
@@ -147,7 +150,8 @@ TEST(Lifecycle, DrainTimeoutAbandonsWhatCannotFinishAndCountsIt) {
   Payloads got;
   Graph g;
   auto src = add(g, "src", "generate", false, {{"count", OptionValue::of(10)}});
-  auto wait = add(g, "wait", "delay", true, {{"duration", OptionValue::duration(60 * kNanosPerSecond)}});
+  auto wait =
+      add(g, "wait", "delay", true, {{"duration", OptionValue::duration(60 * kNanosPerSecond)}});
   g.connect(src, wait);
   g.connect(wait, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
   Pipeline p(std::move(g), {.threads = 2, .drain_timeout = kNanosPerSecond, .clock = &clock});
@@ -222,6 +226,44 @@ TEST_F(FileRoundTrip, MissingInputFileFailsTheRunNamingIt) {
   EXPECT_EQ(r.status, RunStatus::failed);
   EXPECT_EQ(r.error_stage, "src");
   EXPECT_NE(r.error.find("nope"), std::string::npos) << r.error;
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(MapAndFilter, RewriteFieldsAndKeepWhatMatches) {
+  Payloads got;
+  Graph g;
+  auto src = add(g, "src", "generate", false,
+                 {{"count", OptionValue::of(6)}, {"payload", OptionValue::of("{{\"n\": {seq}}}")}});
+  OptionValue attrs;
+  attrs.kind = OptionValue::Kind::table;
+  attrs.table.emplace_back("parity", OptionValue::of("{.n % 2}"));
+  auto map = add(g, "map", "map", true,
+                 {{"key", OptionValue::of("user-{.n}")}, {"priority", OptionValue::of("{.n % 3}")},
+                  {"attrs", attrs}});
+  auto keep = add(g, "keep", "filter", true, {{"condition", OptionValue::of("attrs.parity == \"0\"")}});
+  g.connect(src, map);
+  g.connect(map, keep);
+  g.connect(keep, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  ASSERT_EQ(got.messages.size(), 3u);
+  EXPECT_EQ(got.messages[0].key, "user-2");
+  EXPECT_EQ(got.messages[0].priority, 2);
+  EXPECT_EQ(got.messages[0].payload, "{\"n\": 2}");
+  const std::string* parity = got.messages[2].attrs.find("parity");
+  EXPECT_EQ(parity ? *parity : "(unset)", "0");
+  for (const auto& s : p.stats().stages) {
+    if (s.name == "keep") {
+      EXPECT_EQ(s.in, 6u);
+      EXPECT_EQ(s.out, 3u);
+      EXPECT_EQ(s.filtered, 3u);
+    }
+  }
 }
 
 }  // namespace

@@ -50,8 +50,11 @@ StageType delay_type() {
   t.role = Role::stage;
   t.doc = "holds each message for `duration` without occupying a thread";
   t.schema.options = {
-      {.name = "duration", .type = OptionType::duration, .doc = "how long to hold each message",
-       .min = 0, .required = true},
+      {.name = "duration",
+       .type = OptionType::duration,
+       .doc = "how long to hold each message",
+       .min = 0,
+       .required = true},
   };
   t.make_stage = [](const Options& o) { return std::make_unique<Delay>(o); };
   return t;

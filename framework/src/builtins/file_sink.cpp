@@ -56,11 +56,16 @@ StageType file_sink_type() {
   t.blocking = true;
   t.schema.options = {
       {.name = "path", .type = OptionType::string, .doc = "file to write", .required = true},
-      {.name = "format", .type = OptionType::string,
+      {.name = "format",
+       .type = OptionType::string,
        .doc = "payload: the payload as a line; json: the whole message as a JSON object",
-       .default_value = OptionValue::of("payload"), .choices = {"payload", "json"}},
-      {.name = "mode", .type = OptionType::string, .doc = "truncate or append to the file",
-       .default_value = OptionValue::of("truncate"), .choices = {"truncate", "append"}},
+       .default_value = OptionValue::of("payload"),
+       .choices = {"payload", "json"}},
+      {.name = "mode",
+       .type = OptionType::string,
+       .doc = "truncate or append to the file",
+       .default_value = OptionValue::of("truncate"),
+       .choices = {"truncate", "append"}},
   };
   t.make_sink = [](const Options& o) { return std::make_unique<FileSink>(o); };
   return t;

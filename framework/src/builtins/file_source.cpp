@@ -15,7 +15,9 @@ StageType file_source_type() {
   t.schema.options = {
       {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},
   };
-  t.make_source = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path")); };
+  t.make_source = [](const Options& o) {
+    return std::make_unique<LineSource>(o.get_string("path"));
+  };
   return t;
 }
 

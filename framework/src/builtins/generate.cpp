@@ -40,8 +40,8 @@ class Generate final : public Source {
       const auto due = static_cast<std::uint64_t>(to_seconds(now - start_) * rate_) + 1;
       n = std::min<std::uint64_t>(n, due > emitted_ ? due - emitted_ : 0);
       if (n == 0) {
-        const auto next = start_ + static_cast<Nanos>(std::ceil(
-                                       static_cast<double>(emitted_) / rate_ * 1e9));
+        const auto next =
+            start_ + static_cast<Nanos>(std::ceil(static_cast<double>(emitted_) / rate_ * 1e9));
         ctx.wake_at(std::max(next, now + 1));
         return SourceStatus::wait;
       }
@@ -86,16 +86,27 @@ StageType generate_type() {
   t.role = Role::source;
   t.doc = "emits messages made from templates; seq counts from 1";
   t.schema.options = {
-      {.name = "count", .type = OptionType::integer, .doc = "messages to emit; 0 = endless",
-       .default_value = OptionValue::of(0), .min = 0},
-      {.name = "rate", .type = OptionType::floating,
+      {.name = "count",
+       .type = OptionType::integer,
+       .doc = "messages to emit; 0 = endless",
+       .default_value = OptionValue::of(0),
+       .min = 0},
+      {.name = "rate",
+       .type = OptionType::floating,
        .doc = "messages per second; 0 = as fast as downstream takes them",
-       .default_value = OptionValue::of(0.0), .min = 0},
-      {.name = "payload", .type = OptionType::template_, .doc = "payload template",
+       .default_value = OptionValue::of(0.0),
+       .min = 0},
+      {.name = "payload",
+       .type = OptionType::template_,
+       .doc = "payload template",
        .default_value = OptionValue::of("{seq}")},
-      {.name = "key", .type = OptionType::template_, .doc = "key template",
+      {.name = "key",
+       .type = OptionType::template_,
+       .doc = "key template",
        .default_value = OptionValue::of("")},
-      {.name = "priority", .type = OptionType::template_, .doc = "priority template (an integer)",
+      {.name = "priority",
+       .type = OptionType::template_,
+       .doc = "priority template (an integer)",
        .default_value = OptionValue::of("0")},
   };
   t.make_source = [](const Options& o) { return std::make_unique<Generate>(o); };

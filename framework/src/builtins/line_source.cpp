@@ -82,7 +82,8 @@ SourceStatus LineSource::produce(Emitter& out, Context& ctx, std::size_t budget)
     emit_line(std::string_view(buf_).substr(start_), out, now);
     start_ = buf_.size();
   }
-  const bool drained = eof_ && buf_.find('\n', start_) == std::string::npos && start_ >= buf_.size();
+  const bool drained =
+      eof_ && buf_.find('\n', start_) == std::string::npos && start_ >= buf_.size();
   return drained ? SourceStatus::done : SourceStatus::more;
 }
 

@@ -2,16 +2,16 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace sluice::builtins {
 
 LineFormat parse_line_format(std::string_view name) {
   if (name == "json") return LineFormat::json;
   if (name == "payload") return LineFormat::payload;
-  throw std::invalid_argument("format must be 'payload' or 'json', not '" + std::string(name) + "'");
+  throw std::invalid_argument("format must be 'payload' or 'json', not '" + std::string(name) +
+                              "'");
 }
 
 namespace {

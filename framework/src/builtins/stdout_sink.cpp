@@ -29,9 +29,11 @@ StageType stdout_type() {
   t.doc = "prints each message as one line";
   t.blocking = true;
   t.schema.options = {
-      {.name = "format", .type = OptionType::string,
+      {.name = "format",
+       .type = OptionType::string,
        .doc = "payload: the payload as a line; json: the whole message as a JSON object",
-       .default_value = OptionValue::of("payload"), .choices = {"payload", "json"}},
+       .default_value = OptionValue::of("payload"),
+       .choices = {"payload", "json"}},
   };
   t.make_sink = [](const Options& o) { return std::make_unique<Stdout>(o); };
   return t;

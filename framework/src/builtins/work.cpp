@@ -32,8 +32,12 @@ StageType work_type() {
   t.role = Role::stage;
   t.doc = "burns CPU for `micros` per message, then passes it on";
   t.schema.options = {
-      {.name = "micros", .type = OptionType::integer, .doc = "microseconds of CPU per message",
-       .default_value = OptionValue::of(1), .min = 0, .max = 10'000'000},
+      {.name = "micros",
+       .type = OptionType::integer,
+       .doc = "microseconds of CPU per message",
+       .default_value = OptionValue::of(1),
+       .min = 0,
+       .max = 10'000'000},
   };
   t.make_stage = [](const Options& o) { return std::make_unique<Work>(o); };
   return t;

@@ -1,0 +1,53 @@
+// filter: keeps the messages for which `condition` holds; the others are
+// counted as filtered.
+#include <memory>
+#include <stdexcept>
+
+#include "builtins/builtins.hpp"
+#include "expr/expression.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+expr::Expression compile_condition(const Options& o) {
+  auto e = expr::Expression::compile(o.get_string("condition"));
+  if (!e) {
+    throw std::invalid_argument("condition, column " + std::to_string(e.error().column) + ": " +
+                                e.error().message);
+  }
+  return std::move(e).value();
+}
+
+class Filter final : public Stage {
+ public:
+  explicit Filter(const Options& o) : condition_(compile_condition(o)) {}
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    if (condition_.test(m)) {
+      out.emit(std::move(m));
+    } else {
+      ctx.count_filtered();
+    }
+  }
+
+ private:
+  const expr::Expression condition_;
+};
+
+}  // namespace
+
+StageType filter_type() {
+  StageType t;
+  t.name = "filter";
+  t.role = Role::stage;
+  t.doc = "keeps messages where `condition` holds";
+  t.schema.options = {
+      {.name = "condition",
+       .type = OptionType::expression,
+       .doc = "kept when true, e.g. '.status >= 500'",
+       .required = true},
+  };
+  t.make_stage = [](const Options& o) { return std::make_unique<Filter>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins

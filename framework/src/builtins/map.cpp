@@ -1,0 +1,80 @@
+// map: sets payload, key, priority and attrs.* from templates; fields not
+// given are left as they are. With no option at all it passes messages on.
+#include <charconv>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "builtins/builtins.hpp"
+#include "builtins/template_option.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+std::optional<expr::Template> optional_template(const Options& o, std::string_view name) {
+  if (!o.has(name)) return std::nullopt;
+  return compile_template(o, name);
+}
+
+class Map final : public Stage {
+ public:
+  explicit Map(const Options& o)
+      : payload_(optional_template(o, "payload")),
+        key_(optional_template(o, "key")),
+        priority_(optional_template(o, "priority")) {
+    if (const OptionValue* attrs = o.find("attrs")) {
+      for (const auto& [name, value] : attrs->table) {
+        auto t = expr::Template::compile(value.str);
+        if (value.kind != OptionValue::Kind::string || !t) {
+          throw std::invalid_argument("attrs." + name + " must be a template string");
+        }
+        attrs_.emplace_back(name, std::move(t).value());
+      }
+    }
+  }
+
+  void process(Message&& m, Emitter& out, Context&) override {
+    // Every template sees the message as it came in, so `key = "{payload}"`
+    // and `payload = "{key}"` swap rather than copy.
+    if (payload_ || key_ || priority_ || !attrs_.empty()) {
+      std::string payload, key, priority;
+      if (payload_) payload_->render(m, payload);
+      if (key_) key_->render(m, key);
+      if (priority_) priority_->render(m, priority);
+      std::vector<std::string> attrs(attrs_.size());
+      for (std::size_t i = 0; i < attrs_.size(); ++i) attrs_[i].second.render(m, attrs[i]);
+      if (payload_) m.payload = std::move(payload);
+      if (key_) m.key = std::move(key);
+      if (priority_)
+        std::from_chars(priority.data(), priority.data() + priority.size(), m.priority);
+      for (std::size_t i = 0; i < attrs_.size(); ++i)
+        m.attrs.set(attrs_[i].first, std::move(attrs[i]));
+    }
+    out.emit(std::move(m));
+  }
+
+ private:
+  const std::optional<expr::Template> payload_, key_, priority_;
+  std::vector<std::pair<std::string, expr::Template>> attrs_;
+};
+
+}  // namespace
+
+StageType map_type() {
+  StageType t;
+  t.name = "map";
+  t.role = Role::stage;
+  t.doc = "sets payload, key, priority and attrs.* from templates";
+  t.schema.options = {
+      {.name = "payload", .type = OptionType::template_, .doc = "new payload"},
+      {.name = "key", .type = OptionType::template_, .doc = "new key"},
+      {.name = "priority", .type = OptionType::template_, .doc = "new priority (an integer)"},
+      {.name = "attrs", .type = OptionType::table, .doc = "attributes to set: { NAME = template }"},
+  };
+  t.make_stage = [](const Options& o) { return std::make_unique<Map>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins
