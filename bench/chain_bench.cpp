@@ -16,7 +16,8 @@ namespace {
 class Counter final : public sluice::Source {
  public:
   explicit Counter(std::uint64_t n) : n_(n) {}
-  sluice::SourceStatus produce(sluice::Emitter& out, sluice::Context&, std::size_t budget) override {
+  sluice::SourceStatus produce(sluice::Emitter& out, sluice::Context&,
+                               std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ < n_; ++i, ++next_) {
       sluice::Message m;
       m.seq = next_;
@@ -81,9 +82,9 @@ void BM_Chain(benchmark::State& state) {
     if (total != want) throw std::runtime_error("checksum mismatch");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kMessages));
-  state.counters["ns_per_msg"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kMessages),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_msg"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kMessages),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 BENCHMARK(BM_Chain)

@@ -13,7 +13,8 @@ namespace {
 class Numbers final : public sluice::Source {
  public:
   explicit Numbers(std::uint64_t n) : n_(n) {}
-  sluice::SourceStatus produce(sluice::Emitter& out, sluice::Context&, std::size_t budget) override {
+  sluice::SourceStatus produce(sluice::Emitter& out, sluice::Context&,
+                               std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ <= n_; ++i, ++next_) {
       sluice::Message m;
       m.seq = next_;

@@ -56,10 +56,10 @@ class Attrs {
 };
 
 struct Message {
-  std::string payload;      ///< bytes: usually one text line or one JSON document
-  std::string key;          ///< routing / grouping key
-  std::int32_t priority{0}; ///< 0 = highest lane
-  std::uint64_t seq{0};     ///< sequence number given by the source
+  std::string payload;       ///< bytes: usually one text line or one JSON document
+  std::string key;           ///< routing / grouping key
+  std::int32_t priority{0};  ///< 0 = highest lane
+  std::uint64_t seq{0};      ///< sequence number given by the source
   std::uint64_t trace_id{0};
   std::int64_t ingest_ns{0};  ///< Clock time at which the source produced it
   std::int64_t value{0};      ///< a free 64-bit slot for numeric stages and benchmarks

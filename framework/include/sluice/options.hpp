@@ -21,7 +21,17 @@
 namespace sluice {
 inline namespace v1 {
 
-enum class OptionType { string, integer, floating, boolean, duration, list, table, expression, template_ };
+enum class OptionType {
+  string,
+  integer,
+  floating,
+  boolean,
+  duration,
+  list,
+  table,
+  expression,
+  template_
+};
 
 /// The TOML spelling of a type, for messages and `sluice list`.
 std::string_view to_string(OptionType type) noexcept;

@@ -30,10 +30,10 @@ using LogFunction =
     std::function<void(LogLevel level, std::string_view stage, std::string_view message)>;
 
 struct RunOptions {
-  std::size_t threads{0};                 ///< arena workers; 0 = all cores
+  std::size_t threads{0};                     ///< arena workers; 0 = all cores
   Nanos drain_timeout{10 * kNanosPerSecond};  ///< graceful-stop budget
-  Nanos run_for{0};                        ///< > 0: stop gracefully after this long
-  std::size_t batch{256};                  ///< messages a stage handles per turn
+  Nanos run_for{0};                           ///< > 0: stop gracefully after this long
+  std::size_t batch{256};                     ///< messages a stage handles per turn
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
   LogFunction log{};            ///< nullptr = stderr
@@ -45,10 +45,10 @@ std::string_view to_string(RunStatus s) noexcept;
 
 struct RunResult {
   RunStatus status{RunStatus::ok};
-  std::string error_stage;   ///< the first fatal error's stage
+  std::string error_stage;  ///< the first fatal error's stage
   std::uint64_t error_seq{0};
   bool has_error_seq{false};
-  std::string error;         ///< its message
+  std::string error;                    ///< its message
   std::vector<std::string> suppressed;  ///< later errors, "stage: message"
   std::uint64_t abandoned{0};           ///< messages never finished (hard cancel)
   [[nodiscard]] bool ok() const noexcept { return status == RunStatus::ok; }

@@ -20,9 +20,9 @@ struct StageStats {
   std::uint64_t retries{0};
   std::uint64_t dead_letter{0};
   std::uint64_t rejected{0};
-  std::uint64_t abandoned{0};  ///< taken but never finished (hard cancel)
-  double busy_s{0};            ///< processing
-  double blocked_s{0};         ///< parked on a full output
+  std::uint64_t abandoned{0};                     ///< taken but never finished (hard cancel)
+  double busy_s{0};                               ///< processing
+  double blocked_s{0};                            ///< parked on a full output
   std::map<std::string, std::uint64_t> counters;  ///< stage-specific
 };
 
@@ -32,10 +32,10 @@ struct EdgeStats {
   std::uint64_t capacity{0};
   std::uint64_t depth{0};
   std::uint64_t max_depth{0};
-  std::uint64_t pushed{0};   ///< accepted into the queue
-  std::uint64_t dropped{0};  ///< discarded by the overflow policy
+  std::uint64_t pushed{0};     ///< accepted into the queue
+  std::uint64_t dropped{0};    ///< discarded by the overflow policy
   std::uint64_t abandoned{0};  ///< left in the queue when its consumer stopped
-  double blocked_s{0};       ///< producers parked because this edge was full
+  double blocked_s{0};         ///< producers parked because this edge was full
 };
 
 struct Stats {

@@ -243,9 +243,11 @@ TEST(MapAndFilter, RewriteFieldsAndKeepWhatMatches) {
   attrs.kind = OptionValue::Kind::table;
   attrs.table.emplace_back("parity", OptionValue::of("{.n % 2}"));
   auto map = add(g, "map", "map", true,
-                 {{"key", OptionValue::of("user-{.n}")}, {"priority", OptionValue::of("{.n % 3}")},
+                 {{"key", OptionValue::of("user-{.n}")},
+                  {"priority", OptionValue::of("{.n % 3}")},
                   {"attrs", attrs}});
-  auto keep = add(g, "keep", "filter", true, {{"condition", OptionValue::of("attrs.parity == \"0\"")}});
+  auto keep =
+      add(g, "keep", "filter", true, {{"condition", OptionValue::of("attrs.parity == \"0\"")}});
   g.connect(src, map);
   g.connect(map, keep);
   g.connect(keep, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));

@@ -30,9 +30,9 @@
 namespace sluice::detail {
 
 struct ChannelCounters {
-  std::uint64_t offered{0};    ///< messages producers tried to push
-  std::uint64_t pushed{0};     ///< accepted into the queue
-  std::uint64_t popped{0};     ///< taken by consumers
+  std::uint64_t offered{0};  ///< messages producers tried to push
+  std::uint64_t pushed{0};   ///< accepted into the queue
+  std::uint64_t popped{0};   ///< taken by consumers
   std::uint64_t dropped_newest{0};
   std::uint64_t dropped_oldest{0};
   std::uint64_t discarded{0};  ///< pushed after every consumer had stopped

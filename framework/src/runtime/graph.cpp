@@ -1,9 +1,9 @@
 #include "sluice/graph.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace sluice {
 inline namespace v1 {
@@ -72,8 +72,8 @@ std::vector<std::string> Graph::problems() const {
     ++indegree[e.to];
     next[e.from].push_back(e.to);
     if (e.options.capacity == 0) {
-      out.push_back(fmt::format("edge {} -> {} has capacity 0", nodes_[e.from].name,
-                                nodes_[e.to].name));
+      out.push_back(
+          fmt::format("edge {} -> {} has capacity 0", nodes_[e.from].name, nodes_[e.to].name));
     }
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {

@@ -28,7 +28,7 @@ struct NodeRuntime {
   std::size_t index{0};
   std::vector<Channel*> inputs;
   std::vector<OutEdgeRef> outputs;
-  std::size_t hold_limit{1024};  ///< most messages a stage may hold (Stage::held)
+  std::size_t hold_limit{1024};          ///< most messages a stage may hold (Stage::held)
   std::unique_ptr<Sequencer> sequencer;  ///< ordered = true and workers > 1
   std::vector<std::unique_ptr<Instance>> instances;
 

@@ -64,7 +64,8 @@ void OutputBuffer::append(std::vector<std::vector<Message>>& batches) {
     if (dst.empty()) {
       dst.swap(src);
     } else {
-      dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+      dst.insert(dst.end(), std::make_move_iterator(src.begin()),
+                 std::make_move_iterator(src.end()));
     }
     src.clear();
   }

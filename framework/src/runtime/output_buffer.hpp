@@ -25,10 +25,10 @@ class OutputBuffer {
   [[nodiscard]] std::size_t port_count() const noexcept { return bufs_.size(); }
 
   struct FlushResult {
-    bool done{true};                 ///< nothing left to hand over
-    Channel* blocked_on{nullptr};    ///< a full `block` edge, when !done
-    std::uint64_t delivered{0};      ///< messages every edge of their port took
-    std::uint64_t unconnected{0};    ///< emitted on ports without edges: dropped
+    bool done{true};               ///< nothing left to hand over
+    Channel* blocked_on{nullptr};  ///< a full `block` edge, when !done
+    std::uint64_t delivered{0};    ///< messages every edge of their port took
+    std::uint64_t unconnected{0};  ///< emitted on ports without edges: dropped
   };
   /// Hands what it can to the edges; a full edge records `self` as waiting.
   FlushResult flush(Waker* self);

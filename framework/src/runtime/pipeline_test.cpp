@@ -48,7 +48,8 @@ TEST(Pipeline, LongChainOnOneThreadDeliversEverythingInOrder) {
   Graph g;
   auto prev = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
   for (int i = 0; i < 200; ++i) {
-    auto next = g.add_stage("s" + std::to_string(i), [] { return std::make_unique<PassThrough>(); });
+    auto next =
+        g.add_stage("s" + std::to_string(i), [] { return std::make_unique<PassThrough>(); });
     g.connect(prev, next, {.capacity = 64});
     prev = next;
   }
@@ -131,7 +132,8 @@ TEST(Pipeline, BroadcastCopiesToEveryConsumer) {
   Graph g;
   auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
   g.connect(src, g.add_sink("a", [&] { return std::make_unique<CollectSink>(a); }));
-  g.connect(src, g.add_sink("b", [&] { return std::make_unique<CollectSink>(b); }), {.capacity = 7});
+  g.connect(src, g.add_sink("b", [&] { return std::make_unique<CollectSink>(b); }),
+            {.capacity = 7});
   Pipeline p(std::move(g), {.threads = 2});
   ASSERT_TRUE(p.run().ok());
   EXPECT_EQ(a.snapshot(), iota(kCount));

@@ -1,12 +1,12 @@
 #include "runtime/runtime.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "runtime/instance.hpp"
 

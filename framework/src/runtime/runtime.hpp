@@ -3,6 +3,9 @@
 // Pipeline (pipeline.cpp) is its public face.
 #pragma once
 
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -13,9 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include "runtime/channel.hpp"
 #include "runtime/io_pool.hpp"
@@ -45,7 +45,9 @@ class Runtime {
   // For instances.
   [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }
   [[nodiscard]] TimerService& timers() noexcept { return timers_; }
-  [[nodiscard]] bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool cancelled() const noexcept {
+    return cancelled_.load(std::memory_order_acquire);
+  }
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   [[nodiscard]] std::size_t batch() const noexcept { return options_.batch; }
   void dispatch(Instance* instance);
