@@ -135,7 +135,7 @@ void check_stats_shape(const json& s, const std::string& status) {
 void check_edge_accounting(const json& s) {
   std::map<std::string, std::uint64_t> pushed_into;
   for (const auto& e : s["edges"]) {
-    pushed_into[e.value("to", std::string())] += e.value("pushed", std::uint64_t{0});
+    pushed_into[e.value("to", std::string())] += e.value("taken", std::uint64_t{0});
   }
   for (const auto& [to, pushed] : pushed_into) {
     EXPECT_EQ(s["stages"][to]["in"].get<std::uint64_t>(), pushed) << "stage " << to;

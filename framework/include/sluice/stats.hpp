@@ -32,7 +32,8 @@ struct EdgeStats {
   std::uint64_t capacity{0};
   std::uint64_t depth{0};
   std::uint64_t max_depth{0};
-  std::uint64_t pushed{0};     ///< accepted into the queue
+  std::uint64_t offered{0};    ///< what the producer emitted on this edge
+  std::uint64_t taken{0};      ///< what the consumer took from it
   std::uint64_t dropped{0};    ///< discarded by the overflow policy
   std::uint64_t abandoned{0};  ///< left in the queue when its consumer stopped
   double blocked_s{0};         ///< producers parked because this edge was full

@@ -5,7 +5,7 @@
 
 namespace sluice::detail {
 
-OutputBuffer::OutputBuffer(std::size_t ports) : bufs_(ports), edges_(ports) {}
+OutputBuffer::OutputBuffer(std::size_t ports) : bufs_(ports), edges_(ports), counted_(ports, 0) {}
 
 void OutputBuffer::add_edge(std::size_t port, Channel* channel) {
   edges_.at(port).push_back(Out{channel});
@@ -45,11 +45,18 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
         if (res.full && r.blocked_on == nullptr) r.blocked_on = out.channel;
       }
     }
+    // A message counts as delivered once every edge of its port has it.
+    std::size_t& counted = counted_[p];
     if (port_done) {
-      r.delivered += buf.size();
+      r.delivered += buf.size() - counted;
       buf.clear();
       for (Out& out : outs) out.pos = 0;
+      counted = 0;
     } else {
+      std::size_t least = buf.size();
+      for (const Out& out : outs) least = std::min(least, out.pos);
+      r.delivered += least - counted;
+      counted = least;
       r.done = false;
     }
   }
@@ -97,6 +104,7 @@ std::uint64_t OutputBuffer::discard() noexcept {
   for (std::size_t p = 0; p < bufs_.size(); ++p) {
     bufs_[p].clear();
     for (Out& out : edges_[p]) out.pos = 0;
+    counted_[p] = 0;
   }
   return n;
 }

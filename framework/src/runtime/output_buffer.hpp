@@ -52,6 +52,7 @@ class OutputBuffer {
   };
   std::vector<std::vector<Message>> bufs_;
   std::vector<std::vector<Out>> edges_;
+  std::vector<std::size_t> counted_;  ///< per port: leading messages already counted delivered
 };
 
 }  // namespace sluice::detail

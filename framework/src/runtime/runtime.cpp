@@ -312,7 +312,8 @@ Stats Runtime::stats() const {
     es.capacity = e.options.capacity;
     es.depth = c.depth;
     es.max_depth = c.max_depth;
-    es.pushed = c.pushed;
+    es.offered = c.offered;
+    es.taken = c.popped;
     es.dropped = c.dropped_newest + c.dropped_oldest;
     es.abandoned = c.abandoned + c.discarded;
     es.blocked_s = to_seconds(channels_[i]->blocked_ns());

@@ -35,7 +35,8 @@ std::string to_json(const Stats& stats) {
     j["capacity"] = e.capacity;
     j["depth"] = e.depth;
     j["max_depth"] = e.max_depth;
-    j["pushed"] = e.pushed;
+    j["offered"] = e.offered;
+    j["taken"] = e.taken;
     j["dropped"] = e.dropped;
     j["abandoned"] = e.abandoned;
     j["blocked_s"] = e.blocked_s;
