@@ -20,95 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include "e2e_support.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-const fs::path kRepo = SLUICE_REPO_DIR;
-const fs::path kPipelines = kRepo / "pipelines";
-const fs::path kDiagnostics = kRepo / "tests" / "diagnostics";
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-/// A running `sluice` with stdout / stderr captured in files of `dir`.
-class Sluice {
- public:
-  Sluice(std::vector<std::string> args, const fs::path& dir) : dir_(dir) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (chdir(dir.c_str()) != 0) _exit(127);
-      int in = open("/dev/null", O_RDONLY);
-      int out = open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int err = open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(in, 0);
-      dup2(out, 1);
-      dup2(err, 2);
-      std::vector<char*> argv;
-      std::string bin = SLUICE_BIN;
-      argv.push_back(bin.data());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-  }
-  /// Exit code, 128 + signal if killed, -1 on timeout (then killed).
-  int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void signal(int sig) const { kill(pid_, sig); }
-  [[nodiscard]] std::string out() const { return read(dir_ / "stdout.txt"); }
-  [[nodiscard]] std::string err() const { return read(dir_ / "stderr.txt"); }
-
- private:
-  fs::path dir_;
-  pid_t pid_{-1};
-};
-
-class E2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        fs::temp_directory_path() / ("sluice_e2e_" + std::to_string(getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-  json stats(const std::string& name = "stats.json") {
-    return json::parse(read(dir_ / name), nullptr, /*allow_exceptions=*/false);
-  }
-  fs::path dir_;
-};
+using namespace sluice_e2e;  // NOLINT: test support
 
 /// What every stats document must hold, whatever the pipeline.
 void check_stats_shape(const json& s, const std::string& status) {
