@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+scripts/check-format.sh
 jobs=$(nproc)
 ctest --preset release -j "$jobs"
 
