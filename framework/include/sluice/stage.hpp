@@ -32,6 +32,10 @@ enum class LogLevel { debug, info, warn, error };
 /// Where a stage's messages go. Emitting never blocks: messages are buffered
 /// and moved to the output channels in batches by the runtime, which stops
 /// feeding the stage while its outputs are full.
+///
+/// Passing on the message a stage was given (`out.emit(std::move(m))`) costs
+/// no copy and no move: the runtime recognises it and leaves it where it is
+/// in the input batch, which becomes the output batch.
 class Emitter {
  public:
   static constexpr std::size_t kNoPort = std::numeric_limits<std::size_t>::max();
@@ -40,18 +44,48 @@ class Emitter {
       : ports_(ports), names_(names) {}
 
   /// To the default port (the first one, usually "out").
-  void emit(Message&& m) { ports_[0].push_back(std::move(m)); }
+  void emit(Message&& m) {
+    if (&m == current_) {
+      pass_on();
+    } else {
+      emit_moved(0, std::move(m));
+    }
+  }
   /// To port number `port` (its index in the stage type's port list).
-  void emit(std::size_t port, Message&& m) { ports_[port].push_back(std::move(m)); }
+  void emit(std::size_t port, Message&& m) {
+    if (port == 0 && &m == current_) {
+      pass_on();
+    } else {
+      emit_moved(port, std::move(m));
+    }
+  }
   /// To a port by name; prefer port(name) once and the index afterwards.
   void emit(std::string_view port_name, Message&& m);
   /// Index of a port, or kNoPort.
   [[nodiscard]] std::size_t port(std::string_view name) const noexcept;
   [[nodiscard]] std::size_t port_count() const noexcept { return names_->size(); }
 
+  // For the runtime: the input batch whose messages may be passed on in place.
+  void begin_batch(std::vector<Message>& batch) noexcept;
+  void set_current(Message* m) noexcept { current_ = m; }
+  /// Puts what was passed on in place into port 0, in emission order, and
+  /// returns the batch's other messages (dropped or moved out) to the caller:
+  /// `batch` comes back empty.
+  void end_batch();
+
  private:
+  void pass_on() {
+    if (write_ != current_) *write_ = std::move(*current_);
+    ++write_;
+    current_ = nullptr;
+  }
+  void emit_moved(std::size_t port, Message&& m);
+
   std::vector<Message>* ports_;
   const std::vector<std::string>* names_;
+  std::vector<Message>* batch_{nullptr};
+  Message* current_{nullptr};  ///< the input being processed
+  Message* write_{nullptr};    ///< where the next message passed on in place goes
 };
 
 /// What a stage instance may ask of the runtime.

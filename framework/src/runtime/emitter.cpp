@@ -15,7 +15,39 @@ std::size_t Emitter::port(std::string_view name) const noexcept {
 void Emitter::emit(std::string_view port_name, Message&& m) {
   const std::size_t p = port(port_name);
   if (p == kNoPort) throw std::invalid_argument("no output port '" + std::string(port_name) + "'");
-  ports_[p].push_back(std::move(m));
+  emit(p, std::move(m));
+}
+
+void Emitter::begin_batch(std::vector<Message>& batch) noexcept {
+  batch_ = &batch;
+  write_ = batch.data();
+  current_ = nullptr;
+}
+
+void Emitter::emit_moved(std::size_t port, Message&& m) {
+  if (port == 0 && batch_ != nullptr && write_ != batch_->data()) {
+    // Keep emission order: what was passed on in place so far goes first.
+    auto& out = ports_[0];
+    for (Message* p = batch_->data(); p != write_; ++p) out.push_back(std::move(*p));
+    write_ = batch_->data();
+  }
+  ports_[port].push_back(std::move(m));
+}
+
+void Emitter::end_batch() {
+  if (batch_ == nullptr) return;
+  auto& batch = *batch_;
+  const auto passed = static_cast<std::size_t>(write_ - batch.data());
+  auto& out = ports_[0];
+  if (out.empty()) {
+    batch.resize(passed);
+    out.swap(batch);  // the input batch is the output batch: no message moved
+  } else {
+    for (std::size_t i = 0; i < passed; ++i) out.push_back(std::move(batch[i]));
+  }
+  batch.clear();
+  batch_ = nullptr;
+  current_ = write_ = nullptr;
 }
 
 }  // namespace v1

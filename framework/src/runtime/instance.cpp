@@ -129,7 +129,7 @@ Instance::Next Instance::turn() {
         sink_->open(*this);
       }
     } catch (const std::exception& e) {
-      fail(e.what(), nullptr);
+      fail(e.what(), std::nullopt);
       return finish(true);
     }
     phase_ = Phase::running;
@@ -187,7 +187,7 @@ Instance::Next Instance::turn_source() {
   try {
     status = source_->produce(emitter_, *this, rt_.batch());
   } catch (const std::exception& e) {
-    fail(e.what(), nullptr);
+    fail(e.what(), std::nullopt);
     return finish(true);
   }
   if (status == SourceStatus::done) source_done_ = true;
@@ -209,7 +209,7 @@ Instance::Next Instance::turn_consumer() {
     try {
       stage_->on_timer(emitter_, *this);
     } catch (const std::exception& e) {
-      fail(e.what(), nullptr);
+      fail(e.what(), std::nullopt);
       return finish(true);
     }
     if (node_.sequencer) submit_ordered(take_ticket());
@@ -259,34 +259,36 @@ void Instance::process_input() {
       sink_->consume(std::span<Message>(in_), *this);
       bump(counters_.out, in_.size());
     } catch (const std::exception& e) {
-      fail(e.what(), in_.empty() ? nullptr : &in_.front());
+      fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
       return;  // in_ stays: finish(true) counts it abandoned
     }
     in_.clear();
     return;
   }
+  emitter_.begin_batch(in_);
+  const std::size_t n = in_.size();
   std::size_t i = 0;
-  for (; i < in_.size() && !stop_requested_; ++i) {
-    const std::uint64_t seq = in_[i].seq;
+  for (; i < n && !stop_requested_; ++i) {
+    Message& m = in_[i];
+    const std::uint64_t seq = m.seq;
+    emitter_.set_current(&m);
     try {
-      stage_->process(std::move(in_[i]), emitter_, *this);
+      stage_->process(std::move(m), emitter_, *this);
     } catch (const std::exception& e) {
       bump(counters_.errors, 1);
-      Message failed;
-      failed.seq = seq;
-      fail(e.what(), &failed);
-      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(i));
+      bump(counters_.abandoned, n - i);  // this message and the rest of the batch
+      emitter_.end_batch();              // what it emitted stays pending; the cancel counts it
+      fail(e.what(), seq);
       return;
     }
   }
-  if (i < in_.size()) bump(counters_.filtered, in_.size() - i);  // the stage stopped early
-  in_.clear();
+  emitter_.set_current(nullptr);
+  if (i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+  emitter_.end_batch();
   if (node_.sequencer) submit_ordered(ticket_);
 }
 
-void Instance::fail(const char* what, const Message* m) {
-  std::optional<std::uint64_t> seq;
-  if (m) seq = m->seq;
+void Instance::fail(const char* what, std::optional<std::uint64_t> seq) {
   rt_.report_error(stage_name(), seq, what);
 }
 
@@ -300,7 +302,7 @@ Instance::Next Instance::begin_close() {
     if (source_) source_->close(*this);
     if (sink_) sink_->close(*this);
   } catch (const std::exception& e) {
-    fail(e.what(), nullptr);
+    fail(e.what(), std::nullopt);
     return finish(true);
   }
   if (node_.sequencer) submit_ordered(take_ticket());

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,7 +80,7 @@ class Instance final : public Waker, public TimerTarget, public Context {
   void process_input();
   Next begin_close();
   Next finish(bool abandon);
-  void fail(const char* what, const Message* m);
+  void fail(const char* what, std::optional<std::uint64_t> seq);
   OutputBuffer::FlushResult flush_outputs();
   void account(const OutputBuffer::FlushResult& r) noexcept;
   /// Ordered stages: the next batch number, and handing a batch to the Sequencer.

@@ -49,8 +49,9 @@ Shape random_shape(std::mt19937& rng, std::uint64_t count) {
     for (int w = 0; w < width; ++w) {
       const NodeOptions opts{.workers = static_cast<std::size_t>(pick(1, 3)),
                              .ordered = pick(0, 1) == 1};
-      auto id = s.graph.add_stage("s" + std::to_string(d) + "_" + std::to_string(w),
-                                  [] { return std::make_unique<PassThrough>(); }, opts);
+      auto id = s.graph.add_stage(
+          "s" + std::to_string(d) + "_" + std::to_string(w),
+          [] { return std::make_unique<PassThrough>(); }, opts);
       // Every stage of the previous layer feeds the first new one; every new
       // one gets at least one input.
       for (std::size_t i = 0; i < layer.size(); ++i) {
@@ -99,7 +100,8 @@ void check_conservation(const Graph& g, const Stats& stats, const Shape& shape) 
     }
     if (n.kind != NodeKind::sink && edges_of_producer[n.name] > 0) {
       // Each edge of a broadcast port saw every message the stage emitted.
-      EXPECT_EQ(offered_by_producer[n.name], st.out * static_cast<std::uint64_t>(edges_of_producer[n.name]))
+      EXPECT_EQ(offered_by_producer[n.name],
+                st.out * static_cast<std::uint64_t>(edges_of_producer[n.name]))
           << n.name;
     }
   }
