@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/limits.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice {
@@ -35,6 +36,13 @@ struct NodeOptions {
   std::size_t workers{1};  ///< parallel instances
   bool ordered{false};     ///< with workers > 1: emit in input order
   bool blocking{false};    ///< run on the I/O pool instead of the arena
+  /// A token per message before it is processed; may be shared by stages.
+  std::shared_ptr<RateLimiter> rate_limit{};
+  /// A permit per message while it is processed; may be shared by stages.
+  std::shared_ptr<Semaphore> semaphore{};
+  /// Several inputs: take one message from each in turn (`merge` policy
+  /// `fair`) rather than a batch from each in turn.
+  bool interleave_inputs{false};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

@@ -215,9 +215,25 @@ Instance::Next Instance::turn_consumer() {
     if (node_.sequencer) submit_ordered(take_ticket());
     if (!flush()) return Next::park;
   }
+  if (!rest_.empty()) {  // what a rate limit or semaphore held back goes first
+    in_.swap(rest_);
+    rest_.clear();
+    process_input();
+    if (rt_.cancelled()) return finish(true);
+    if (!flush() || !rest_.empty()) return Next::park;
+    return Next::yield;
+  }
   if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;  // its timer wakes it
   if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
+  const auto& opts = node_.node->options;
+  if (opts.semaphore && !opts.rate_limit && !holding_permit_) {
+    // No permit, no point taking input. (With a rate limit the permit comes
+    // after the token, so that no permit is held while waiting for one.)
+    if (!opts.semaphore->try_acquire(this)) return Next::park;
+    holding_permit_ = true;
+  }
   if (take_input() == 0) {
+    release_permit();
     for (bool ended : input_ended_) {
       if (!ended) return Next::park;  // registered as waiting on every open input
     }
@@ -226,7 +242,7 @@ Instance::Next Instance::turn_consumer() {
   }
   process_input();
   if (rt_.cancelled()) return finish(true);
-  if (!flush()) return Next::park;
+  if (!flush() || !rest_.empty()) return Next::park;
   return Next::yield;
 }
 
@@ -235,6 +251,7 @@ std::size_t Instance::take_input() {
   const std::size_t k = node_.inputs.size();
   std::unique_lock<std::mutex> intake;
   if (node_.sequencer) intake = std::unique_lock(node_.sequencer->intake());
+  if (node_.node->options.interleave_inputs && k > 1) return take_interleaved();
   for (std::size_t i = 0; i < k; ++i) {
     const std::size_t idx = (cursor_ + i) % k;
     if (input_ended_[idx]) continue;
@@ -253,39 +270,159 @@ std::size_t Instance::take_input() {
   return 0;
 }
 
+Instance::Gate Instance::admit() {
+  const auto& opts = node_.node->options;
+  if (opts.rate_limit) {
+    if (!token_reserved_) {
+      const auto g = opts.rate_limit->acquire(rt_.clock());
+      const Nanos now = rt_.clock().now();
+      if (!g.granted()) {
+        bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
+        return Gate::skip;
+      }
+      if (g.at > now) {
+        token_reserved_ = true;
+        token_at_ = g.at;
+        wake_at(g.at);
+        return Gate::wait;
+      }
+    } else if (rt_.clock().now() < token_at_) {
+      wake_at(token_at_);
+      return Gate::wait;
+    } else {
+      token_reserved_ = false;
+    }
+  }
+  if (opts.semaphore && !holding_permit_) {
+    if (!opts.semaphore->try_acquire(this)) return Gate::wait;
+    holding_permit_ = true;
+  }
+  return Gate::pass;
+}
+
+void Instance::release_permit() noexcept {
+  if (holding_permit_) {
+    holding_permit_ = false;
+    node_.node->options.semaphore->release();
+  }
+}
+
+void Instance::keep_rest(std::size_t from) {
+  rest_.assign(std::make_move_iterator(in_.begin() + static_cast<std::ptrdiff_t>(from)),
+               std::make_move_iterator(in_.end()));
+}
+
+std::size_t Instance::take_interleaved() {
+  const std::size_t k = node_.inputs.size();
+  std::size_t open = 0;
+  for (bool ended : input_ended_) open += ended ? 0 : 1;
+  const std::size_t share = std::max<std::size_t>(1, rt_.batch() / std::max<std::size_t>(1, open));
+  scratch_.resize(k);
+  std::size_t longest = 0, total = 0;
+  for (std::size_t idx = 0; idx < k; ++idx) {
+    if (input_ended_[idx]) continue;
+    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this);
+    if (r.end) input_ended_[idx] = true;
+    longest = std::max(longest, r.count);
+    total += r.count;
+  }
+  // One from each input in turn, starting after the input served first last time.
+  for (std::size_t round = 0; round < longest; ++round) {
+    for (std::size_t i = 0; i < k; ++i) {
+      auto& from = scratch_[(cursor_ + i) % k];
+      if (round < from.size()) in_.push_back(std::move(from[round]));
+    }
+  }
+  for (auto& v : scratch_) v.clear();
+  if (total > 0) {
+    cursor_ = (cursor_ + 1) % k;
+    if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
+    bump(counters_.in, total);
+  }
+  return total;
+}
+
 void Instance::process_input() {
   if (sink_) {
-    try {
-      sink_->consume(std::span<Message>(in_), *this);
-      bump(counters_.out, in_.size());
-    } catch (const std::exception& e) {
-      fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
-      return;  // in_ stays: finish(true) counts it abandoned
-    }
-    in_.clear();
+    consume_input();
     return;
   }
+  const bool gated = node_.node->options.rate_limit || node_.node->options.semaphore;
   emitter_.begin_batch(in_);
   const std::size_t n = in_.size();
   std::size_t i = 0;
   for (; i < n && !stop_requested_; ++i) {
     Message& m = in_[i];
+    if (gated) {
+      const Gate gate = admit();
+      if (gate == Gate::skip) continue;
+      if (gate == Gate::wait) {
+        keep_rest(i);  // taken already: resumed before any new input
+        break;
+      }
+    }
     const std::uint64_t seq = m.seq;
     emitter_.set_current(&m);
     try {
       stage_->process(std::move(m), emitter_, *this);
     } catch (const std::exception& e) {
+      release_permit();
       bump(counters_.errors, 1);
       bump(counters_.abandoned, n - i);  // this message and the rest of the batch
       emitter_.end_batch();              // what it emitted stays pending; the cancel counts it
       fail(e.what(), seq);
       return;
     }
+    release_permit();
   }
   emitter_.set_current(nullptr);
-  if (i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+  if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
   emitter_.end_batch();
-  if (node_.sequencer) submit_ordered(ticket_);
+  // An ordered stage hands over a batch only whole, under the number it was taken with.
+  if (node_.sequencer && rest_.empty()) submit_ordered(ticket_);
+}
+
+void Instance::consume_input() {
+  const auto& opts = node_.node->options;
+  if (opts.rate_limit) {
+    // Keep the admitted messages in front, in order; the first that must wait
+    // and everything after it are kept for later.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < in_.size(); ++i) {
+      const Gate gate = admit();
+      if (gate == Gate::skip) continue;
+      if (gate == Gate::wait) {
+        keep_rest(i);
+        break;
+      }
+      if (kept != i) in_[kept] = std::move(in_[i]);
+      ++kept;
+    }
+    in_.resize(kept);
+  }
+  if (opts.semaphore && !in_.empty() && !holding_permit_) {
+    if (!opts.semaphore->try_acquire(this)) {
+      if (rest_.empty()) {
+        rest_.swap(in_);
+      } else {
+        rest_.insert(rest_.begin(), std::make_move_iterator(in_.begin()),
+                     std::make_move_iterator(in_.end()));
+      }
+      in_.clear();
+      return;
+    }
+    holding_permit_ = true;
+  }
+  try {
+    if (!in_.empty()) sink_->consume(std::span<Message>(in_), *this);
+    bump(counters_.out, in_.size());
+  } catch (const std::exception& e) {
+    release_permit();
+    fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
+    return;  // in_ stays: finish(true) counts it abandoned
+  }
+  release_permit();
+  in_.clear();
 }
 
 void Instance::fail(const char* what, std::optional<std::uint64_t> seq) {
@@ -313,11 +450,13 @@ Instance::Next Instance::begin_close() {
 
 Instance::Next Instance::finish(bool abandon) {
   if (abandon) {
-    std::uint64_t lost = in_.size() + out_.discard();
+    release_permit();
+    std::uint64_t lost = in_.size() + rest_.size() + out_.discard();
     if (stage_) lost += stage_->held();
     if (node_.sequencer) lost += node_.sequencer->discard();
     bump(counters_.abandoned, lost);
     in_.clear();
+    rest_.clear();
     if (sink_ && phase_ == Phase::running) {
       try {
         sink_->close(*this);  // keep what was written so far

@@ -21,6 +21,7 @@
 #include "runtime/output_buffer.hpp"
 #include "runtime/timer_service.hpp"
 #include "runtime/waker.hpp"
+#include "sluice/limits.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice::detail {
@@ -40,7 +41,7 @@ inline void bump(std::atomic<std::int64_t>& c, std::int64_t n) noexcept {
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
-class Instance final : public Waker, public TimerTarget, public Context {
+class Instance final : public Waker, public Semaphore::Waiter, public TimerTarget, public Context {
  public:
   Instance(Runtime& rt, NodeRuntime& node, std::size_t index);
   ~Instance() override;
@@ -77,7 +78,15 @@ class Instance final : public Waker, public TimerTarget, public Context {
   Next turn_consumer();
   bool flush();  ///< false: parked on a full edge
   std::size_t take_input();
+  std::size_t take_interleaved();
   void process_input();
+  void consume_input();
+  /// Whether the next message may be processed now (rate limit, semaphore).
+  enum class Gate { pass, skip, wait };
+  Gate admit();
+  void release_permit() noexcept;
+  /// Keeps in_[from..] to process before any new input.
+  void keep_rest(std::size_t from);
   Next begin_close();
   Next finish(bool abandon);
   void fail(const char* what, std::optional<std::uint64_t> seq);
@@ -100,6 +109,11 @@ class Instance final : public Waker, public TimerTarget, public Context {
   OutputBuffer out_;  ///< own output, or scratch for a Sequencer
   Emitter emitter_;
   std::vector<Message> in_;
+  std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
+  std::vector<Message> rest_;  ///< taken, held back by a rate limit or semaphore
+  bool token_reserved_{false};  ///< rest_.front() owns a token due at token_at_
+  Nanos token_at_{0};
+  bool holding_permit_{false};
   std::vector<bool> input_ended_;
   std::size_t cursor_{0};
   std::uint64_t ticket_{0};

@@ -1,0 +1,235 @@
+// Rate limits, semaphores and fair interleaving through the real runtime,
+// on a ManualClock where time matters.
+#include "sluice/limits.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "runtime/test_stages.hpp"
+#include "sluice/pipeline.hpp"
+
+namespace sluice {
+namespace {
+
+using testing::Collected;
+using testing::CollectSink;
+using testing::CountingSource;
+using testing::PassThrough;
+
+constexpr Nanos kMs = 1'000'000;
+
+/// Waits (yielding, not sleeping) for the runtime to do what the manual
+/// clock allows; aborts the test binary if it never does, rather than hang.
+template <class Pred>
+void settle(Pred pred) {
+  for (int i = 0; i < 20'000'000 && !pred(); ++i) std::this_thread::yield();
+  if (!pred()) {
+    std::fprintf(stderr, "condition never held\n");
+    std::abort();
+  }
+}
+
+const StageStats& stage(const Stats& s, std::string_view name) {
+  for (const auto& st : s.stages) {
+    if (st.name == name) return st;
+  }
+  throw std::runtime_error("no stage " + std::string(name));
+}
+
+std::shared_ptr<RateLimiter> bucket(const Clock& clock, double rate, std::int64_t burst,
+                                    RateLimiter::Mode mode = RateLimiter::Mode::delay) {
+  return std::make_shared<RateLimiter>(
+      RateLimiter::Config{.rate = rate, .burst = burst, .mode = mode}, clock.now());
+}
+
+// RL-1 through a stage: 20 messages at t=0, 10/s with a burst of 5.
+TEST(RateLimit, StageReleasesMessagesOnTheBucketsSchedule) {
+  ManualClock clock;
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(20); });
+  auto lim = g.add_stage("limited", [] { return std::make_unique<PassThrough>(); },
+                         {.rate_limit = bucket(clock, 10, 5)});
+  g.connect(src, lim);
+  g.connect(lim, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  settle([&] { return got.snapshot().size() == 5 && p.pending_timers() == 1; });
+  clock.advance(100 * kMs);
+  p.fire_due_timers();
+  settle([&] { return got.snapshot().size() == 6 && p.pending_timers() == 1; });
+  clock.advance(400 * kMs);
+  p.fire_due_timers();
+  settle([&] { return got.snapshot().size() == 10 && p.pending_timers() == 1; });
+  EXPECT_EQ(got.snapshot().size(), 10u) << "never ahead of the bucket";
+  // From here on time moves in the bucket's own steps: one message each.
+  for (std::size_t want = 11; want <= 20; ++want) {
+    clock.advance(100 * kMs);
+    p.fire_due_timers();
+    settle([&] { return got.snapshot().size() == want; });
+    if (want < 20) {
+      settle([&] { return p.pending_timers() == 1; });
+    }
+  }
+  ASSERT_TRUE(p.wait().ok());
+  auto seqs = got.snapshot();
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << "a limiter never reorders";
+  EXPECT_EQ(seqs.size(), 20u);
+}
+
+TEST(RateLimit, DropModeCountsWhatItDrops) {
+  ManualClock clock;
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(20); });
+  auto lim = g.add_stage("limited", [] { return std::make_unique<PassThrough>(); },
+                         {.rate_limit = bucket(clock, 10, 5, RateLimiter::Mode::drop)});
+  g.connect(src, lim);
+  g.connect(lim, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 1, .clock = &clock});
+  ASSERT_TRUE(p.run().ok());
+  const auto& st = stage(p.stats(), "limited");
+  EXPECT_EQ(st.in, 20u);
+  EXPECT_EQ(st.out, 5u);
+  EXPECT_EQ(st.dropped, 15u);
+}
+
+// RL-5 through two stages sharing one bucket: one release per 100 ms in all.
+TEST(RateLimit, SharedByTwoStagesHoldsTheCombinedRate) {
+  ManualClock clock;
+  auto shared = bucket(clock, 10, 1);
+  Collected got;
+  Graph g;
+  auto sink = g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); });
+  for (const char* name : {"a", "b"}) {
+    auto src = g.add_source(std::string("src_") + name,
+                            [] { return std::make_unique<CountingSource>(10); });
+    auto lim =
+        g.add_stage(name, [] { return std::make_unique<PassThrough>(); }, {.rate_limit = shared});
+    g.connect(src, lim);
+    g.connect(lim, sink);
+  }
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  settle([&] { return got.snapshot().size() == 1 && p.pending_timers() >= 1; });
+  for (int step = 1; step < 20; ++step) {
+    clock.advance(100 * kMs);
+    p.fire_due_timers();
+    const auto want = static_cast<std::size_t>(step + 1);
+    settle([&] { return got.snapshot().size() >= want; });
+    EXPECT_EQ(got.snapshot().size(), want) << "at " << step * 100 << " ms";
+    if (step < 19) {
+      settle([&] { return p.pending_timers() >= 1; });
+    }
+  }
+  ASSERT_TRUE(p.wait().ok());
+  EXPECT_EQ(got.snapshot().size(), 20u);
+}
+
+/// Records how many instances are inside process() at once.
+class Occupancy final : public Stage {
+ public:
+  Occupancy(std::atomic<int>& inside, std::atomic<int>& most) : inside_(inside), most_(most) {}
+  void process(Message&& m, Emitter& out, Context&) override {
+    const int now = ++inside_;
+    int seen = most_.load();
+    while (now > seen && !most_.compare_exchange_weak(seen, now)) {
+    }
+    const auto until = SteadyClock::instance().now() + 20'000;  // 20 us of work
+    while (SteadyClock::instance().now() < until) {
+    }
+    --inside_;
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::atomic<int>& inside_;
+  std::atomic<int>& most_;
+};
+
+TEST(Semaphore, LimitsConcurrencyAcrossStagesAndWorkers) {
+  auto permits = std::make_shared<Semaphore>(1);
+  std::atomic<int> inside{0}, most{0};
+  Collected got;
+  Graph g;
+  auto sink = g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); });
+  for (const char* name : {"a", "b"}) {
+    auto src = g.add_source(std::string("src_") + name,
+                            [] { return std::make_unique<CountingSource>(300); });
+    auto st = g.add_stage(name, [&] { return std::make_unique<Occupancy>(inside, most); },
+                          {.workers = 2, .semaphore = permits});
+    g.connect(src, st);
+    g.connect(st, sink);
+  }
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(got.snapshot().size(), 600u);
+  EXPECT_EQ(most.load(), 1);
+  EXPECT_EQ(permits->available(), 1);
+}
+
+/// Emits `count` messages whose key is `tag`.
+class Tagged final : public Source {
+ public:
+  Tagged(std::string tag, int count) : tag_(std::move(tag)), count_(count) {}
+  SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
+    for (std::size_t i = 0; i < budget && next_ <= count_; ++i, ++next_) {
+      Message m;
+      m.key = tag_ + std::to_string(next_);
+      m.seq = static_cast<std::uint64_t>(next_);
+      out.emit(std::move(m));
+    }
+    return next_ > count_ ? SourceStatus::done : SourceStatus::more;
+  }
+
+ private:
+  std::string tag_;
+  int count_;
+  int next_{1};
+};
+
+class KeySink final : public Sink {
+ public:
+  explicit KeySink(std::vector<std::string>& keys) : keys_(keys) {}
+  void consume(std::span<Message> batch, Context&) override {
+    for (auto& m : batch) keys_.push_back(m.key);
+  }
+
+ private:
+  std::vector<std::string>& keys_;
+};
+
+// FI-1: three backlogged inputs come out A1, B1, C1, A2, ...
+TEST(Merge, InterleavesBackloggedInputsOneByOne) {
+  auto gate = std::make_shared<Semaphore>(0);  // holds the merge until all inputs are full
+  std::vector<std::string> keys;
+  Graph g;
+  auto merge = g.add_stage("merge", [] { return std::make_unique<PassThrough>(); },
+                           {.semaphore = gate, .interleave_inputs = true});
+  for (const char* tag : {"A", "B", "C"}) {
+    auto src = g.add_source(tag, [tag] { return std::make_unique<Tagged>(tag, 100); });
+    g.connect(src, merge, {.capacity = 100});
+  }
+  g.connect(merge, g.add_sink("out", [&] { return std::make_unique<KeySink>(keys); }));
+  Pipeline p(std::move(g), {.threads = 2, .batch = 30});
+  p.start();
+  settle([&] {
+    std::uint64_t queued = 0;
+    for (const auto& e : p.stats().edges) queued += e.to == "merge" ? e.depth : 0;
+    return queued == 300;
+  });
+  gate->release();
+  ASSERT_TRUE(p.wait().ok());
+  ASSERT_EQ(keys.size(), 300u);
+  const std::vector<std::string> first{"A1", "B1", "C1", "A2", "B2", "C2", "A3", "B3", "C3"};
+  EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + 9), first);
+  // After 30 outputs each input has given 10.
+  int a = 0;
+  for (int i = 0; i < 30; ++i) a += keys[i][0] == 'A' ? 1 : 0;
+  EXPECT_EQ(a, 10);
+}
+
+}  // namespace
+}  // namespace sluice
