@@ -1,0 +1,29 @@
+// Chain through sluice, built with the C++ API: the real Message, the map on
+// its 64-bit `value`, one stage per map, default edges (capacity 1024).
+#include <memory>
+#include <string>
+
+#include "bench_stages.hpp"
+#include "peer_common.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sluice::peers;
+  namespace sb = sluice::bench;
+  const Args a = parse_args(argc, argv);
+  std::uint64_t total = 0;
+  sluice::Graph g;
+  const std::uint64_t n = a.messages;
+  auto prev = g.add_source("src", [n] { return std::make_unique<sb::Counter>(n); });
+  for (std::uint64_t s = 0; s < a.param; ++s) {
+    auto next =
+        g.add_stage("map" + std::to_string(s), [] { return std::make_unique<sb::Affine>(); });
+    g.connect(prev, next);
+    prev = next;
+  }
+  g.connect(prev, g.add_sink("sum", [&total] { return std::make_unique<sb::Sum>(total); }));
+  Measure m;
+  sb::run_or_throw(std::move(g), a.threads);
+  m.stop();
+  check_chain(a, total);
+  m.report(a.messages, total);
+}

@@ -1,0 +1,3 @@
+module sluice/bench/peers
+
+go 1.19
