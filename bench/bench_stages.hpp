@@ -24,10 +24,9 @@ class Counter final : public Source {
   explicit Counter(std::uint64_t n) : n_(n) {}
   SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ < n_; ++i, ++next_) {
-      Message m;
+      Message& m = out.emplace();  // built in place: never moved
       m.seq = next_;
       m.value = static_cast<std::int64_t>(next_);
-      out.emit(std::move(m));
     }
     return next_ >= n_ ? SourceStatus::done : SourceStatus::more;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, build, and run the whole test suite: every test on the release
 # build, then the tests labelled `sanitize` (unit and stress tests) under
-# AddressSanitizer + UBSan (preset debug) and ThreadSanitizer (preset tsan).
+# AddressSanitizer + UBSan (preset debug) and ThreadSanitizer (preset tsan),
+# then fuzzes the DSL entry for a minute (scripts/fuzz.sh, preset fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,4 +17,6 @@ for preset in debug tsan; do
   cmake --build --preset "$preset" --target sanitize_tests
   ctest --preset "$preset" -j "$jobs"
 done
+
+scripts/fuzz.sh 60
 echo "all tests passed"

@@ -137,6 +137,32 @@ TEST_F(E2E, OrderedWorkersKeepSourceOrder) {
   for (std::size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], "line " + std::to_string(i + 1));
 }
 
+// --- progress -------------------------------------------------------------------
+
+TEST_F(E2E, ProgressIsDrawnOnlyWhenAskedOffATerminal) {
+  const auto file = (kPipelines / "quickstart.toml").string();
+  Sluice always({"run", file, "--progress", "always"}, dir_);
+  ASSERT_EQ(always.wait(), 0) << always.err();
+  const std::string err = always.err();
+  // The summary closes the output: the title with the final status, then one row per stage.
+  const auto summary = err.rfind("quickstart  ok  ");
+  ASSERT_NE(summary, std::string::npos) << err;
+  const auto rows = lines(err.substr(summary));
+  ASSERT_EQ(rows.size(), 6u) << err;  // title, header, 4 stages
+  EXPECT_EQ(rows[1].rfind("stage ", 0), 0u) << rows[1];
+  EXPECT_EQ(rows[2].rfind("events ", 0), 0u) << rows[2];
+  EXPECT_NE(rows[5].find(" 20 "), std::string::npos) << rows[5];  // print took all 20
+  // Live frames (the run lasts about half a second) redraw in place.
+  EXPECT_NE(err.find("\x1b[J"), std::string::npos) << err;
+
+  for (const char* mode : {"auto", "never"}) {  // stderr is a file here
+    Sluice quiet({"run", file, "--progress", mode}, dir_);
+    ASSERT_EQ(quiet.wait(), 0) << quiet.err();
+    EXPECT_EQ(quiet.err().find("rate/s"), std::string::npos) << mode << ": " << quiet.err();
+    EXPECT_EQ(quiet.err().find('\x1b'), std::string::npos) << mode;
+  }
+}
+
 // --- exit codes -----------------------------------------------------------------
 
 TEST_F(E2E, UsageAndConfigErrorsExitWith2) {
@@ -206,6 +232,43 @@ TEST_F(E2E, SigintDrainsAndExitsWith130) {
   EXPECT_EQ(s["stages"]["src"]["out"], s["stages"]["out"]["in"]);
 }
 
+TEST_F(E2E, SigintWithAFileSinkLeavesCompleteLinesOnly) {
+  // Long lines at a high rate, so that a torn write at the signal would show.
+  const std::string filler(64, 'x');
+  auto file = write("endless_file.toml", R"([stages.src]
+type = "generate"
+count = 0
+rate = 5000
+payload = "event {seq} )" + filler + R"("
+[stages.sink]
+type = "file"
+inputs = ["src"]
+path = "out.txt"
+)");
+  Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (lines(read(dir_ / "out.txt")).size() < 200 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  p.signal(SIGINT);
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 130) << p.err();
+
+  const std::string text = read(dir_ / "out.txt");
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "the last line is incomplete";
+  const auto written = lines(text);
+  ASSERT_GE(written.size(), 200u);
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    ASSERT_EQ(written[i], "event " + std::to_string(i + 1) + " " + filler) << "line " << i + 1;
+  }
+  auto s = stats();
+  check_stats_shape(s, "interrupted");
+  // Drained: every message generated is in the file, once.
+  EXPECT_EQ(s["stages"]["src"]["out"].get<std::uint64_t>(), written.size());
+  EXPECT_EQ(s["stages"]["sink"]["in"].get<std::uint64_t>(), written.size());
+}
+
 TEST_F(E2E, SigtermDrainsAndExitsWith143) {
   auto file = write("endless.toml", endless("1ms"));
   Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
@@ -242,6 +305,27 @@ TEST_F(E2E, GraphPrintsDotAndMermaid) {
   ASSERT_EQ(mermaid.wait(), 0) << mermaid.err();
   EXPECT_EQ(mermaid.out().rfind("flowchart LR\n", 0), 0u) << mermaid.out();
   EXPECT_NE(mermaid.out().find("n0 --> n1"), std::string::npos) << mermaid.out();
+}
+
+TEST_F(E2E, GraphOfEverySamplePipelineRendersWithGraphviz) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz 'dot' absent";
+  for (const auto& f : sample_pipelines()) {
+    Sluice p({"graph", f.string(), "--format", "dot"}, dir_);
+    ASSERT_EQ(p.wait(), 0) << f << "\n" << p.err();
+    const auto dot = dir_ / (f.stem().string() + ".dot");
+    const auto svg = dir_ / (f.stem().string() + ".svg");
+    std::ofstream(dot) << p.out();
+    const std::string cmd = "dot -Tsvg '" + dot.string() + "' -o '" + svg.string() + "' 2>'" +
+                            dir_.string() + "/dot.err'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << f << "\n" << read(dir_ / "dot.err") << p.out();
+    EXPECT_NE(read(svg).find("<svg"), std::string::npos) << f;
+    // Every stage is drawn.
+    for (const auto& line : lines(read(f))) {
+      if (line.rfind("[stages.", 0) != 0) continue;
+      const auto name = line.substr(8, line.find(']') - 8);
+      EXPECT_NE(read(svg).find(">" + name + "<"), std::string::npos) << f << ": " << name;
+    }
+  }
 }
 
 TEST_F(E2E, ListShowsTypesAndTheirOptions) {

@@ -22,6 +22,9 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "progress.hpp"
+#include "progress_display.hpp"
+#include "progress_log_sink.hpp"
 #include "sluice/pipeline.hpp"
 
 namespace sluice::cli {
@@ -111,8 +114,11 @@ class SignalWatcher {
   std::thread thread_;
 };
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& format) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+/// Logs to stderr; through `display` (when there is one) so that lines scroll above its table.
+std::shared_ptr<spdlog::logger> make_logger(const std::string& format,
+                                            std::shared_ptr<ProgressDisplay> display) {
+  spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  if (display) sink = std::make_shared<ProgressLogSink>(std::move(sink), std::move(display));
   auto logger = std::make_shared<spdlog::logger>("sluice", sink);
   if (format == "json") {
     logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
@@ -137,19 +143,10 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
-void print_summary(const Stats& stats) {
-  std::size_t w = 5;
-  for (const auto& s : stats.stages) w = std::max(w, s.name.size());
-  std::fprintf(stderr, "%-*s %10s %10s %9s %8s %8s %9s\n", static_cast<int>(w), "stage", "in",
-               "out", "dropped", "errors", "busy_s", "blocked_s");
-  for (const auto& s : stats.stages) {
-    std::fprintf(stderr, "%-*s %10llu %10llu %9llu %8llu %8.3f %9.3f\n", static_cast<int>(w),
-                 s.name.c_str(), static_cast<unsigned long long>(s.in),
-                 static_cast<unsigned long long>(s.out),
-                 static_cast<unsigned long long>(s.dropped + s.filtered),
-                 static_cast<unsigned long long>(s.errors), s.busy_s, s.blocked_s);
-  }
-  std::fprintf(stderr, "%s in %.3fs\n", stats.status.c_str(), stats.elapsed_s);
+Instances instances_of(const Graph& graph) {
+  Instances out;
+  for (const auto& n : graph.nodes()) out.emplace(n.name, n.options.workers);
+  return out;
 }
 
 }  // namespace
@@ -159,7 +156,10 @@ int run_command(const RunArgs& args) {
   const sigset_t set = watched_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  auto logger = make_logger(args.log_format);
+  const bool progress =
+      args.progress == "always" || (args.progress == "auto" && isatty(STDERR_FILENO) == 1);
+  auto display = progress ? std::make_shared<ProgressDisplay>(stderr) : nullptr;
+  auto logger = make_logger(args.log_format, display);
   spdlog::set_default_logger(logger);
   for (const auto& p : args.plugins) {
     spdlog::warn("plugins are not loaded yet; ignoring --plugin {}", p);
@@ -183,6 +183,7 @@ int run_command(const RunArgs& args) {
     }
   };
 
+  const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
   RunResult result;
   int signal = 0;
@@ -190,17 +191,20 @@ int run_command(const RunArgs& args) {
     SignalWatcher watcher(pipeline, args.stats_json);
     try {
       pipeline.start();
+      if (display) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();
     } catch (const std::exception& e) {
       result.status = RunStatus::failed;
       result.error = e.what();
     }
+    if (display) display->stop();
     signal = watcher.signal();
   }
   const Stats stats = pipeline.stats();
   const bool stats_ok = write_stats(args.stats_json, stats);
-  if (args.progress == "always" || (args.progress == "auto" && isatty(STDERR_FILENO))) {
-    print_summary(stats);
+  if (display) {
+    // The whole run: average rates and busy / blocked shares.
+    std::fputs(render_progress(Stats{}, stats, stats.elapsed_s, instances).c_str(), stderr);
   }
   if (result.status == RunStatus::failed) {
     std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";

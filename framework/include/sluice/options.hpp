@@ -48,6 +48,16 @@ struct OptionValue {
   std::vector<OptionValue> list;
   std::vector<std::pair<std::string, OptionValue>> table;
 
+  // Declared here and defaulted below the class: defined implicitly inside it,
+  // they need std::pair<std::string, OptionValue> complete before OptionValue
+  // is, which clang 14 with libstdc++ 12 rejects.
+  OptionValue();
+  ~OptionValue();
+  OptionValue(const OptionValue&);
+  OptionValue(OptionValue&&) noexcept;
+  OptionValue& operator=(const OptionValue&);
+  OptionValue& operator=(OptionValue&&) noexcept;
+
   static OptionValue of(std::string s) {
     OptionValue v;
     v.kind = Kind::string;
@@ -87,6 +97,13 @@ struct OptionValue {
     return nullptr;
   }
 };
+
+inline OptionValue::OptionValue() = default;
+inline OptionValue::~OptionValue() = default;
+inline OptionValue::OptionValue(const OptionValue&) = default;
+inline OptionValue::OptionValue(OptionValue&&) noexcept = default;
+inline OptionValue& OptionValue::operator=(const OptionValue&) = default;
+inline OptionValue& OptionValue::operator=(OptionValue&&) noexcept = default;
 
 /// One option of a stage type.
 struct OptionSpec {

@@ -61,6 +61,12 @@ class Emitter {
   }
   /// To a port by name; prefer port(name) once and the index afterwards.
   void emit(std::string_view port_name, Message&& m);
+  /// A new, empty message on `port` to fill in place: what a source emits
+  /// this way is never moved.
+  Message& emplace(std::size_t port = 0) {
+    if (port == 0 && batch_ != nullptr && write_ != batch_->data()) hand_over_passed();
+    return ports_[port].emplace_back();
+  }
   /// Index of a port, or kNoPort.
   [[nodiscard]] std::size_t port(std::string_view name) const noexcept;
   [[nodiscard]] std::size_t port_count() const noexcept { return names_->size(); }
@@ -80,6 +86,8 @@ class Emitter {
     current_ = nullptr;
   }
   void emit_moved(std::size_t port, Message&& m);
+  /// Moves what was passed on in place so far into port 0 (emission order).
+  void hand_over_passed();
 
   std::vector<Message>* ports_;
   const std::vector<std::string>* names_;

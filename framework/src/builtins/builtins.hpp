@@ -16,5 +16,13 @@ StageType delay_type();
 StageType discard_type();
 StageType stdout_type();
 StageType file_sink_type();
+StageType route_type();
+StageType fan_out_type();
+StageType take_type();
+StageType sample_type();
+StageType split_type();
+StageType batch_type();
+StageType dedupe_type();
+StageType count_type();
 
 }  // namespace sluice::builtins

@@ -47,7 +47,7 @@ class Generate final : public Source {
       }
     }
     for (std::uint64_t i = 0; i < n; ++i) {
-      Message m;
+      Message& m = out.emplace();
       m.seq = ++emitted_;
       m.trace_id = mix(m.seq ^ salt_);
       m.ingest_ns = now;
@@ -55,7 +55,6 @@ class Generate final : public Source {
       payload_.render(m, m.payload);
       if (!key_.is_constant() || !key_.source().empty()) key_.render(m, m.key);
       m.priority = render_priority(m);
-      out.emit(std::move(m));
     }
     return count_ > 0 && emitted_ >= count_ ? SourceStatus::done : SourceStatus::more;
   }

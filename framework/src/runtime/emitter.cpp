@@ -24,13 +24,15 @@ void Emitter::begin_batch(std::vector<Message>& batch) noexcept {
   current_ = nullptr;
 }
 
+void Emitter::hand_over_passed() {
+  auto& out = ports_[0];
+  for (Message* p = batch_->data(); p != write_; ++p) out.push_back(std::move(*p));
+  write_ = batch_->data();
+}
+
 void Emitter::emit_moved(std::size_t port, Message&& m) {
-  if (port == 0 && batch_ != nullptr && write_ != batch_->data()) {
-    // Keep emission order: what was passed on in place so far goes first.
-    auto& out = ports_[0];
-    for (Message* p = batch_->data(); p != write_; ++p) out.push_back(std::move(*p));
-    write_ = batch_->data();
-  }
+  // Keep emission order: what was passed on in place so far goes first.
+  if (port == 0 && batch_ != nullptr && write_ != batch_->data()) hand_over_passed();
   ports_[port].push_back(std::move(m));
 }
 

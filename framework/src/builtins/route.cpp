@@ -1,0 +1,76 @@
+// route: `routes = { NAME = "expr", ... }`. Each message goes to the port of
+// the first route (in the table's order) whose expression holds, else to
+// port `unmatched`. One message out per message in: in = out + dropped, where
+// dropped counts messages sent to a port nothing is wired to.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "builtins/builtins.hpp"
+#include "builtins/expression_option.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+constexpr const char* kUnmatched = "unmatched";
+
+/// The routes in order, checked: at least one, string expressions that
+/// compile, no route called `unmatched`. Runs at load time through `ports`.
+std::vector<std::pair<std::string, expr::Expression>> compile_routes(const Options& o) {
+  const OptionValue& routes = o.get("routes");
+  if (routes.table.empty()) throw std::invalid_argument("'routes' names no route");
+  std::vector<std::pair<std::string, expr::Expression>> out;
+  for (const auto& [name, value] : routes.table) {
+    if (name == kUnmatched) {
+      throw std::invalid_argument("route name 'unmatched' is reserved for what no route matches");
+    }
+    if (value.kind != OptionValue::Kind::string) {
+      throw std::invalid_argument("route '" + name + "' must be an expression string");
+    }
+    out.emplace_back(name, compile_expression(value.str, "route '" + name + "'"));
+  }
+  return out;
+}
+
+class Route final : public Stage {
+ public:
+  explicit Route(const Options& o) : routes_(compile_routes(o)) {}
+
+  void process(Message&& m, Emitter& out, Context&) override {
+    std::size_t port = 0;
+    while (port < routes_.size() && !routes_[port].second.test(m)) ++port;
+    out.emit(port, std::move(m));  // port == routes_.size(): unmatched
+  }
+
+ private:
+  const std::vector<std::pair<std::string, expr::Expression>> routes_;
+};
+
+}  // namespace
+
+StageType route_type() {
+  StageType t;
+  t.name = "route";
+  t.role = Role::stage;
+  t.doc =
+      "sends each message to the first route whose expression holds, else to port `unmatched`; "
+      "in = out + dropped (sent to an unwired port)";
+  t.schema.options = {
+      {.name = "routes",
+       .type = OptionType::table,
+       .doc = "{ NAME = \"expression\", ... }, tried in order; each NAME is an output port",
+       .required = true},
+  };
+  t.ports = [](const Options& o) {
+    std::vector<std::string> ports;
+    for (auto& [name, e] : compile_routes(o)) ports.push_back(name);
+    ports.emplace_back(kUnmatched);
+    return ports;
+  };
+  t.make_stage = [](const Options& o) { return std::make_unique<Route>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins
