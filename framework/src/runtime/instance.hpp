@@ -110,8 +110,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Emitter emitter_;
   std::vector<Message> in_;
   std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
-  std::vector<Message> rest_;  ///< taken, held back by a rate limit or semaphore
-  bool token_reserved_{false};  ///< rest_.front() owns a token due at token_at_
+  std::vector<Message> rest_;                  ///< taken, held back by a rate limit or semaphore
+  bool token_reserved_{false};                 ///< rest_.front() owns a token due at token_at_
   Nanos token_at_{0};
   bool holding_permit_{false};
   std::vector<bool> input_ended_;
