@@ -150,10 +150,12 @@ class Stage {
   /// A time asked for with Context::wake_at has come.
   virtual void on_timer(Emitter&, Context&) {}
   /// Messages the stage holds to emit later (delay, batch). The runtime stops
-  /// feeding it while this is at the hold limit, and calls close() only once
-  /// it is 0 (or the pipeline is cancelled).
+  /// feeding it while this is at the hold limit. A stage that holds messages
+  /// must have asked for a wake-up (Context::wake_at) to emit them.
   [[nodiscard]] virtual std::size_t held() const noexcept { return 0; }
-  /// All inputs ended: emit what remains.
+  /// All inputs ended: emit what should go now (a partial batch). What the
+  /// stage still holds afterwards (a delay's messages) is emitted from
+  /// on_timer as before; the outputs close once held() is 0.
   virtual void close(Emitter&, Context&) {}
 };
 

@@ -2,9 +2,8 @@
 // keeps the other fields (key, seq, attrs...) of the batch's first message
 // and carries the number of messages joined in `value`. A batch that is not
 // full goes out `timeout` after its first message arrived (a timer, not a
-// sleeping thread), and at the end of the input once that timer has fired:
-// the runtime closes a stage only when it holds nothing. So `out` counts
-// batches and in = the sum of their sizes.
+// sleeping thread), or at once when the input ends. So `out` counts batches
+// and in = the sum of their sizes.
 #include <memory>
 #include <string>
 

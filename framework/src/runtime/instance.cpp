@@ -135,7 +135,7 @@ Instance::Next Instance::turn() {
     phase_ = Phase::running;
   }
   if (!flush()) return Next::park;
-  if (phase_ == Phase::closing) return finish(false);
+  if (phase_ == Phase::closing) return turn_closing();
   return source_ ? turn_source() : turn_consumer();
 }
 
@@ -237,7 +237,6 @@ Instance::Next Instance::turn_consumer() {
     for (bool ended : input_ended_) {
       if (!ended) return Next::park;  // registered as waiting on every open input
     }
-    if (stage_ && stage_->held() > 0) return Next::park;
     return begin_close();
   }
   process_input();
@@ -445,6 +444,23 @@ Instance::Next Instance::begin_close() {
   if (node_.sequencer) submit_ordered(take_ticket());
   phase_ = Phase::closing;
   if (!flush()) return Next::park;
+  return turn_closing();
+}
+
+Instance::Next Instance::turn_closing() {
+  // close() has run; what the stage still holds (a delay's messages) goes
+  // out as its timers come, and only then do the outputs close.
+  if (stage_ && timer_fired_.exchange(false, std::memory_order_acq_rel)) {
+    try {
+      stage_->on_timer(emitter_, *this);
+    } catch (const std::exception& e) {
+      fail(e.what(), std::nullopt);
+      return finish(true);
+    }
+    if (node_.sequencer) submit_ordered(take_ticket());
+    if (!flush()) return Next::park;
+  }
+  if (stage_ && stage_->held() > 0) return Next::park;
   return finish(false);
 }
 

@@ -88,6 +88,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Keeps in_[from..] to process before any new input.
   void keep_rest(std::size_t from);
   Next begin_close();
+  Next turn_closing();
   Next finish(bool abandon);
   void fail(const char* what, std::optional<std::uint64_t> seq);
   OutputBuffer::FlushResult flush_outputs();
