@@ -42,6 +42,7 @@ int graph_command(const std::string& file, const std::vector<std::string>& sets,
       if (from == spec.stages.size()) continue;
       std::vector<std::string> parts;
       const auto& ports = spec.stages[from].ports;
+      if (!in.topic.empty()) parts.push_back("topic " + in.topic);
       if (!ports.empty() && in.port != ports.front()) parts.push_back(in.port);
       const auto cap = in.capacity.value_or(s.capacity.value_or(spec.channel_capacity));
       if (cap != spec.channel_capacity) parts.push_back("capacity " + std::to_string(cap));

@@ -1,9 +1,26 @@
 // PipelineSpec -> Graph + RunOptions. The spec is already valid; what is left
 // are warnings about keys the runtime does not enforce yet, and the graph's
 // own problems() as a last line of defence.
+//
+// Some built-in node types are ordinary pass-through stages whose behaviour
+// is given here, on the node, so that the runtime knows none of them:
+//   - `rate_limit`: NodeOptions::rate_limit, from its `limiter` or its inline
+//     rate / per / burst / mode / max_wait;
+//   - `merge`: NodeOptions::interleave_inputs for `policy = "fair"`;
+//   - `publish` / `subscribe`: a publisher becomes a stage node with one port,
+//     `out`, and each subscriber a stage node fed by the edges the loader
+//     added from every publisher of its topic (InputSpec::topic), each with
+//     the topic's capacity and overflow policy. A subscriber of a topic with
+//     no publisher is a source that ends at once.
+// The `rate_limit` and `semaphore` keys of any stage become one shared
+// RateLimiter / Semaphore per [limiters.NAME] / [semaphores.NAME], or a new
+// one per stage for an inline table.
+#include <cstdint>
 #include <map>
+#include <memory>
 
 #include "sluice/dsl/loader.hpp"
+#include "sluice/dsl/schemas.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -11,6 +28,27 @@ namespace {
 void warn(std::vector<Diagnostic>& out, const Span& span, std::string message,
           std::string hint = {}) {
   out.push_back({Severity::warning, "not-enforced", span, std::move(message), std::move(hint)});
+}
+
+/// A limiter's settings (a [limiters.*] table, an inline `rate_limit` table or
+/// a `rate_limit` stage's options), already validated, defaults applied.
+template <typename Settings>
+RateLimiter::Config limiter_config(const Settings& s) {
+  RateLimiter::Config c;
+  if (auto v = s.find("rate"))
+    c.rate = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
+  if (auto v = s.find("per")) c.per = v->i;
+  if (auto v = s.find("burst")) c.burst = v->i;
+  if (auto v = s.find("max_wait")) c.max_wait = v->i;
+  if (auto v = s.find("mode")) {
+    c.mode = v->str == "drop" ? RateLimiter::Mode::drop : RateLimiter::Mode::delay;
+  }
+  return c;
+}
+
+std::int64_t permits_of(const OptionValue& settings) {
+  const OptionValue* v = settings.find("permits");
+  return v ? v->i : 1;
 }
 
 }  // namespace
@@ -25,9 +63,37 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     warn(r.diagnostics, spec.plugins_span, "plugins are not loaded yet; 'plugins' is ignored");
   }
 
+  // A limiter's bucket starts full when it is made. compile() has no clock
+  // (RunOptions::clock is null: the steady clock); a run on another clock
+  // would need it here.
+  const Clock& clock = SteadyClock::instance();
+  std::map<std::string, std::shared_ptr<RateLimiter>> limiters;
+  for (const auto& l : spec.limiters) {
+    limiters[l.name] = std::make_shared<RateLimiter>(limiter_config(l.settings), clock.now());
+  }
+  std::map<std::string, std::shared_ptr<Semaphore>> semaphores;
+  for (const auto& s : spec.semaphores) {
+    semaphores[s.name] = std::make_shared<Semaphore>(permits_of(s.settings));
+  }
+  auto undeclared = [&](const Span& span, const std::string& what, const std::string& name) {
+    r.diagnostics.push_back(
+        {Severity::error, "undeclared-name", span, "undeclared " + what + " '" + name + "'", {}});
+  };
+  auto limiter_of = [&](const PolicyRef& ref) -> std::shared_ptr<RateLimiter> {
+    if (ref.name.empty()) {
+      return std::make_shared<RateLimiter>(limiter_config(ref.inline_value), clock.now());
+    }
+    auto it = limiters.find(ref.name);
+    if (it == limiters.end()) {
+      undeclared(ref.span, "limiter", ref.name);
+      return nullptr;
+    }
+    return it->second;
+  };
+
   std::map<std::string, NodeId> ids;
   for (const auto& s : spec.stages) {
-    const StageType* type = registry.find(s.type, !s.inputs.empty() || s.role != Role::source);
+    const StageType* type = registry.find(s.type, s.role != Role::source);
     if (!type || type->role != s.role) {
       r.diagnostics.push_back({Severity::error,
                                "unknown-type",
@@ -36,8 +102,19 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
                                {}});
       continue;
     }
+    // What the node is at run time: topics turn a publisher into a stage and
+    // a subscriber with publishers into a stage (fed by the topic's edges).
+    Role kind = s.role;
+    std::vector<std::string> ports = s.ports;
+    if (type->name == "publish" && s.role == Role::sink) {
+      kind = Role::stage;
+      ports = {"out"};
+    } else if (type->name == "subscribe" && s.role == Role::source && !s.inputs.empty()) {
+      kind = Role::stage;
+    }
+
     const std::string where = " of stage '" + s.name + "' is not enforced yet";
-    for (const char* key : {"rate_limit", "semaphore", "circuit_breaker", "retry", "timeout"}) {
+    for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
       if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
         warn(r.diagnostics, it->second, "'" + std::string(key) + "'" + where,
              "the runtime accepts it but does not apply it in this version");
@@ -47,19 +124,60 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
       warn(r.diagnostics, s.on_error_span, "'on_error'" + where,
            "a failing message fails the pipeline in this version");
     }
-    NodeOptions node{s.workers, s.ordered, s.blocking || type->blocking};
+    if (kind == Role::source) {
+      // The runtime admits the messages a node takes; a source takes none.
+      for (const char* key : {"rate_limit", "semaphore"}) {
+        if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
+          warn(r.diagnostics, it->second,
+               "'" + std::string(key) + "' of source '" + s.name + "' is not enforced",
+               "limits apply to what a stage takes; put a 'rate_limit' stage after the source");
+        }
+      }
+    }
+
+    NodeOptions node{.workers = s.workers,
+                     .ordered = s.ordered,
+                     .blocking = s.blocking || type->blocking,
+                     .rate_limit = nullptr,
+                     .semaphore = nullptr,
+                     .interleave_inputs = false};
+    if (kind != Role::source) {
+      if (s.rate_limit) node.rate_limit = limiter_of(*s.rate_limit);
+      if (s.semaphore) {
+        if (s.semaphore->name.empty()) {
+          node.semaphore = std::make_shared<Semaphore>(permits_of(s.semaphore->inline_value));
+        } else if (auto it = semaphores.find(s.semaphore->name); it != semaphores.end()) {
+          node.semaphore = it->second;
+        } else {
+          undeclared(s.semaphore->span, "semaphore", s.semaphore->name);
+        }
+      }
+    }
+    if (type->name == "rate_limit" && s.role == Role::stage) {
+      if (s.options.has("limiter")) {
+        const auto it = s.option_spans.find("limiter");
+        node.rate_limit = limiter_of(PolicyRef{
+            s.options.get_string("limiter"), {}, it == s.option_spans.end() ? s.span : it->second});
+      } else {
+        node.rate_limit = std::make_shared<RateLimiter>(limiter_config(s.options), clock.now());
+      }
+    }
+    if (type->name == "merge" && s.role == Role::stage) {
+      node.interleave_inputs = s.options.get_string("policy") == "fair";
+    }
+
     const Options options = s.options;
-    switch (s.role) {
+    switch (kind) {
       case Role::source: {
         auto make = type->make_source;
         ids[s.name] = r.graph.add_source(
-            s.name, [make, options] { return make(options); }, node, s.ports);
+            s.name, [make, options] { return make(options); }, node, ports);
         break;
       }
       case Role::stage: {
         auto make = type->make_stage;
         ids[s.name] = r.graph.add_stage(
-            s.name, [make, options] { return make(options); }, node, s.ports);
+            s.name, [make, options] { return make(options); }, node, ports);
         break;
       }
       case Role::sink: {

@@ -240,7 +240,7 @@ TEST(Loader, AppliesOverridesBeforeValidation) {
       << all(bad);
 }
 
-TEST(Loader, ValidatesSharedPoliciesAndWarnsTheyAreNotEnforced) {
+TEST(Loader, ValidatesSharedPoliciesAndWarnsAboutThoseNotEnforced) {
   auto r = load(R"([limiters.api]
 rate = 10
 [stages.a]
@@ -261,7 +261,9 @@ inputs = ["b", "b.dead_letter"]
   static const Registry registry = test_registry();
   auto c = compile(r.spec, registry);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(count(c.diagnostics, Severity::warning), 4u);  // rate_limit semaphore retry on_error
+  EXPECT_EQ(count(c.diagnostics, Severity::warning), 2u) << all(r);  // retry, on_error
+  EXPECT_TRUE(c.graph.nodes()[1].options.rate_limit);
+  EXPECT_TRUE(c.graph.nodes()[1].options.semaphore);
 
   auto bad = load(
       "[stages.a]\ntype = \"gen\"\n[stages.b]\ntype = \"pass\"\ninputs = [\"a\"]\n"

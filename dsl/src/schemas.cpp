@@ -54,7 +54,7 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
     d.emplace_back("inputs",
                    "upstream outputs: \"stage\", \"stage.port\" or { from, capacity, overflow }");
     for (const auto& o : common_schema().options) d.emplace_back(o.name, o.doc);
-    d.emplace_back("rate_limit", "a [limiters.*] name or { rate, per, burst }");
+    d.emplace_back("rate_limit", "a [limiters.*] name or { rate, per, burst, mode, max_wait }");
     d.emplace_back("semaphore", "a [semaphores.*] name or { permits }");
     d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
     d.emplace_back("retry",
@@ -74,11 +74,21 @@ const Schema& input_schema() {
 }
 
 const Schema& limiter_schema() {
+  // rate = 0 is allowed (resilience reference section 1): only the `burst`
+  // tokens the bucket starts with are ever granted; later messages are
+  // dropped and counted, in either mode.
   static const Schema s{{
-      opt("rate", OptionType::floating, "tokens per `per`", {}, 1e-9, {}, {}, true),
+      opt("rate", OptionType::floating, "tokens per `per`; 0 = only the initial `burst`", {}, 0, {},
+          {}, true),
       opt("per", OptionType::duration, "refill period", OptionValue::duration(kNanosPerSecond),
           1e-9),
-      opt("burst", OptionType::integer, "bucket size; the bucket starts full", {}, 1),
+      opt("burst", OptionType::integer, "bucket size; the bucket starts full", OptionValue::of(1),
+          1),
+      opt("mode", OptionType::string,
+          "delay: hold a message until its token is due; drop: drop it (counted) if none is there",
+          OptionValue::of("delay"), {}, {}, {"delay", "drop"}),
+      opt("max_wait", OptionType::duration,
+          "delay mode: drop (counted) a message that would wait longer; default: no limit", {}, 0),
   }};
   return s;
 }
@@ -104,9 +114,11 @@ const Schema& breaker_schema() {
 
 const Schema& topic_schema() {
   static const Schema s{{
-      opt("capacity", OptionType::integer, "per-subscriber capacity", {}, 1),
-      opt("slow_subscriber", OptionType::string, "what a full subscriber does", {}, {}, {},
-          kOverflow),
+      opt("capacity", OptionType::integer,
+          "per-subscriber buffer, in messages; default: channel_capacity", {}, 1),
+      opt("slow_subscriber", OptionType::string,
+          "what a subscriber's full buffer does (a subscriber's `overflow` overrides it)",
+          OptionValue::of("block"), {}, {}, kOverflow),
   }};
   return s;
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "expr/expression.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
@@ -81,8 +82,11 @@ std::string_view wanted(OptionType t) {
   return "a value";
 }
 
-/// Any TOML value as an OptionValue, for list / table options.
-OptionValue to_value(const toml::node& n) {
+/// Any TOML value as an OptionValue, for list / table options. A table's
+/// entries keep the file's order (toml++ 3.3 keeps tables in a std::map, i.e.
+/// alphabetical): `route` tries its routes in the order they are written.
+/// Entries `--set` added come after those of the file, in their own order.
+OptionValue to_value(const toml::node& n, const std::string& file) {
   if (auto s = n.as_string()) return OptionValue::of(s->get());
   if (auto i = n.as_integer()) return OptionValue::of(i->get());
   if (auto f = n.as_floating_point()) return OptionValue::of(f->get());
@@ -90,12 +94,29 @@ OptionValue to_value(const toml::node& n) {
   OptionValue v;
   if (auto a = n.as_array()) {
     v.kind = OptionValue::Kind::list;
-    for (const auto& e : *a) v.list.push_back(to_value(e));
+    for (const auto& e : *a) v.list.push_back(to_value(e, file));
     return v;
   }
   if (auto t = n.as_table()) {
     v.kind = OptionValue::Kind::table;
-    for (const auto& [k, e] : *t) v.table.emplace_back(std::string(k.str()), to_value(e));
+    struct Entry {
+      const toml::key* key;
+      const toml::node* value;
+      bool elsewhere;  // not from the file (--set): after the file's entries
+      std::size_t line, column;
+    };
+    std::vector<Entry> entries;
+    for (const auto& [k, e] : *t) {
+      const toml::source_region& src = k.source().begin.line != 0 ? k.source() : e.source();
+      const bool elsewhere = src.begin.line == 0 || (src.path && *src.path != file);
+      entries.push_back({&k, &e, elsewhere, src.begin.line, src.begin.column});
+    }
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      return std::tuple(a.elsewhere, a.line, a.column) < std::tuple(b.elsewhere, b.line, b.column);
+    });
+    for (const auto& e : entries) {
+      v.table.emplace_back(std::string(e.key->str()), to_value(*e.value, file));
+    }
     return v;
   }
   std::ostringstream os;
@@ -202,7 +223,9 @@ class Loader {
   void check_declared(const std::string& name, const Span& span, std::string_view what,
                       std::string_view section, const std::vector<SharedSpec>& declared);
   void load_inputs(StageWork& w, const toml::node& n);
+  void check_rate_limit_node(const StageWork& w);
   void resolve_inputs();
+  void wire_topics();
   void find_cycles();
   void warn_unconsumed();
 
@@ -370,11 +393,11 @@ std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const tom
     }
     case OptionType::list: {
       if (!n.is_array()) return mismatch();
-      return to_value(n);
+      return to_value(n, path_);
     }
     case OptionType::table: {
       if (!n.is_table()) return mismatch();
-      return to_value(n);
+      return to_value(n, path_);
     }
     case OptionType::expression:
     case OptionType::template_: {
@@ -717,6 +740,36 @@ void Loader::load_stage(StageWork& w) {
     if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
+  if (w.type->name == "rate_limit" && w.type->role == Role::stage) check_rate_limit_node(w);
+}
+
+void Loader::check_rate_limit_node(const StageWork& w) {
+  const StageSpec& s = w.spec;
+  const auto given = [&](const char* key) { return s.option_spans.count(key) != 0; };
+  const std::string where = " in stage " + quote(s.name);
+  if (given("limiter") && given("rate")) {
+    error("conflicting-keys", s.option_spans.at("rate"),
+          "'limiter' and 'rate' are both given" + where,
+          "name a [limiters.*] entry or give rate / per / burst here, not both");
+  } else if (!given("limiter") && !given("rate")) {
+    error("missing-key", s.span,
+          "stage " + quote(s.name) + " of type 'rate_limit' needs 'limiter' or 'rate'",
+          "e.g. limiter = \"api\" with [limiters.api], or rate = 100, per = \"1s\", burst = 10");
+  } else if (given("limiter")) {
+    for (const char* key : {"per", "burst", "mode", "max_wait"}) {
+      if (!given(key)) continue;
+      error("conflicting-keys", s.option_spans.at(key),
+            quote(key) + where + " has no effect with 'limiter'",
+            "set it in [limiters." +
+                (s.options.has("limiter") ? s.options.get_string("limiter") : "NAME") +
+                "], or drop 'limiter'");
+    }
+  }
+  if (s.rate_limit) {
+    error("conflicting-keys", s.common_spans.at("rate_limit"),
+          "'rate_limit'" + where + " duplicates the stage's own limit",
+          "a stage of type 'rate_limit' is limited by its 'limiter' or 'rate'; remove this key");
+  }
 }
 
 void Loader::resolve_inputs() {
@@ -787,6 +840,66 @@ void Loader::resolve_inputs() {
   }
 }
 
+void Loader::wire_topics() {
+  // A topic is edges: one from every `publish` stage of the topic to every
+  // `subscribe` stage of it, each with the topic's capacity and
+  // slow_subscriber policy (a subscriber's own `capacity` / `overflow` keys
+  // win), so each subscriber has its own bounded buffer.
+  struct Use {
+    StageWork* stage;
+    Span span;
+  };
+  std::map<std::string, std::vector<Use>> publishers, subscribers;
+  for (auto& w : stages_) {
+    if (!w.type || !w.spec.options.has("topic")) continue;
+    const bool pub = w.type->name == "publish" && w.type->role == Role::sink;
+    const bool sub = w.type->name == "subscribe" && w.type->role == Role::source;
+    if (!pub && !sub) continue;
+    (pub ? publishers : subscribers)[w.spec.options.get_string("topic")].push_back(
+        {&w, w.spec.option_spans["topic"]});
+  }
+  // With errors, an unused topic is mostly their echo (a misspelt topic).
+  const bool quiet = has_errors(diags_);
+  for (const auto& topic : spec_.topics) {
+    const auto& pubs = publishers[topic.name];
+    const auto& subs = subscribers[topic.name];
+    if (!quiet && pubs.empty() && subs.empty()) {
+      warning("unused-topic", topic.span, "topic " + quote(topic.name) + " is not used",
+              "publish to it with a 'publish' stage and read it with a 'subscribe' stage");
+    } else if (!quiet && subs.empty()) {
+      for (const auto& p : pubs) {
+        warning("topic-without-subscriber", p.span,
+                "topic " + quote(topic.name) + " has no subscriber; what stage " +
+                    quote(p.stage->spec.name) + " publishes is dropped",
+                "add a stage with type = \"subscribe\" and topic = \"" + topic.name + "\"");
+      }
+    } else if (!quiet && pubs.empty()) {
+      for (const auto& u : subs) {
+        warning("topic-without-publisher", u.span,
+                "topic " + quote(topic.name) + " has no publisher; stage " +
+                    quote(u.stage->spec.name) + " ends at once without a message",
+                "add a stage with type = \"publish\" and topic = \"" + topic.name + "\"");
+      }
+    }
+    const OptionValue* cap = topic.settings.find("capacity");
+    const OptionValue* slow = topic.settings.find("slow_subscriber");
+    for (const auto& u : subs) {
+      StageSpec& sub = u.stage->spec;
+      for (const auto& p : pubs) {
+        InputSpec in;
+        in.stage = p.stage->spec.name;
+        in.port = "out";  // compile gives a publisher this one port
+        in.capacity =
+            sub.capacity.value_or(cap ? static_cast<std::size_t>(cap->i) : spec_.channel_capacity);
+        in.overflow = sub.overflow.value_or(slow ? parse_overflow(slow->str) : Overflow::block);
+        in.span = u.span;
+        in.topic = topic.name;
+        sub.inputs.push_back(std::move(in));
+      }
+    }
+  }
+}
+
 void Loader::find_cycles() {
   // consumers[i]: (consumer index, input index) pairs fed by stage i.
   std::map<std::string, std::size_t> index;
@@ -800,30 +913,42 @@ void Loader::find_cycles() {
     }
   }
   std::vector<int> color(stages_.size(), 0);  // 0 new, 1 on the path, 2 done
-  std::vector<std::size_t> path;
+  // The path: (stage, the input of that stage it was reached through).
+  std::vector<std::pair<std::size_t, std::size_t>> path;
   std::set<std::set<std::size_t>> reported;
-  std::function<void(std::size_t)> visit = [&](std::size_t u) {
+  const auto arrow = [&](std::size_t to, std::size_t input) {
+    const auto& topic = stages_[to].spec.inputs[input].topic;
+    return topic.empty() ? std::string(" -> ") : " -> (topic " + quote(topic) + ") -> ";
+  };
+  std::function<void(std::size_t, std::size_t)> visit = [&](std::size_t u, std::size_t via) {
     color[u] = 1;
-    path.push_back(u);
+    path.emplace_back(u, via);
     for (auto [v, input] : consumers[u]) {
       if (color[v] == 1) {
-        auto start = std::find(path.begin(), path.end(), v);
-        std::set<std::size_t> members(start, path.end());
+        auto start =
+            std::find_if(path.begin(), path.end(), [&](const auto& p) { return p.first == v; });
+        std::set<std::size_t> members;
+        for (auto it = start; it != path.end(); ++it) members.insert(it->first);
         if (!reported.insert(members).second) continue;
-        std::string ring;
-        for (auto it = start; it != path.end(); ++it) ring += stages_[*it].spec.name + " -> ";
-        ring += stages_[v].spec.name;
+        std::string ring = stages_[v].spec.name;
+        for (auto it = start + 1; it != path.end(); ++it) {
+          ring += arrow(it->first, it->second) + stages_[it->first].spec.name;
+        }
+        ring += arrow(v, input) + stages_[v].spec.name;
+        const bool topics = ring.find(" -> (topic ") != std::string::npos;
         error("cycle", stages_[v].spec.inputs[input].span, "cycle in the graph: " + ring,
-              "a pipeline must be acyclic; remove one of these inputs");
+              topics ? "a pipeline must be acyclic, topics included; remove one of these inputs "
+                       "or subscriptions"
+                     : "a pipeline must be acyclic; remove one of these inputs");
       } else if (color[v] == 0) {
-        visit(v);
+        visit(v, input);
       }
     }
     path.pop_back();
     color[u] = 2;
   };
   for (std::size_t i = 0; i < stages_.size(); ++i) {
-    if (color[i] == 0) visit(i);
+    if (color[i] == 0) visit(i, 0);
   }
 }
 
@@ -910,6 +1035,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     });
     for (auto& w : stages_) load_stage(w);
     resolve_inputs();
+    wire_topics();
     find_cycles();
     // With errors, unconsumed outputs are mostly their echo (a broken input).
     if (!has_errors(diags_)) warn_unconsumed();

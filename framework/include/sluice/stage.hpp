@@ -125,6 +125,10 @@ class Context {
   virtual void count_dropped(std::uint64_t n = 1) noexcept = 0;
   /// A stage-specific counter, reported in the stats under the stage.
   virtual void add_counter(std::string_view name, std::uint64_t n = 1) = 0;
+  /// The stage's inputs, in the order they were declared, and which of them
+  /// the message being processed came from (priority lanes).
+  [[nodiscard]] virtual std::size_t input_count() const noexcept { return 1; }
+  [[nodiscard]] virtual std::size_t input_index() const noexcept { return 0; }
 };
 
 enum class SourceStatus {
@@ -153,9 +157,20 @@ class Stage {
   /// feeding it while this is at the hold limit. A stage that holds messages
   /// must have asked for a wake-up (Context::wake_at) to emit them.
   [[nodiscard]] virtual std::size_t held() const noexcept { return 0; }
+  /// Whether the stage takes input from its input number `input` now (a
+  /// priority stage refuses a lane it already holds enough of, so that each
+  /// lane stays filled from its own queue).
+  [[nodiscard]] virtual bool accepts(std::size_t input) const noexcept {
+    (void)input;
+    return true;
+  }
+  /// The outputs can take `room` more messages without waiting: emit up to
+  /// that many of those held (a priority stage picks which). Called while
+  /// held() > 0, whenever room appears; the default emits nothing.
+  virtual void release(Emitter&, Context&, std::size_t room) { (void)room; }
   /// All inputs ended: emit what should go now (a partial batch). What the
   /// stage still holds afterwards (a delay's messages) is emitted from
-  /// on_timer as before; the outputs close once held() is 0.
+  /// on_timer or release as before; the outputs close once held() is 0.
   virtual void close(Emitter&, Context&) {}
 };
 

@@ -13,6 +13,7 @@ StageType map_type();
 StageType filter_type();
 StageType work_type();
 StageType delay_type();
+StageType priority_type();
 StageType discard_type();
 StageType stdout_type();
 StageType file_sink_type();
@@ -24,5 +25,9 @@ StageType split_type();
 StageType batch_type();
 StageType dedupe_type();
 StageType count_type();
+StageType merge_type();
+StageType rate_limit_type();
+StageType publish_type();
+StageType subscribe_type();
 
 }  // namespace sluice::builtins

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <iterator>
+#include <limits>
 #include <utility>
 
 namespace sluice::detail {
@@ -191,6 +192,18 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
   }
   for (Waker* w : to_wake) w->notify();
   return r;
+}
+
+std::size_t Channel::room(Waker* producer) {
+  std::lock_guard lock(mu_);
+  if (overflow_ != Overflow::block || dead_) return std::numeric_limits<std::size_t>::max();
+  if (size_ < capacity_) return capacity_ - size_;
+  producers_waiting_ = true;
+  if (std::find(waiting_producers_.begin(), waiting_producers_.end(), producer) ==
+      waiting_producers_.end()) {
+    waiting_producers_.push_back(producer);
+  }
+  return 0;
 }
 
 void Channel::close_producer() {

@@ -69,6 +69,11 @@ class Channel {
   /// give and the channel still open, `consumer` is recorded to be notified.
   PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer);
 
+  /// Messages it can take now without a `block` producer waiting (a drop
+  /// policy never waits: unlimited). With none, `producer` is recorded to be
+  /// notified when room frees up.
+  std::size_t room(Waker* producer);
+
   /// A producer is done; after the last one the channel ends (once drained).
   void close_producer();
   /// A consumer stops reading; after the last one, the queue is abandoned and

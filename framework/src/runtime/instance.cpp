@@ -223,7 +223,10 @@ Instance::Next Instance::turn_consumer() {
     if (!flush() || !rest_.empty()) return Next::park;
     return Next::yield;
   }
-  if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;  // its timer wakes it
+  release_held();
+  if (!flush()) return Next::park;
+  // Held at the limit: a timer (delay) or room on the outputs (priority) wakes it.
+  if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;
   if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
   const auto& opts = node_.node->options;
   if (opts.semaphore && !opts.rate_limit && !holding_permit_) {
@@ -241,8 +244,27 @@ Instance::Next Instance::turn_consumer() {
   }
   process_input();
   if (rt_.cancelled()) return finish(true);
+  release_held();
   if (!flush() || !rest_.empty()) return Next::park;
   return Next::yield;
+}
+
+void Instance::release_held() {
+  if (!stage_ || node_.sequencer) return;
+  // Until the stage has nothing left to give or the outputs are full; a full
+  // output records this instance, so freed room wakes it again.
+  while (stage_->held() > 0 && !rt_.cancelled()) {
+    const std::size_t room = out_.room(this);
+    if (room == 0) return;
+    const std::size_t before = stage_->held();
+    try {
+      stage_->release(emitter_, *this, room);
+    } catch (const std::exception& e) {
+      fail(e.what(), std::nullopt);
+      return;
+    }
+    if (!flush() || stage_->held() == before) return;  // blocked, or it holds on (delay)
+  }
 }
 
 std::size_t Instance::take_input() {
@@ -253,13 +275,14 @@ std::size_t Instance::take_input() {
   if (node_.node->options.interleave_inputs && k > 1) return take_interleaved();
   for (std::size_t i = 0; i < k; ++i) {
     const std::size_t idx = (cursor_ + i) % k;
-    if (input_ended_[idx]) continue;
+    if (input_ended_[idx] || (stage_ && !stage_->accepts(idx))) continue;
     const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this);
     if (r.end) {
       input_ended_[idx] = true;
       continue;
     }
     if (r.count > 0) {
+      input_index_ = idx;
       cursor_ = idx + 1;  // next turn starts after the input just served
       if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
       bump(counters_.in, r.count);
@@ -460,6 +483,8 @@ Instance::Next Instance::turn_closing() {
     if (node_.sequencer) submit_ordered(take_ticket());
     if (!flush()) return Next::park;
   }
+  release_held();
+  if (!flush()) return Next::park;
   if (stage_ && stage_->held() > 0) return Next::park;
   return finish(false);
 }

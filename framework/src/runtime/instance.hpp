@@ -67,6 +67,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void count_filtered(std::uint64_t n) noexcept override { bump(counters_.filtered, n); }
   void count_dropped(std::uint64_t n) noexcept override { bump(counters_.dropped, n); }
   void add_counter(std::string_view name, std::uint64_t n) override;
+  [[nodiscard]] std::size_t input_count() const noexcept override { return node_.inputs.size(); }
+  [[nodiscard]] std::size_t input_index() const noexcept override { return input_index_; }
 
  private:
   enum class Next { yield, park, finished };
@@ -89,6 +91,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void keep_rest(std::size_t from);
   Next begin_close();
   Next turn_closing();
+  /// Lets a stage that holds messages emit as many as its outputs can take.
+  void release_held();
   Next finish(bool abandon);
   void fail(const char* what, std::optional<std::uint64_t> seq);
   OutputBuffer::FlushResult flush_outputs();
@@ -117,6 +121,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool holding_permit_{false};
   std::vector<bool> input_ended_;
   std::size_t cursor_{0};
+  std::size_t input_index_{0};  ///< where the batch being processed came from
   std::uint64_t ticket_{0};
   bool source_done_{false};
   bool stop_requested_{false};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 
 namespace sluice::detail {
 
@@ -86,6 +87,14 @@ std::size_t OutputBuffer::pending() const noexcept {
     n += bufs_[p].size() - (edges_[p].empty() ? 0 : least);
   }
   return n;
+}
+
+std::size_t OutputBuffer::room(Waker* self) {
+  std::size_t least = std::numeric_limits<std::size_t>::max();
+  if (edges_.empty()) return least;
+  for (const Out& out : edges_[0]) least = std::min(least, out.channel->room(self));
+  const std::size_t waiting = bufs_[0].size();
+  return least > waiting ? least - waiting : 0;
 }
 
 bool OutputBuffer::all_dead() const noexcept {

@@ -36,6 +36,9 @@ class OutputBuffer {
   void append(std::vector<std::vector<Message>>& batches);
 
   [[nodiscard]] std::size_t pending() const noexcept;
+  /// How many more messages port 0 can hand over without waiting; with none,
+  /// `self` is notified when a full edge frees room.
+  std::size_t room(Waker* self);
   [[nodiscard]] bool empty() const noexcept { return pending() == 0; }
   /// True when every edge (and there is at least one) has lost its consumers.
   [[nodiscard]] bool all_dead() const noexcept;

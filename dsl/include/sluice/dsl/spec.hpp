@@ -25,7 +25,10 @@ struct InputSpec {
   std::string port;  ///< resolved: never empty after validation
   std::optional<std::size_t> capacity;
   std::optional<Overflow> overflow;
-  Span span;  ///< the string (or the table's `from`)
+  Span span;  ///< the string (or the table's `from`); for a topic edge, the subscriber's `topic`
+  /// Non-empty: an edge the topic of that name adds from a `publish` stage to a
+  /// `subscribe` stage (they name no inputs in the file).
+  std::string topic;
 };
 
 /// A resilience setting that names a shared object or is an inline table.

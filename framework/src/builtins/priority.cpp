@@ -1,0 +1,160 @@
+// priority: lanes of waiting messages, released as the outputs make room.
+// The lanes are the stage's inputs in order (first = highest) or, with one
+// input, the message's `priority` (0 = highest, clamped to `lanes` - 1).
+// `strict` always serves the highest non-empty lane; `weighted` serves lane i
+// up to weights[i] messages in turn (weighted round-robin: 3:1 gives 75% /
+// 25% while both lanes are full). With `max_wait`, a message that has waited
+// that long in its lane goes next, whatever its lane, so no lane starves.
+// Every message goes out once: in = out.
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "builtins/builtins.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+class Priority final : public Stage {
+ public:
+  explicit Priority(const Options& o)
+      : weighted_(o.get_string("policy") == "weighted"),
+        max_wait_(o.has("max_wait") ? o.get_duration("max_wait") : 0),
+        single_lanes_(static_cast<std::size_t>(o.get_int("lanes"))) {
+    if (const OptionValue* w = o.find("weights")) {
+      for (const auto& v : w->list) {
+        if (v.kind != OptionValue::Kind::integer || v.i < 1) {
+          throw std::invalid_argument("weights must be integers >= 1");
+        }
+        weights_.push_back(v.i);
+      }
+    }
+  }
+
+  void open(Context& ctx) override {
+    by_input_ = ctx.input_count() > 1;
+    const std::size_t n =
+        by_input_ ? ctx.input_count() : (weights_.empty() ? single_lanes_ : weights_.size());
+    lanes_.resize(n);
+    if (weights_.empty()) weights_.assign(n, 1);
+    if (weights_.size() != n) {
+      throw std::invalid_argument("weights has " + std::to_string(weights_.size()) +
+                                  " entries for " + std::to_string(n) + " lanes");
+    }
+  }
+
+  void process(Message&& m, Emitter&, Context& ctx) override {
+    std::size_t lane = ctx.input_index();
+    if (!by_input_) {
+      lane = static_cast<std::size_t>(std::clamp<std::int64_t>(m.priority, 0, lanes_.size() - 1));
+    }
+    lanes_[lane].push_back({ctx.now(), std::move(m)});
+    ++held_;
+  }
+
+  void release(Emitter& out, Context& ctx, std::size_t room) override {
+    const Nanos now = ctx.now();
+    for (; room > 0 && held_ > 0; --room) {
+      auto& lane = lanes_[pick(now)];
+      out.emit(std::move(lane.front().message));
+      lane.pop_front();
+      --held_;
+    }
+  }
+
+  [[nodiscard]] std::size_t held() const noexcept override { return held_; }
+
+  /// Each lane takes input until it holds its share, so that while the
+  /// outputs are the bottleneck every lane with waiting input stays filled.
+  [[nodiscard]] bool accepts(std::size_t input) const noexcept override {
+    if (!by_input_) return held_ < kLaneShare * lanes_.size();
+    return input < lanes_.size() && lanes_[input].size() < kLaneShare;
+  }
+
+ private:
+  struct Waiting {
+    Nanos arrived;
+    Message message;
+  };
+
+  std::size_t pick(Nanos now) {
+    if (max_wait_ > 0) {
+      // The most overdue head first: aging beats lanes.
+      std::size_t best = lanes_.size();
+      for (std::size_t i = 0; i < lanes_.size(); ++i) {
+        if (lanes_[i].empty() || now - lanes_[i].front().arrived < max_wait_) continue;
+        if (best == lanes_.size() || lanes_[i].front().arrived < lanes_[best].front().arrived) {
+          best = i;
+        }
+      }
+      if (best != lanes_.size()) return best;
+    }
+    if (!weighted_) {
+      for (std::size_t i = 0; i < lanes_.size(); ++i) {
+        if (!lanes_[i].empty()) return i;
+      }
+    }
+    // Weighted round-robin: stay on a lane for its weight, skip empty ones.
+    for (std::size_t tries = 0; tries <= lanes_.size(); ++tries) {
+      if (!lanes_[turn_].empty() && served_ < weights_[turn_]) {
+        ++served_;
+        return turn_;
+      }
+      turn_ = (turn_ + 1) % lanes_.size();
+      served_ = 0;
+    }
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      if (!lanes_[i].empty()) return i;
+    }
+    return 0;  // unreachable while held_ > 0
+  }
+
+  static constexpr std::size_t kLaneShare = 256;
+
+  const bool weighted_;
+  const Nanos max_wait_;
+  const std::size_t single_lanes_;
+  std::vector<std::int64_t> weights_;
+  bool by_input_{false};
+  std::vector<std::deque<Waiting>> lanes_;
+  std::size_t held_{0};
+  std::size_t turn_{0};
+  std::int64_t served_{0};
+};
+
+}  // namespace
+
+StageType priority_type() {
+  StageType t;
+  t.name = "priority";
+  t.role = Role::stage;
+  t.doc =
+      "priority lanes (its inputs, first = highest, or the message's priority), released "
+      "as the outputs make room";
+  t.schema.options = {
+      {.name = "policy",
+       .type = OptionType::string,
+       .doc = "strict: highest lane first; weighted: round-robin by weights",
+       .default_value = OptionValue::of("strict"),
+       .choices = {"strict", "weighted"}},
+      {.name = "weights",
+       .type = OptionType::list,
+       .doc = "messages per turn of each lane, e.g. [8, 2, 1] (weighted)"},
+      {.name = "max_wait",
+       .type = OptionType::duration,
+       .doc = "a message that waited this long goes next, whatever its lane",
+       .min = 0},
+      {.name = "lanes",
+       .type = OptionType::integer,
+       .doc = "with one input: lanes by the message's priority (0 = highest)",
+       .default_value = OptionValue::of(3),
+       .min = 1,
+       .max = 64},
+  };
+  t.make_stage = [](const Options& o) { return std::make_unique<Priority>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins
