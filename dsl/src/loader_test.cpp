@@ -49,6 +49,7 @@ Registry test_registry() {
               option("payload", OptionType::template_, OptionValue::of("{seq}")),
               option("every", OptionType::duration, {}, 0.001)}));
   r.add(type("pass", Role::stage));
+  r.add(type("flusher", Role::stage, {option("timeout", OptionType::duration, {}, 0)}));
   auto split = type("split2", Role::stage);
   split.ports = [](const Options&) { return std::vector<std::string>{"left", "right"}; };
   r.add(split);
@@ -147,6 +148,25 @@ TEST(Loader, CompilesEdgesWithTheirCapacityAndOverflow) {
   EXPECT_EQ(g.edges()[2].from_port, 1u);
   EXPECT_EQ(g.edges()[2].options.capacity, 3u);
   EXPECT_EQ(g.edges()[2].options.overflow, Overflow::drop_newest);
+}
+
+TEST(Loader, ATypesOwnOptionWinsOverTheCommonKeyOfTheSameName) {
+  const auto r = load(R"(
+[stages.src]
+type = "gen"
+[stages.b]
+type = "flusher"
+inputs = ["src"]
+timeout = "50ms"
+[stages.out]
+type = "sink"
+inputs = ["b"]
+)");
+  ASSERT_TRUE(r.ok()) << all(r);
+  const auto* b = r.spec.find_stage("b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_FALSE(b->timeout.has_value()) << "not the attempt timeout";
+  EXPECT_EQ(b->options.get_duration("timeout"), from_millis(50));
 }
 
 TEST(Loader, NameDefaultsToTheFileStem) {

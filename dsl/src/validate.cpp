@@ -649,6 +649,9 @@ void Loader::load_stage(StageWork& w) {
   for (const auto& o : common_schema().options) {
     const toml::node* n = t.get(o.name);
     if (!n) continue;
+    // A type's own option of the same name wins (SPEC: batch's `timeout` is
+    // its flush delay, not the attempt limit).
+    if (w.type && w.type->schema.find(o.name)) continue;
     s.common_spans[o.name] = span_of(*n);
     if (o.name == "type") continue;
     auto v = check_value(o, *n, where);
@@ -923,7 +926,9 @@ void Loader::find_cycles() {
   std::function<void(std::size_t, std::size_t)> visit = [&](std::size_t u, std::size_t via) {
     color[u] = 1;
     path.emplace_back(u, via);
-    for (auto [v, input] : consumers[u]) {
+    for (const auto& consumer : consumers[u]) {
+      const std::size_t v = consumer.first;  // not a structured binding: lambdas capture it
+      const std::size_t input = consumer.second;
       if (color[v] == 1) {
         auto start =
             std::find_if(path.begin(), path.end(), [&](const auto& p) { return p.first == v; });

@@ -80,35 +80,41 @@ class Priority final : public Stage {
   };
 
   std::size_t pick(Nanos now) {
+    const std::size_t chosen = weighted_ ? next_weighted() : highest();
     if (max_wait_ > 0) {
-      // The most overdue head first: aging beats lanes.
-      std::size_t best = lanes_.size();
+      // Aging: the oldest head of another lane that has waited max_wait goes
+      // first, so a busy lane cannot hold a quiet one back past max_wait.
+      std::size_t overdue = lanes_.size();
       for (std::size_t i = 0; i < lanes_.size(); ++i) {
-        if (lanes_[i].empty() || now - lanes_[i].front().arrived < max_wait_) continue;
-        if (best == lanes_.size() || lanes_[i].front().arrived < lanes_[best].front().arrived) {
-          best = i;
-        }
+        if (i == chosen || lanes_[i].empty()) continue;
+        const Nanos arrived = lanes_[i].front().arrived;
+        if (now - arrived < max_wait_) continue;
+        if (overdue == lanes_.size() || arrived < lanes_[overdue].front().arrived) overdue = i;
       }
-      if (best != lanes_.size()) return best;
+      if (overdue != lanes_.size()) return overdue;  // the weighted turn is not spent on it
     }
-    if (!weighted_) {
-      for (std::size_t i = 0; i < lanes_.size(); ++i) {
-        if (!lanes_[i].empty()) return i;
-      }
-    }
-    // Weighted round-robin: stay on a lane for its weight, skip empty ones.
-    for (std::size_t tries = 0; tries <= lanes_.size(); ++tries) {
-      if (!lanes_[turn_].empty() && served_ < weights_[turn_]) {
-        ++served_;
-        return turn_;
-      }
-      turn_ = (turn_ + 1) % lanes_.size();
-      served_ = 0;
-    }
+    if (weighted_) ++served_;
+    return chosen;
+  }
+
+  [[nodiscard]] std::size_t highest() const {
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       if (!lanes_[i].empty()) return i;
     }
     return 0;  // unreachable while held_ > 0
+  }
+
+  /// Weighted round-robin: the lane whose turn it is, for its weight, skipping
+  /// empty lanes. Moves the turn on but counts nothing: pick() does.
+  std::size_t next_weighted() {
+    for (std::size_t tries = 0; tries <= lanes_.size(); ++tries) {
+      if (!lanes_[turn_].empty() && served_ < weights_[turn_]) return turn_;
+      turn_ = (turn_ + 1) % lanes_.size();
+      served_ = 0;
+    }
+    turn_ = highest();
+    served_ = 0;
+    return turn_;
   }
 
   static constexpr std::size_t kLaneShare = 256;

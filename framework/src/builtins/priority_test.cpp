@@ -105,6 +105,17 @@ TEST(Priority, MaxWaitPromotesAMessageThatWaitedTooLong) {
   EXPECT_EQ(h.take(5), "aa");
 }
 
+TEST(Priority, MaxWaitHoldsEvenWhenTheHighLaneIsOlderStill) {
+  Harness h(2, {{"max_wait", OptionValue::duration(from_millis(20))}});
+  h.offer(0, "a", 500);  // a full high lane, waiting since t = 0
+  h.ctx.clock_.advance(from_millis(50));
+  h.offer(1, "b");  // t = 50 ms
+  h.ctx.clock_.advance(from_millis(19));
+  EXPECT_EQ(h.take(3), "aaa");
+  h.ctx.clock_.advance(from_millis(1));  // b has waited max_wait
+  EXPECT_EQ(h.take(3), "baa") << "aging beats a lane that is merely older";
+}
+
 TEST(Priority, OneInputUsesTheMessagesPriority) {
   Harness h(1, {{"lanes", OptionValue::of(2)}});
   for (int p : {1, 0, 5, 0}) {

@@ -79,6 +79,33 @@ TEST(RateLimit, StageReleasesMessagesOnTheBucketsSchedule) {
   EXPECT_EQ(seqs.size(), 20u);
 }
 
+// Issue 4: the rate holds within 1% over 10 s and the burst is never
+// exceeded: at every instant, released <= burst + rate * t.
+TEST(RateLimit, HoldsItsRateOverTenSecondsAndNeverExceedsTheBurst) {
+  ManualClock clock;
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(0); });
+  auto lim = g.add_stage("limited", [] { return std::make_unique<PassThrough>(); },
+                         {.rate_limit = bucket(clock, 100, 10)});
+  g.connect(src, lim);
+  g.connect(lim, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  settle([&] { return got.snapshot().size() == 10 && p.pending_timers() == 1; });
+  for (int step = 1; step <= 1000; ++step) {  // 10 s in steps of 10 ms
+    clock.advance(10 * kMs);
+    p.fire_due_timers();
+    const auto want = static_cast<std::size_t>(10 + step);  // one token per 10 ms
+    settle([&] { return got.snapshot().size() >= want && p.pending_timers() == 1; });
+    ASSERT_LE(got.snapshot().size(), want) << "ahead of the bucket at " << step * 10 << " ms";
+  }
+  const double released = static_cast<double>(got.snapshot().size()) - 10;  // minus the burst
+  EXPECT_NEAR(released / 10.0, 100.0, 1.0) << "messages per second over 10 s";
+  p.cancel();
+  (void)p.wait();
+}
+
 TEST(RateLimit, DropModeCountsWhatItDrops) {
   ManualClock clock;
   Collected got;
