@@ -117,7 +117,8 @@ TEST(RateLimit, DropModeCountsWhatItDrops) {
   g.connect(lim, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
   Pipeline p(std::move(g), {.threads = 1, .clock = &clock});
   ASSERT_TRUE(p.run().ok());
-  const auto& st = stage(p.stats(), "limited");
+  const auto stats = p.stats();
+  const auto& st = stage(stats, "limited");
   EXPECT_EQ(st.in, 20u);
   EXPECT_EQ(st.out, 5u);
   EXPECT_EQ(st.dropped, 15u);
