@@ -205,16 +205,7 @@ Instance::Next Instance::turn_source() {
 
 Instance::Next Instance::turn_consumer() {
   if (stop_requested_) return begin_close();
-  if (stage_ && timer_fired_.exchange(false, std::memory_order_acq_rel)) {
-    try {
-      stage_->on_timer(emitter_, *this);
-    } catch (const std::exception& e) {
-      fail(e.what(), std::nullopt);
-      return finish(true);
-    }
-    if (node_.sequencer) submit_ordered(take_ticket());
-    if (!flush()) return Next::park;
-  }
+  if (const auto next = fire_timer()) return *next;
   if (!rest_.empty()) {  // what a rate limit or semaphore held back goes first
     in_.swap(rest_);
     rest_.clear();
@@ -470,19 +461,23 @@ Instance::Next Instance::begin_close() {
   return turn_closing();
 }
 
+std::optional<Instance::Next> Instance::fire_timer() {
+  if (!stage_ || !timer_fired_.exchange(false, std::memory_order_acq_rel)) return std::nullopt;
+  try {
+    stage_->on_timer(emitter_, *this);
+  } catch (const std::exception& e) {
+    fail(e.what(), std::nullopt);
+    return finish(true);
+  }
+  if (node_.sequencer) submit_ordered(take_ticket());
+  if (!flush()) return Next::park;
+  return std::nullopt;
+}
+
 Instance::Next Instance::turn_closing() {
   // close() has run; what the stage still holds (a delay's messages) goes
   // out as its timers come, and only then do the outputs close.
-  if (stage_ && timer_fired_.exchange(false, std::memory_order_acq_rel)) {
-    try {
-      stage_->on_timer(emitter_, *this);
-    } catch (const std::exception& e) {
-      fail(e.what(), std::nullopt);
-      return finish(true);
-    }
-    if (node_.sequencer) submit_ordered(take_ticket());
-    if (!flush()) return Next::park;
-  }
+  if (const auto next = fire_timer()) return *next;
   release_held();
   if (!flush()) return Next::park;
   if (stage_ && stage_->held() > 0) return Next::park;

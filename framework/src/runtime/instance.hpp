@@ -91,6 +91,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void keep_rest(std::size_t from);
   Next begin_close();
   Next turn_closing();
+  /// A wake-up the stage asked for has come: runs on_timer. A value means
+  /// the turn ends there (parked on a full output, or failed).
+  std::optional<Next> fire_timer();
   /// Lets a stage that holds messages emit as many as its outputs can take.
   void release_held();
   Next finish(bool abandon);
