@@ -46,6 +46,18 @@ RateLimiter::Config limiter_config(const Settings& s) {
   return c;
 }
 
+sluice::OnError to_runtime(OnError e) {
+  switch (e) {
+    case OnError::fail:
+      return sluice::OnError::fail;
+    case OnError::drop:
+      return sluice::OnError::drop;
+    case OnError::dead_letter:
+      return sluice::OnError::dead_letter;
+  }
+  return sluice::OnError::fail;
+}
+
 std::int64_t permits_of(const OptionValue& settings) {
   const OptionValue* v = settings.find("permits");
   return v ? v->i : 1;
@@ -120,9 +132,10 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
              "the runtime accepts it but does not apply it in this version");
       }
     }
-    if (s.on_error != OnError::fail) {
-      warn(r.diagnostics, s.on_error_span, "'on_error'" + where,
-           "a failing message fails the pipeline in this version");
+    if (s.on_error != OnError::fail && kind != Role::stage) {
+      warn(r.diagnostics, s.on_error_span,
+           "'on_error' of " + std::string(to_string(kind)) + " '" + s.name + "' is not enforced",
+           "a failing source or sink fails the pipeline; on_error applies to stages");
     }
     if (kind == Role::source) {
       // The runtime admits the messages a node takes; a source takes none.
@@ -135,12 +148,14 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
       }
     }
 
-    NodeOptions node{.workers = s.workers,
-                     .ordered = s.ordered,
-                     .blocking = s.blocking || type->blocking,
-                     .rate_limit = nullptr,
-                     .semaphore = nullptr,
-                     .interleave_inputs = false};
+    NodeOptions node{
+        .workers = s.workers,
+        .ordered = s.ordered,
+        .blocking = s.blocking || type->blocking,
+        .rate_limit = nullptr,
+        .semaphore = nullptr,
+        .interleave_inputs = false,
+        .on_error = kind == Role::stage ? to_runtime(s.on_error) : sluice::OnError::fail};
     if (kind != Role::source) {
       if (s.rate_limit) node.rate_limit = limiter_of(*s.rate_limit);
       if (s.semaphore) {

@@ -281,7 +281,8 @@ inputs = ["b", "b.dead_letter"]
   static const Registry registry = test_registry();
   auto c = compile(r.spec, registry);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(count(c.diagnostics, Severity::warning), 2u) << all(r);  // retry, on_error
+  EXPECT_EQ(count(c.diagnostics, Severity::warning), 1u) << all(r);  // retry
+  EXPECT_EQ(c.graph.nodes()[1].options.on_error, sluice::OnError::dead_letter);
   EXPECT_TRUE(c.graph.nodes()[1].options.rate_limit);
   EXPECT_TRUE(c.graph.nodes()[1].options.semaphore);
 

@@ -32,6 +32,9 @@ struct EdgeOptions {
   Overflow overflow{Overflow::block};
 };
 
+/// What a message whose processing threw does (SPEC 4). Spellings equal the TOML ones.
+enum class OnError { fail, drop, dead_letter };
+
 struct NodeOptions {
   std::size_t workers{1};  ///< parallel instances
   bool ordered{false};     ///< with workers > 1: emit in input order
@@ -43,6 +46,11 @@ struct NodeOptions {
   /// Several inputs: take one message from each in turn (`merge` policy
   /// `fair`) rather than a batch from each in turn.
   bool interleave_inputs{false};
+  /// A stage's failed message: `fail` stops the pipeline, `drop` counts and
+  /// skips it, `dead_letter` sends it to the port `dead_letter` (which the
+  /// stage must list) with attrs error, stage and attempts. What the failed
+  /// attempt emitted is discarded either way.
+  OnError on_error{OnError::fail};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

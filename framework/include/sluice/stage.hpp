@@ -71,6 +71,14 @@ class Emitter {
   [[nodiscard]] std::size_t port(std::string_view name) const noexcept;
   [[nodiscard]] std::size_t port_count() const noexcept { return names_->size(); }
 
+  // For the runtime: what has been emitted so far, to undo a failed attempt.
+  struct Mark {
+    std::size_t passed;  ///< port 0: handed over plus passed on in place
+    std::vector<std::size_t> sizes;
+  };
+  [[nodiscard]] Mark mark() const;
+  void rollback(const Mark& mark);
+
   // For the runtime: the input batch whose messages may be passed on in place.
   void begin_batch(std::vector<Message>& batch) noexcept;
   void set_current(Message* m) noexcept { current_ = m; }

@@ -18,6 +18,30 @@ void Emitter::emit(std::string_view port_name, Message&& m) {
   emit(p, std::move(m));
 }
 
+Emitter::Mark Emitter::mark() const {
+  Mark m;
+  const std::size_t in_place = batch_ ? static_cast<std::size_t>(write_ - batch_->data()) : 0;
+  m.passed = ports_[0].size() + in_place;
+  m.sizes.reserve(names_->size());
+  for (std::size_t p = 0; p < names_->size(); ++p) m.sizes.push_back(ports_[p].size());
+  return m;
+}
+
+void Emitter::rollback(const Mark& mark) {
+  // Port 0 reads as its vector followed by what was passed on in place.
+  auto& out = ports_[0];
+  if (mark.passed <= out.size()) {
+    out.resize(mark.passed);
+    if (batch_) write_ = batch_->data();
+  } else if (batch_) {
+    write_ = batch_->data() + (mark.passed - out.size());
+  }
+  for (std::size_t p = 1; p < mark.sizes.size(); ++p) {
+    if (ports_[p].size() > mark.sizes[p]) ports_[p].resize(mark.sizes[p]);
+  }
+  current_ = nullptr;
+}
+
 void Emitter::begin_batch(std::vector<Message>& batch) noexcept {
   batch_ = &batch;
   write_ = batch.data();

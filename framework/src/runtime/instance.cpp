@@ -1,5 +1,6 @@
 #include "runtime/instance.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <exception>
 #include <mutex>
@@ -29,6 +30,11 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
       input_ended_(node.inputs.size(), false) {
   if (!node_.sequencer) {
     for (const OutEdgeRef& e : node_.outputs) out_.add_edge(e.port, e.channel);
+  }
+  const auto& ports = node.node->ports;
+  if (const auto it = std::find(ports.begin(), ports.end(), "dead_letter"); it != ports.end()) {
+    dead_letter_port_ = static_cast<std::size_t>(it - ports.begin());
+    out_.set_side_port(dead_letter_port_);
   }
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
@@ -375,12 +381,21 @@ void Instance::process_input() {
       }
     }
     const std::uint64_t seq = m.seq;
+    const OnError on_error = node_.node->options.on_error;
+    Message saved;
+    if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
+    const Emitter::Mark mark = on_error == OnError::fail ? Emitter::Mark{} : emitter_.mark();
     emitter_.set_current(&m);
     try {
       stage_->process(std::move(m), emitter_, *this);
     } catch (const std::exception& e) {
       release_permit();
       bump(counters_.errors, 1);
+      if (on_error != OnError::fail) {
+        emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
+        divert(std::move(saved), e.what());
+        continue;
+      }
       bump(counters_.abandoned, n - i);  // this message and the rest of the batch
       emitter_.end_batch();              // what it emitted stays pending; the cancel counts it
       fail(e.what(), seq);
@@ -436,6 +451,18 @@ void Instance::consume_input() {
   }
   release_permit();
   in_.clear();
+}
+
+void Instance::divert(Message&& failed, const char* what) {
+  if (node_.node->options.on_error == OnError::drop) {
+    bump(counters_.dropped, 1);
+    return;
+  }
+  failed.attrs.set("error", what);
+  failed.attrs.set("stage", std::string(stage_name()));
+  failed.attrs.set("attempts", "1");
+  bump(counters_.dead_letter, 1);
+  emitter_.emit(dead_letter_port_, std::move(failed));
 }
 
 void Instance::fail(const char* what, std::optional<std::uint64_t> seq) {

@@ -30,7 +30,8 @@ class Runtime;  // the pipeline's shared services (pipeline.cpp)
 
 /// Counters one instance writes and anyone may read: single writer, relaxed.
 struct InstanceCounters {
-  std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0};
+  std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0},
+      dead_letter{0};
   std::atomic<std::int64_t> busy_ns{0}, blocked_ns{0};
 };
 
@@ -98,6 +99,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void release_held();
   Next finish(bool abandon);
   void fail(const char* what, std::optional<std::uint64_t> seq);
+  /// on_error = drop / dead_letter for the message `failed` (a copy taken
+  /// before the attempt when it is to be dead-lettered).
+  void divert(Message&& failed, const char* what);
   OutputBuffer::FlushResult flush_outputs();
   void account(const OutputBuffer::FlushResult& r) noexcept;
   /// Ordered stages: the next batch number, and handing a batch to the Sequencer.
@@ -125,6 +129,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::vector<bool> input_ended_;
   std::size_t cursor_{0};
   std::size_t input_index_{0};  ///< where the batch being processed came from
+  std::size_t dead_letter_port_{Emitter::kNoPort};
   std::uint64_t ticket_{0};
   bool source_done_{false};
   bool stop_requested_{false};

@@ -14,12 +14,14 @@ void OutputBuffer::add_edge(std::size_t port, Channel* channel) {
 
 OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
   FlushResult r;
+  FlushResult side;  // what the side port hands over is not counted again
   for (std::size_t p = 0; p < bufs_.size(); ++p) {
     auto& buf = bufs_[p];
     if (buf.empty()) continue;
     auto& outs = edges_[p];
+    FlushResult& count = p == side_port_ ? side : r;
     if (outs.empty()) {
-      r.unconnected += buf.size();
+      count.unconnected += buf.size();
       buf.clear();
       continue;
     }
@@ -35,7 +37,7 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
       const std::size_t size = buf.size();
       auto res = out.channel->push(buf, out.pos, shared, self);
       if (buf.empty()) {  // moved whole into the channel
-        r.delivered += size;
+        count.delivered += size;
         out.pos = 0;
         break;  // the only edge that needed it
       }
@@ -49,18 +51,19 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
     // A message counts as delivered once every edge of its port has it.
     std::size_t& counted = counted_[p];
     if (port_done) {
-      r.delivered += buf.size() - counted;
+      count.delivered += buf.size() - counted;
       buf.clear();
       for (Out& out : outs) out.pos = 0;
       counted = 0;
     } else {
       std::size_t least = buf.size();
       for (const Out& out : outs) least = std::min(least, out.pos);
-      r.delivered += least - counted;
+      count.delivered += least - counted;
       counted = least;
       r.done = false;
     }
   }
+  (void)side;
   return r;
 }
 

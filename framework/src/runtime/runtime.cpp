@@ -92,6 +92,10 @@ void Runtime::build() {
     if (n.options.ordered && workers > 1 && n.kind == NodeKind::stage) {
       const std::size_t limit = std::max<std::size_t>(options_.batch * workers * 2, 1024);
       nr->sequencer = std::make_unique<Sequencer>(n.ports.size(), limit, workers);
+      const auto dl = std::find(n.ports.begin(), n.ports.end(), "dead_letter");
+      if (dl != n.ports.end()) {
+        nr->sequencer->output().set_side_port(static_cast<std::size_t>(dl - n.ports.begin()));
+      }
       for (const OutEdgeRef& e : nr->outputs) nr->sequencer->output().add_edge(e.port, e.channel);
     }
     for (std::size_t w = 0; w < workers; ++w) {
@@ -292,6 +296,7 @@ Stats Runtime::stats() const {
       st.filtered += c.filtered.load(std::memory_order_relaxed);
       st.dropped += c.dropped.load(std::memory_order_relaxed);
       st.errors += c.errors.load(std::memory_order_relaxed);
+      st.dead_letter += c.dead_letter.load(std::memory_order_relaxed);
       st.abandoned += c.abandoned.load(std::memory_order_relaxed);
       st.busy_s += to_seconds(c.busy_ns.load(std::memory_order_relaxed));
       st.blocked_s += to_seconds(c.blocked_ns.load(std::memory_order_relaxed));

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sluice/errors.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice::testing {
