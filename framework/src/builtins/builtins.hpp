@@ -14,6 +14,7 @@ StageType filter_type();
 StageType work_type();
 StageType delay_type();
 StageType priority_type();
+StageType fail_type();
 StageType discard_type();
 StageType stdout_type();
 StageType file_sink_type();
