@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "builtins/test_graph.hpp"
 #include "runtime/test_stages.hpp"
 #include "sluice/pipeline.hpp"
 #include "sluice/registry.hpp"
@@ -16,52 +17,9 @@
 namespace sluice {
 namespace {
 
-Options options_for(const StageType& type, std::vector<std::pair<std::string, OptionValue>> set) {
-  Options o(std::move(set));
-  o.apply_defaults(type.schema);
-  return o;
-}
-
-NodeId add(Graph& g, const std::string& name, const std::string& type, bool has_inputs,
-           std::vector<std::pair<std::string, OptionValue>> set = {}) {
-  const StageType* t = builtin_registry().find(type, has_inputs);
-  if (!t) throw std::runtime_error("no type " + type);
-  const Options o = options_for(*t, std::move(set));
-  const NodeOptions node{.workers = 1, .ordered = false, .blocking = t->blocking};
-  switch (t->role) {
-    case Role::source:
-      return g.add_source(
-          name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
-    case Role::stage:
-      return g.add_stage(
-          name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
-    case Role::sink:
-      return g.add_sink(
-          name, [t, o] { return t->make_sink(o); }, node);
-  }
-  return 0;
-}
-
-struct Payloads {
-  std::mutex mu;
-  std::vector<Message> messages;
-  std::size_t size() {
-    std::lock_guard lock(mu);
-    return messages.size();
-  }
-};
-
-class KeepSink final : public Sink {
- public:
-  explicit KeepSink(Payloads& into) : into_(into) {}
-  void consume(std::span<Message> batch, Context&) override {
-    std::lock_guard lock(into_.mu);
-    for (auto& m : batch) into_.messages.push_back(std::move(m));
-  }
-
- private:
-  Payloads& into_;
-};
+using testing::add;
+using testing::KeepSink;
+using testing::Kept;
 
 std::uint64_t stage_in(const Pipeline& p, std::string_view name) {
   for (const auto& s : p.stats().stages) {
@@ -79,7 +37,7 @@ void settle(Pred pred) {
 }
 
 TEST(Generate, RendersTemplatesAndCountsFromOne) {
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false,
                  {{"count", OptionValue::of(4)},
@@ -98,7 +56,7 @@ TEST(Generate, RendersTemplatesAndCountsFromOne) {
 
 TEST(Generate, RateIsPacedByTheTimerService) {
   ManualClock clock;
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false,
                  {{"count", OptionValue::of(25)}, {"rate", OptionValue::of(10.0)}});
@@ -121,7 +79,7 @@ TEST(Generate, RateIsPacedByTheTimerService) {
 
 TEST(Delay, HoldsEachMessageWithoutAThread) {
   ManualClock clock;
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false, {{"count", OptionValue::of(3)}});
   auto wait =
@@ -147,7 +105,7 @@ TEST(Delay, HoldsEachMessageWithoutAThread) {
 
 TEST(Lifecycle, DrainTimeoutAbandonsWhatCannotFinishAndCountsIt) {
   ManualClock clock;
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false, {{"count", OptionValue::of(10)}});
   auto wait =
@@ -168,7 +126,7 @@ TEST(Lifecycle, DrainTimeoutAbandonsWhatCannotFinishAndCountsIt) {
 
 TEST(Lifecycle, RunForStopsAnEndlessSourceGracefully) {
   ManualClock clock;
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false, {{"rate", OptionValue::of(100.0)}});
   g.connect(src, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
@@ -235,7 +193,7 @@ namespace sluice {
 namespace {
 
 TEST(MapAndFilter, RewriteFieldsAndKeepWhatMatches) {
-  Payloads got;
+  Kept got;
   Graph g;
   auto src = add(g, "src", "generate", false,
                  {{"count", OptionValue::of(6)}, {"payload", OptionValue::of("{{\"n\": {seq}}}")}});

@@ -13,34 +13,17 @@
 #include <vector>
 
 #include "builtins/sharded_map.hpp"
+#include "builtins/test_graph.hpp"
 #include "sluice/pipeline.hpp"
 #include "sluice/registry.hpp"
 
 namespace sluice {
 namespace {
 
-using Set = std::vector<std::pair<std::string, OptionValue>>;
-
-NodeId add(Graph& g, const std::string& name, const std::string& type, bool has_inputs,
-           Set set = {}, std::size_t workers = 1) {
-  const StageType* t = builtin_registry().find(type, has_inputs);
-  if (!t) throw std::runtime_error("no type " + type);
-  Options o(std::move(set));
-  o.apply_defaults(t->schema);
-  const NodeOptions node{.workers = workers, .ordered = false, .blocking = t->blocking};
-  switch (t->role) {
-    case Role::source:
-      return g.add_source(
-          name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
-    case Role::stage:
-      return g.add_stage(
-          name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
-    case Role::sink:
-      return g.add_sink(
-          name, [t, o] { return t->make_sink(o); }, node);
-  }
-  return 0;
-}
+using testing::add;
+using testing::KeepSink;
+using testing::Kept;
+using testing::Set;
 
 OptionValue table(std::vector<std::pair<std::string, std::string>> entries) {
   OptionValue v;
@@ -48,33 +31,6 @@ OptionValue table(std::vector<std::pair<std::string, std::string>> entries) {
   for (auto& [k, e] : entries) v.table.emplace_back(k, OptionValue::of(e));
   return v;
 }
-
-struct Kept {
-  std::mutex mu;
-  std::vector<Message> messages;
-  std::size_t size() {
-    std::lock_guard lock(mu);
-    return messages.size();
-  }
-  std::vector<std::string> payloads() {
-    std::lock_guard lock(mu);
-    std::vector<std::string> out;
-    for (const auto& m : messages) out.push_back(m.payload);
-    return out;
-  }
-};
-
-class KeepSink final : public Sink {
- public:
-  explicit KeepSink(Kept& into) : into_(into) {}
-  void consume(std::span<Message> batch, Context&) override {
-    std::lock_guard lock(into_.mu);
-    for (auto& m : batch) into_.messages.push_back(std::move(m));
-  }
-
- private:
-  Kept& into_;
-};
 
 NodeId keep(Graph& g, const std::string& name, Kept& into) {
   return g.add_sink(name, [&into] { return std::make_unique<KeepSink>(into); });

@@ -1,0 +1,68 @@
+// Test support for the built-in stages: a graph node made from a registered
+// type and its options, and a sink that keeps what reaches it.
+#pragma once
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sluice/graph.hpp"
+#include "sluice/registry.hpp"
+
+namespace sluice::testing {
+
+using Set = std::vector<std::pair<std::string, OptionValue>>;
+
+/// A node of built-in type `type` with options `set` (defaults applied).
+inline NodeId add(Graph& g, const std::string& name, const std::string& type, bool has_inputs,
+                  Set set = {}, std::size_t workers = 1) {
+  const StageType* t = builtin_registry().find(type, has_inputs);
+  if (!t) throw std::runtime_error("no type " + type);
+  Options o(std::move(set));
+  o.apply_defaults(t->schema);
+  const NodeOptions node{.workers = workers, .ordered = false, .blocking = t->blocking};
+  switch (t->role) {
+    case Role::source:
+      return g.add_source(
+          name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
+    case Role::stage:
+      return g.add_stage(
+          name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
+    case Role::sink:
+      return g.add_sink(
+          name, [t, o] { return t->make_sink(o); }, node);
+  }
+  return 0;
+}
+
+/// Messages kept by a KeepSink (thread-safe).
+struct Kept {
+  std::mutex mu;
+  std::vector<Message> messages;
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return messages.size();
+  }
+  std::vector<std::string> payloads() {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& m : messages) out.push_back(m.payload);
+    return out;
+  }
+};
+
+class KeepSink final : public Sink {
+ public:
+  explicit KeepSink(Kept& into) : into_(into) {}
+  void consume(std::span<Message> batch, Context&) override {
+    std::lock_guard lock(into_.mu);
+    for (auto& m : batch) into_.messages.push_back(std::move(m));
+  }
+
+ private:
+  Kept& into_;
+};
+
+}  // namespace sluice::testing
