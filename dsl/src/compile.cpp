@@ -12,9 +12,10 @@
 //     added from every publisher of its topic (InputSpec::topic), each with
 //     the topic's capacity and overflow policy. A subscriber of a topic with
 //     no publisher is a source that ends at once.
-// The `rate_limit` and `semaphore` keys of any stage become one shared
-// RateLimiter / Semaphore per [limiters.NAME] / [semaphores.NAME], or a new
-// one per stage for an inline table.
+// The `rate_limit`, `semaphore` and `circuit_breaker` keys of any stage
+// become one shared RateLimiter / Semaphore / CircuitBreaker per
+// [limiters.NAME] / [semaphores.NAME] / [breakers.NAME], or a new one per
+// stage for an inline table.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,46 @@ sluice::OnError to_runtime(OnError e) {
   return sluice::OnError::fail;
 }
 
+/// A breaker's settings (a [breakers.*] table or an inline one), validated,
+/// defaults applied. A time window counts whole seconds.
+CircuitBreaker::Config breaker_config(const OptionValue& s) {
+  CircuitBreaker::Config c;
+  if (auto v = s.find("failure_rate")) c.failure_rate = v->f;
+  if (auto v = s.find("window")) c.window = v->i;
+  if (auto v = s.find("window_time")) {
+    c.window_time = (v->i + kNanosPerSecond - 1) / kNanosPerSecond * kNanosPerSecond;
+  }
+  if (auto v = s.find("min_calls")) c.min_calls = v->i;
+  if (auto v = s.find("slow_call")) c.slow_call = v->i;
+  if (auto v = s.find("slow_call_rate")) c.slow_call_rate = v->f;
+  if (auto v = s.find("open_for")) c.open_for = v->i;
+  if (auto v = s.find("half_open_calls")) c.half_open_calls = v->i;
+  return c;
+}
+
+RetryPolicy retry_policy(const OptionValue& s) {
+  RetryPolicy p;
+  if (auto v = s.find("max_attempts")) p.max_attempts = v->i;
+  if (auto v = s.find("initial_backoff")) p.initial_backoff = v->i;
+  if (auto v = s.find("max_backoff")) p.max_backoff = v->i;
+  if (auto v = s.find("multiplier")) {
+    p.multiplier = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
+  }
+  if (auto v = s.find("jitter")) {
+    p.jitter = v->str == "none"           ? Jitter::none
+               : v->str == "equal"        ? Jitter::equal
+               : v->str == "decorrelated" ? Jitter::decorrelated
+                                          : Jitter::full;
+  }
+  if (auto v = s.find("retry_on")) p.retry_on = v->str == "any" ? RetryOn::any : RetryOn::transient;
+  if (auto v = s.find("budget")) {
+    p.budget = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
+  }
+  if (auto v = s.find("budget_reserve")) p.budget_reserve = v->i;
+  if (auto v = s.find("seed")) p.seed = static_cast<std::uint64_t>(v->i);
+  return p;
+}
+
 std::int64_t permits_of(const OptionValue& settings) {
   const OptionValue* v = settings.find("permits");
   return v ? v->i : 1;
@@ -71,9 +112,6 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
   r.run_options.threads = spec.threads.value_or(0);
   r.run_options.drain_timeout = spec.drain_timeout;
   r.run_options.run_for = spec.run_for;
-  if (!spec.plugins.empty()) {
-    warn(r.diagnostics, spec.plugins_span, "plugins are not loaded yet; 'plugins' is ignored");
-  }
 
   // A limiter's bucket starts full when it is made. compile() has no clock
   // (RunOptions::clock is null: the steady clock); a run on another clock
@@ -86,6 +124,10 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
   std::map<std::string, std::shared_ptr<Semaphore>> semaphores;
   for (const auto& s : spec.semaphores) {
     semaphores[s.name] = std::make_shared<Semaphore>(permits_of(s.settings));
+  }
+  std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers;
+  for (const auto& b : spec.breakers) {
+    breakers[b.name] = std::make_shared<CircuitBreaker>(b.name, breaker_config(b.settings));
   }
   auto undeclared = [&](const Span& span, const std::string& what, const std::string& name) {
     r.diagnostics.push_back(
@@ -125,11 +167,15 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
       kind = Role::stage;
     }
 
-    const std::string where = " of stage '" + s.name + "' is not enforced yet";
-    for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
-      if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
-        warn(r.diagnostics, it->second, "'" + std::string(key) + "'" + where,
-             "the runtime accepts it but does not apply it in this version");
+    if (kind != Role::stage) {
+      for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
+        if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
+          warn(r.diagnostics, it->second,
+               "'" + std::string(key) + "' of " + std::string(to_string(kind)) + " '" + s.name +
+                   "' is not enforced",
+               "retry, circuit_breaker and timeout wrap the calls of a stage; a failing source "
+               "or sink fails the pipeline");
+        }
       }
     }
     if (s.on_error != OnError::fail && kind != Role::stage) {
@@ -156,6 +202,21 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         .semaphore = nullptr,
         .interleave_inputs = false,
         .on_error = kind == Role::stage ? to_runtime(s.on_error) : sluice::OnError::fail};
+    if (kind == Role::stage) {
+      if (s.retry) node.retry = retry_policy(*s.retry);
+      if (s.timeout) node.timeout = *s.timeout;
+      if (s.circuit_breaker) {
+        const PolicyRef& ref = *s.circuit_breaker;
+        if (ref.name.empty()) {
+          node.circuit_breaker =
+              std::make_shared<CircuitBreaker>(s.name, breaker_config(ref.inline_value));
+        } else if (auto it = breakers.find(ref.name); it != breakers.end()) {
+          node.circuit_breaker = it->second;
+        } else {
+          undeclared(ref.span, "breaker", ref.name);
+        }
+      }
+    }
     if (kind != Role::source) {
       if (s.rate_limit) node.rate_limit = limiter_of(*s.rate_limit);
       if (s.semaphore) {

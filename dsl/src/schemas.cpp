@@ -58,7 +58,8 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
     d.emplace_back("semaphore", "a [semaphores.*] name or { permits }");
     d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
     d.emplace_back("retry",
-                   "{ max_attempts, initial_backoff, max_backoff, multiplier, jitter, retry_on }");
+                   "{ max_attempts, initial_backoff, max_backoff, multiplier, jitter, retry_on, "
+                   "budget }");
     return d;
   }();
   return docs;
@@ -101,13 +102,24 @@ const Schema& semaphore_schema() {
 }
 
 const Schema& breaker_schema() {
+  // Defaults are resilience4j's, but for open_for (5 s rather than 60 s:
+  // a pipeline's calls are many and short).
   static const Schema s{{
-      opt("failure_rate", OptionType::floating, "failure ratio that opens the breaker", {}, 0, 1),
-      opt("window", OptionType::integer, "calls in the count window", {}, 1),
-      opt("window_time", OptionType::duration, "time window instead of a count", {}, 1e-9),
-      opt("min_calls", OptionType::integer, "calls seen before it may open", {}, 1),
-      opt("open_for", OptionType::duration, "time open before probing", {}, 0),
-      opt("half_open_calls", OptionType::integer, "probes let through when half open", {}, 1),
+      opt("failure_rate", OptionType::floating, "failure share (0..1] that opens the breaker",
+          OptionValue::of(0.5), 1e-9, 1),
+      opt("window", OptionType::integer, "calls in the count window", OptionValue::of(100), 1),
+      opt("window_time", OptionType::duration,
+          "a time window of this many whole seconds instead of a count", {}, 1),
+      opt("min_calls", OptionType::integer, "calls in the window before it may open",
+          OptionValue::of(20), 1),
+      opt("slow_call", OptionType::duration, "a call longer than this is slow; default: none", {},
+          1e-9),
+      opt("slow_call_rate", OptionType::floating, "slow share (0..1] that opens the breaker",
+          OptionValue::of(1.0), 1e-9, 1),
+      opt("open_for", OptionType::duration, "time open (rejecting) before probing",
+          OptionValue::duration(5 * kNanosPerSecond), 1e-9),
+      opt("half_open_calls", OptionType::integer, "probe calls let through when half open",
+          OptionValue::of(3), 1),
   }};
   return s;
 }
@@ -125,14 +137,26 @@ const Schema& topic_schema() {
 
 const Schema& retry_schema() {
   static const Schema s{{
-      opt("max_attempts", OptionType::integer, "attempts, counting the first", {}, 1),
-      opt("initial_backoff", OptionType::duration, "delay before the second attempt"),
-      opt("max_backoff", OptionType::duration, "largest delay"),
-      opt("multiplier", OptionType::floating, "growth of the delay", {}, 1),
-      opt("jitter", OptionType::string, "randomisation of the delay", {}, {}, {},
-          {"none", "full", "equal", "decorrelated"}),
-      opt("retry_on", OptionType::string, "which failures are retried", {}, {}, {},
-          {"transient", "any"}),
+      opt("max_attempts", OptionType::integer, "attempts, counting the first", OptionValue::of(3),
+          1),
+      opt("initial_backoff", OptionType::duration, "delay before the second attempt",
+          OptionValue::duration(100'000'000), 0),
+      opt("max_backoff", OptionType::duration, "largest delay, jitter included",
+          OptionValue::duration(10 * kNanosPerSecond), 0),
+      opt("multiplier", OptionType::floating, "growth of the delay per attempt",
+          OptionValue::of(2.0), 1),
+      opt("jitter", OptionType::string,
+          "randomisation of delay d: none = d, full = U[0,d), equal = d/2 + U[0,d/2), "
+          "decorrelated = U[initial, 3 x previous)",
+          OptionValue::of("full"), {}, {}, {"none", "full", "equal", "decorrelated"}),
+      opt("retry_on", OptionType::string, "which failures are retried",
+          OptionValue::of("transient"), {}, {}, {"transient", "any"}),
+      opt("budget", OptionType::floating,
+          "retries may be at most this share of calls (plus budget_reserve); default: no limit", {},
+          1e-9, 1000),
+      opt("budget_reserve", OptionType::integer, "retries the budget allows before any call",
+          OptionValue::of(10), 1),
+      opt("seed", OptionType::integer, "seed of the jitter draws", OptionValue::of(0)),
   }};
   return s;
 }

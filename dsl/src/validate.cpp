@@ -687,6 +687,14 @@ void Loader::load_stage(StageWork& w) {
     s.common_spans["retry"] = span_of(*n);
     if (auto rt = n->as_table()) {
       auto c = check_table(*rt, retry_schema(), " in 'retry'" + where, {}, span_of(*n));
+      const OptionValue* initial = c.find("initial_backoff");
+      const OptionValue* most = c.find("max_backoff");
+      if (initial && most && most->i < initial->i) {
+        const auto it = c.spans.find("max_backoff");
+        error("out-of-range", it != c.spans.end() ? it->second : span_of(*n),
+              "'max_backoff' in 'retry'" + where + " is less than 'initial_backoff'",
+              "the first delay is initial_backoff; max_backoff caps the later ones");
+      }
       OptionValue v;
       v.kind = OptionValue::Kind::table;
       v.table = std::move(c.values);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sluice/limits.hpp"
+#include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice {
@@ -51,6 +52,13 @@ struct NodeOptions {
   /// stage must list) with attrs error, stage and attempts. What the failed
   /// attempt emitted is discarded either way.
   OnError on_error{OnError::fail};
+  /// Failed attempts are tried again after a backoff (max_attempts 1 = never).
+  RetryPolicy retry{.max_attempts = 1};
+  /// Asked before every attempt; while open, messages go to port `rejected`.
+  std::shared_ptr<CircuitBreaker> circuit_breaker{};
+  /// Time limit of one attempt (0 = none): a later result is discarded and
+  /// the attempt fails as transient. Stages see it as Context::deadline().
+  Nanos timeout{0};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

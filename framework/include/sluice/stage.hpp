@@ -116,10 +116,13 @@ class Context {
   [[nodiscard]] virtual std::size_t instances() const noexcept = 0;
   [[nodiscard]] virtual const Clock& clock() const noexcept = 0;
   [[nodiscard]] Nanos now() const noexcept { return clock().now(); }
-  /// True once the pipeline is being torn down: stop early, emit nothing more.
+  /// True once the pipeline is being torn down, or the current attempt has
+  /// passed its deadline: stop early; what the attempt emits is discarded.
   [[nodiscard]] virtual bool cancelled() const noexcept = 0;
   /// When the current attempt must be done (Context::kNoDeadline if none).
   [[nodiscard]] virtual Nanos deadline() const noexcept { return kNoDeadline; }
+  /// Which attempt at the current message this is: 1, then 2... under retry.
+  [[nodiscard]] virtual std::int64_t attempt() const noexcept { return 1; }
   /// Run on_timer() (Stage) or produce() (Source) again at `deadline`. The
   /// earliest pending request wins; waiting costs no thread.
   virtual void wake_at(Nanos deadline) = 0;
@@ -159,7 +162,7 @@ class Stage {
   virtual ~Stage() = default;
   virtual void open(Context&) {}
   virtual void process(Message&& m, Emitter& out, Context& ctx) = 0;
-  /// A time asked for with Context::wake_at has come.
+  /// A time asked for with Context::wake_at has come (the earliest one asked).
   virtual void on_timer(Emitter&, Context&) {}
   /// Messages the stage holds to emit later (delay, batch). The runtime stops
   /// feeding it while this is at the hold limit. A stage that holds messages

@@ -24,6 +24,8 @@ struct StageStats {
   double busy_s{0};                               ///< processing
   double blocked_s{0};                            ///< parked on a full output
   std::map<std::string, std::uint64_t> counters;  ///< stage-specific
+  std::string breaker{};                          ///< its circuit breaker's name, if any
+  std::string breaker_state{};                    ///< closed, open or half_open
 };
 
 struct EdgeStats {

@@ -27,15 +27,16 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
       index_(index),
       out_(node.node->ports.size()),
       emitter_(out_.ports(), &node.node->ports),
-      input_ended_(node.inputs.size(), false) {
+      input_ended_(node.inputs.size(), false),
+      jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))) {
   if (!node_.sequencer) {
     for (const OutEdgeRef& e : node_.outputs) out_.add_edge(e.port, e.channel);
   }
   const auto& ports = node.node->ports;
   if (const auto it = std::find(ports.begin(), ports.end(), "dead_letter"); it != ports.end()) {
     dead_letter_port_ = static_cast<std::size_t>(it - ports.begin());
-    out_.set_side_port(dead_letter_port_);
   }
+  out_.set_side_ports(ports);
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(rt_.batch());
@@ -48,9 +49,17 @@ bool Instance::blocking() const noexcept { return node_.node->options.blocking; 
 std::string_view Instance::stage_name() const noexcept { return node_.node->name; }
 std::size_t Instance::instances() const noexcept { return node_.instances.size(); }
 const Clock& Instance::clock() const noexcept { return rt_.clock(); }
-bool Instance::cancelled() const noexcept { return rt_.cancelled(); }
+bool Instance::cancelled() const noexcept {
+  return rt_.cancelled() ||
+         (attempt_deadline_ != kNoDeadline && rt_.clock().now() >= attempt_deadline_);
+}
 
 void Instance::wake_at(Nanos deadline) {
+  stage_wake_ = std::min(stage_wake_, deadline);
+  arm(deadline);
+}
+
+void Instance::arm(Nanos deadline) {
   Nanos armed = armed_.load(std::memory_order_acquire);
   while (deadline < armed) {
     if (armed_.compare_exchange_weak(armed, deadline, std::memory_order_acq_rel)) {
@@ -189,6 +198,7 @@ bool Instance::flush() {
 Instance::Next Instance::turn_source() {
   if (source_done_ || stop_requested_ || rt_.stopping()) return begin_close();
   timer_fired_.store(false, std::memory_order_relaxed);
+  stage_wake_ = kNoDeadline;  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   try {
     status = source_->produce(emitter_, *this, rt_.batch());
@@ -214,7 +224,15 @@ Instance::Next Instance::turn_consumer() {
   if (const auto next = fire_timer()) return *next;
   if (!rest_.empty()) {  // what a rate limit or semaphore held back goes first
     in_.swap(rest_);
+    in_states_.swap(rest_states_);
     rest_.clear();
+    rest_states_.clear();
+    process_input();
+    if (rt_.cancelled()) return finish(true);
+    if (!flush() || !rest_.empty()) return Next::park;
+    return Next::yield;
+  }
+  if (take_due_retries()) {  // then the retries whose backoff is over
     process_input();
     if (rt_.cancelled()) return finish(true);
     if (!flush() || !rest_.empty()) return Next::park;
@@ -224,6 +242,7 @@ Instance::Next Instance::turn_consumer() {
   if (!flush()) return Next::park;
   // Held at the limit: a timer (delay) or room on the outputs (priority) wakes it.
   if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;
+  if (parked_.size() >= node_.hold_limit) return Next::park;  // the next retry's timer wakes it
   if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
   const auto& opts = node_.node->options;
   if (opts.semaphore && !opts.rate_limit && !holding_permit_) {
@@ -237,6 +256,7 @@ Instance::Next Instance::turn_consumer() {
     for (bool ended : input_ended_) {
       if (!ended) return Next::park;  // registered as waiting on every open input
     }
+    if (!parked_.empty()) return Next::park;  // retries still to come
     return begin_close();
   }
   process_input();
@@ -327,8 +347,9 @@ void Instance::release_permit() noexcept {
 }
 
 void Instance::keep_rest(std::size_t from) {
-  rest_.assign(std::make_move_iterator(in_.begin() + static_cast<std::ptrdiff_t>(from)),
-               std::make_move_iterator(in_.end()));
+  const auto at = static_cast<std::ptrdiff_t>(from);
+  rest_.assign(std::make_move_iterator(in_.begin() + at), std::make_move_iterator(in_.end()));
+  if (!in_states_.empty()) rest_states_.assign(in_states_.begin() + at, in_states_.end());
 }
 
 std::size_t Instance::take_interleaved() {
@@ -364,6 +385,10 @@ std::size_t Instance::take_interleaved() {
 void Instance::process_input() {
   if (sink_) {
     consume_input();
+    return;
+  }
+  if (resilient()) {
+    process_attempts();
     return;
   }
   const bool gated = node_.node->options.rate_limit || node_.node->options.semaphore;
@@ -490,6 +515,13 @@ Instance::Next Instance::begin_close() {
 
 std::optional<Instance::Next> Instance::fire_timer() {
   if (!stage_ || !timer_fired_.exchange(false, std::memory_order_acq_rel)) return std::nullopt;
+  // One timer serves the stage and the parked retries: run on_timer only
+  // when the stage's own time has come, and keep its later time armed.
+  if (stage_wake_ > rt_.clock().now()) {
+    if (stage_wake_ != kNoDeadline) arm(stage_wake_);
+    return std::nullopt;
+  }
+  stage_wake_ = kNoDeadline;
   try {
     stage_->on_timer(emitter_, *this);
   } catch (const std::exception& e) {
@@ -512,6 +544,14 @@ Instance::Next Instance::turn_closing() {
 }
 
 Instance::Next Instance::finish(bool abandon) {
+  if (!parked_.empty()) {  // retries a stop cut short
+    bump(counters_.abandoned, parked_.size());
+    parked_.clear();
+  }
+  if (permit_.admitted && node_.node->options.circuit_breaker) {
+    node_.node->options.circuit_breaker->release(permit_);
+    permit_ = {};
+  }
   if (abandon) {
     release_permit();
     std::uint64_t lost = in_.size() + rest_.size() + out_.discard();

@@ -17,11 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "builtins/splitmix.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
 #include "runtime/timer_service.hpp"
 #include "runtime/waker.hpp"
 #include "sluice/limits.hpp"
+#include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice::detail {
@@ -31,7 +33,7 @@ class Runtime;  // the pipeline's shared services (pipeline.cpp)
 /// Counters one instance writes and anyone may read: single writer, relaxed.
 struct InstanceCounters {
   std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0},
-      dead_letter{0};
+      dead_letter{0}, retries{0}, rejected{0};
   std::atomic<std::int64_t> busy_ns{0}, blocked_ns{0};
 };
 
@@ -62,6 +64,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   [[nodiscard]] std::size_t instances() const noexcept override;
   [[nodiscard]] const Clock& clock() const noexcept override;
   [[nodiscard]] bool cancelled() const noexcept override;
+  [[nodiscard]] Nanos deadline() const noexcept override { return attempt_deadline_; }
+  [[nodiscard]] std::int64_t attempt() const noexcept override { return attempt_; }
   void wake_at(Nanos deadline) override;
   void request_stop() override { stop_requested_ = true; }
   void log(LogLevel level, std::string_view message) override;
@@ -89,7 +93,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Gate admit();
   void release_permit() noexcept;
   /// Keeps in_[from..] to process before any new input.
-  void keep_rest(std::size_t from);
+  void keep_rest(std::size_t from);  ///< and their attempt states
   Next begin_close();
   Next turn_closing();
   /// A wake-up the stage asked for has come: runs on_timer. A value means
@@ -98,6 +102,27 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Lets a stage that holds messages emit as many as its outputs can take.
   void release_held();
   Next finish(bool abandon);
+  /// Schedules a wake-up at `deadline` unless an earlier one is armed.
+  void arm(Nanos deadline);
+
+  // Attempts under retry, circuit breaker and timeout (instance_attempts.cpp).
+  struct AttemptState {
+    std::int64_t attempt{1};
+    Nanos previous_delay{0};
+    Nanos due{0};  ///< ordered stages wait for a retry in line: not before this
+  };
+  enum class Step { done, wait, fatal };
+  [[nodiscard]] bool resilient() const noexcept;
+  void process_attempts();
+  /// One attempt at `m` (which stays in place unless it is parked or diverted).
+  Step attempt(Message& m, AttemptState& st);
+  Step final_failure(Message& m, const std::string& what, std::int64_t attempts);
+  void reject(Message& m, std::int64_t attempts);
+  /// Moves the parked retries that are due into in_; arms the timer for the next.
+  bool take_due_retries();
+  void log_failure(std::uint64_t seq, const std::string& what, std::int64_t attempts,
+                   const char* outcome);
+  void log_transition(const CircuitBreaker::Transition& t);
   void fail(const char* what, std::optional<std::uint64_t> seq);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
@@ -123,6 +148,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::vector<Message> in_;
   std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
   std::vector<Message> rest_;                  ///< taken, held back by a rate limit or semaphore
+  std::vector<AttemptState> in_states_;        ///< resilient stages: per message of in_
+  std::vector<AttemptState> rest_states_;      ///< and of rest_
   bool token_reserved_{false};                 ///< rest_.front() owns a token due at token_at_
   Nanos token_at_{0};
   bool holding_permit_{false};
@@ -136,6 +163,21 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool inputs_detached_{false};
   std::atomic<bool> timer_fired_{false};
   std::atomic<Nanos> armed_{Context::kNoDeadline};
+  Nanos stage_wake_{Context::kNoDeadline};  ///< the earliest time the stage asked for
+
+  /// A message waiting for its next attempt (min-heap on due, then order).
+  struct Parked {
+    Nanos due;
+    std::uint64_t order;
+    AttemptState state;
+    Message message;
+  };
+  std::vector<Parked> parked_;
+  std::uint64_t parked_order_{0};
+  CircuitBreaker::Permit permit_{};  ///< held by rest_.front() while it waits for a token
+  std::int64_t attempt_{1};
+  Nanos attempt_deadline_{Context::kNoDeadline};
+  builtins::SplitMix64 jitter_;
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};
   InstanceCounters counters_;

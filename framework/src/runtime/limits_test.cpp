@@ -18,25 +18,9 @@ using testing::CollectSink;
 using testing::CountingSource;
 using testing::PassThrough;
 
-constexpr Nanos kMs = 1'000'000;
-
-/// Waits (yielding, not sleeping) for the runtime to do what the manual
-/// clock allows; aborts the test binary if it never does, rather than hang.
-template <class Pred>
-void settle(Pred pred) {
-  for (int i = 0; i < 20'000'000 && !pred(); ++i) std::this_thread::yield();
-  if (!pred()) {
-    std::fprintf(stderr, "condition never held\n");
-    std::abort();
-  }
-}
-
-const StageStats& stage(const Stats& s, std::string_view name) {
-  for (const auto& st : s.stages) {
-    if (st.name == name) return st;
-  }
-  throw std::runtime_error("no stage " + std::string(name));
-}
+using testing::kMs;
+using testing::settle;
+using testing::stage;
 
 std::shared_ptr<RateLimiter> bucket(const Clock& clock, double rate, std::int64_t burst,
                                     RateLimiter::Mode mode = RateLimiter::Mode::delay) {

@@ -3,6 +3,7 @@
 // stage-specific counters.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "runtime/channel.hpp"
 #include "runtime/sequencer.hpp"
 #include "sluice/graph.hpp"
+#include "sluice/resilience.hpp"
 
 namespace sluice::detail {
 
@@ -31,6 +33,9 @@ struct NodeRuntime {
   std::size_t hold_limit{1024};          ///< most messages a stage may hold (Stage::held)
   std::unique_ptr<Sequencer> sequencer;  ///< ordered = true and workers > 1
   std::vector<std::unique_ptr<Instance>> instances;
+
+  std::unique_ptr<RetryBudget> retry_budget;  ///< retry.budget > 0: shared by the instances
+  std::atomic<std::uint64_t> failures_logged{0};
 
   std::mutex counters_mu;
   std::map<std::string, std::uint64_t, std::less<>> counters;

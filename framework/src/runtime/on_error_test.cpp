@@ -41,12 +41,7 @@ class KeepSink final : public Sink {
   Kept& into_;
 };
 
-const StageStats& stage(const Stats& s, std::string_view name) {
-  for (const auto& st : s.stages) {
-    if (st.name == name) return st;
-  }
-  throw std::runtime_error("no stage " + std::string(name));
-}
+using testing::stage;
 
 TEST(OnError, DropCountsTheMessageAndDiscardsWhatTheAttemptEmitted) {
   Kept got;

@@ -6,7 +6,14 @@
 
 namespace sluice::detail {
 
-OutputBuffer::OutputBuffer(std::size_t ports) : bufs_(ports), edges_(ports), counted_(ports, 0) {}
+OutputBuffer::OutputBuffer(std::size_t ports)
+    : bufs_(ports), edges_(ports), side_(ports, false), counted_(ports, 0) {}
+
+void OutputBuffer::set_side_ports(const std::vector<std::string>& names) {
+  for (std::size_t p = 0; p < names.size() && p < side_.size(); ++p) {
+    if (names[p] == "dead_letter" || names[p] == "rejected") side_[p] = true;
+  }
+}
 
 void OutputBuffer::add_edge(std::size_t port, Channel* channel) {
   edges_.at(port).push_back(Out{channel});
@@ -19,7 +26,7 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
     auto& buf = bufs_[p];
     if (buf.empty()) continue;
     auto& outs = edges_[p];
-    FlushResult& count = p == side_port_ ? side : r;
+    FlushResult& count = side_[p] ? side : r;
     if (outs.empty()) {
       count.unconnected += buf.size();
       buf.clear();

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "runtime/channel.hpp"
@@ -20,9 +21,11 @@ class OutputBuffer {
   explicit OutputBuffer(std::size_t ports);
 
   void add_edge(std::size_t port, Channel* channel);
-  /// A port whose messages the stage has counted already (dead_letter): they
-  /// are neither `delivered` nor `unconnected`.
-  void set_side_port(std::size_t port) noexcept { side_port_ = port; }
+  /// A port whose messages the stage has counted already (dead_letter,
+  /// rejected): they are neither `delivered` nor `unconnected`.
+  void set_side_port(std::size_t port) { side_.at(port) = true; }
+  /// Marks the ports called dead_letter and rejected among `names`.
+  void set_side_ports(const std::vector<std::string>& names);
   /// The per-port vectors an Emitter writes into (stable for this object's life).
   [[nodiscard]] std::vector<Message>* ports() noexcept { return bufs_.data(); }
   [[nodiscard]] std::size_t port_count() const noexcept { return bufs_.size(); }
@@ -58,7 +61,7 @@ class OutputBuffer {
   };
   std::vector<std::vector<Message>> bufs_;
   std::vector<std::vector<Out>> edges_;
-  std::size_t side_port_{static_cast<std::size_t>(-1)};
+  std::vector<bool> side_;            ///< per port
   std::vector<std::size_t> counted_;  ///< per port: leading messages already counted delivered
 };
 

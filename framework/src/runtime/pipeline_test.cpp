@@ -35,12 +35,7 @@ int process_threads() {
   return -1;
 }
 
-const StageStats& stage(const Stats& s, std::string_view name) {
-  for (const auto& st : s.stages) {
-    if (st.name == name) return st;
-  }
-  throw std::runtime_error("no stage " + std::string(name));
-}
+using testing::stage;
 
 TEST(Pipeline, LongChainOnOneThreadDeliversEverythingInOrder) {
   static constexpr std::uint64_t kCount = 20000;

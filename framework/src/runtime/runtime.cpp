@@ -92,11 +92,12 @@ void Runtime::build() {
     if (n.options.ordered && workers > 1 && n.kind == NodeKind::stage) {
       const std::size_t limit = std::max<std::size_t>(options_.batch * workers * 2, 1024);
       nr->sequencer = std::make_unique<Sequencer>(n.ports.size(), limit, workers);
-      const auto dl = std::find(n.ports.begin(), n.ports.end(), "dead_letter");
-      if (dl != n.ports.end()) {
-        nr->sequencer->output().set_side_port(static_cast<std::size_t>(dl - n.ports.begin()));
-      }
+      nr->sequencer->output().set_side_ports(n.ports);
       for (const OutEdgeRef& e : nr->outputs) nr->sequencer->output().add_edge(e.port, e.channel);
+    }
+    if (n.options.retry.max_attempts > 1 && n.options.retry.budget > 0) {
+      nr->retry_budget =
+          std::make_unique<RetryBudget>(n.options.retry.budget, n.options.retry.budget_reserve);
     }
     for (std::size_t w = 0; w < workers; ++w) {
       nr->instances.push_back(std::make_unique<Instance>(*this, *nr, w));
@@ -297,6 +298,8 @@ Stats Runtime::stats() const {
       st.dropped += c.dropped.load(std::memory_order_relaxed);
       st.errors += c.errors.load(std::memory_order_relaxed);
       st.dead_letter += c.dead_letter.load(std::memory_order_relaxed);
+      st.retries += c.retries.load(std::memory_order_relaxed);
+      st.rejected += c.rejected.load(std::memory_order_relaxed);
       st.abandoned += c.abandoned.load(std::memory_order_relaxed);
       st.busy_s += to_seconds(c.busy_ns.load(std::memory_order_relaxed));
       st.blocked_s += to_seconds(c.blocked_ns.load(std::memory_order_relaxed));
@@ -304,6 +307,10 @@ Stats Runtime::stats() const {
     {
       std::lock_guard lock(nr->counters_mu);
       for (const auto& [k, v] : nr->counters) st.counters.emplace(k, v);
+    }
+    if (const auto& b = nr->node->options.circuit_breaker) {
+      st.breaker = b->name();
+      st.breaker_state = std::string(to_string(b->state()));
     }
     s.stages.push_back(std::move(st));
   }

@@ -25,6 +25,7 @@ std::string to_json(const Stats& stats) {
     j["busy_s"] = s.busy_s;
     j["blocked_s"] = s.blocked_s;
     if (!s.counters.empty()) j["counters"] = s.counters;
+    if (!s.breaker.empty()) j["breaker"] = {{"name", s.breaker}, {"state", s.breaker_state}};
     stages[s.name] = std::move(j);
   }
   auto& edges = doc["edges"] = nlohmann::ordered_json::array();

@@ -3,15 +3,41 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "sluice/errors.hpp"
 #include "sluice/stage.hpp"
+#include "sluice/stats.hpp"
 
 namespace sluice::testing {
+
+constexpr Nanos kMs = 1'000'000;
+
+/// Waits (yielding, not sleeping) for the runtime to do what the manual
+/// clock allows; aborts the test binary if it never does, rather than hang.
+template <class Pred>
+void settle(Pred pred) {
+  for (int i = 0; i < 20'000'000 && !pred(); ++i) std::this_thread::yield();
+  if (!pred()) {
+    std::fprintf(stderr, "condition never held\n");
+    std::abort();
+  }
+}
+
+inline const StageStats& stage(const Stats& s, std::string_view name) {
+  for (const auto& st : s.stages) {
+    if (st.name == name) return st;
+  }
+  throw std::runtime_error("no stage " + std::string(name));
+}
 
 /// Emits seq 1..count (0 = endless), value = seq.
 class CountingSource final : public Source {

@@ -1,0 +1,231 @@
+// How an instance runs a stage under retry, circuit breaker and timeout
+// (SPEC 4). Per message, outer to inner: retry -> breaker permission ->
+// rate-limit token -> semaphore permit -> the call under its time limit.
+//
+// An attempt works on a copy of the message, so a failed attempt can be made
+// again or dead-lettered with the original; what it emitted is rolled back.
+// A message waiting for its next attempt is parked on the instance's timer
+// (the heap `parked_`) while other messages flow past it; an ordered stage
+// instead waits for it in line, so that its output keeps the input order.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <string>
+
+#include "runtime/instance.hpp"
+#include "runtime/runtime.hpp"
+#include "sluice/errors.hpp"
+
+namespace sluice::detail {
+namespace {
+
+/// Final failures logged per stage before the rest are only counted.
+constexpr std::uint64_t kLoggedFailures = 10;
+
+bool later(const auto& a, const auto& b) noexcept {
+  return a.due != b.due ? a.due > b.due : a.order > b.order;
+}
+
+std::string seconds_text(Nanos ns) { return fmt::format("{:g}s", to_seconds(ns)); }
+
+}  // namespace
+
+bool Instance::resilient() const noexcept {
+  const NodeOptions& o = node_.node->options;
+  return o.retry.max_attempts > 1 || o.circuit_breaker || o.timeout > 0;
+}
+
+void Instance::process_attempts() {
+  const std::size_t n = in_.size();
+  std::size_t i = 0;
+  for (; i < n && !stop_requested_; ++i) {
+    AttemptState st = in_states_.empty() ? AttemptState{} : in_states_[i];
+    const Step step = attempt(in_[i], st);
+    if (step == Step::wait) {
+      if (in_states_.empty()) in_states_.resize(n);
+      in_states_[i] = st;
+      keep_rest(i);  // taken already: resumed before any new input
+      break;
+    }
+    if (step == Step::fatal) {
+      bump(counters_.abandoned, n - i);  // this message and the rest of the batch
+      in_.clear();
+      in_states_.clear();
+      return;
+    }
+  }
+  if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+  in_.clear();
+  in_states_.clear();
+  // An ordered stage hands over a batch only whole, under the number it was taken with.
+  if (node_.sequencer && rest_.empty()) submit_ordered(ticket_);
+}
+
+Instance::Step Instance::attempt(Message& m, AttemptState& st) {
+  const NodeOptions& o = node_.node->options;
+  const Clock& clock = rt_.clock();
+  if (st.due > clock.now()) {  // an ordered stage's retry, waiting in line
+    arm(st.due);
+    return Step::wait;
+  }
+  CircuitBreaker* breaker = o.circuit_breaker.get();
+  if (breaker && !permit_.admitted) {
+    std::optional<CircuitBreaker::Transition> changed;
+    const auto permit = breaker->try_acquire(clock.now(), &changed);
+    if (changed) log_transition(*changed);
+    if (!permit.admitted) {  // never retried, costs no token
+      reject(m, st.attempt - 1);
+      return Step::done;
+    }
+    permit_ = permit;
+  }
+  if (o.rate_limit || o.semaphore) {
+    const Gate gate = admit();
+    if (gate == Gate::wait) return Step::wait;  // keeps the breaker's permit
+    if (gate == Gate::skip) {
+      if (breaker) breaker->release(permit_);
+      permit_ = {};
+      return Step::done;
+    }
+  }
+  if (st.attempt == 1 && node_.retry_budget) node_.retry_budget->on_call();
+
+  // The call. A copy is tried when the original may be needed afterwards.
+  const bool keep_original =
+      o.retry.max_attempts > st.attempt || o.on_error == OnError::dead_letter;
+  Message copy;
+  if (keep_original) copy = m;
+  Message& given = keep_original ? copy : m;
+  const Emitter::Mark mark = emitter_.mark();
+  const Nanos start = clock.now();
+  attempt_ = st.attempt;
+  attempt_deadline_ = o.timeout > 0 ? start + o.timeout : kNoDeadline;
+  std::string error;
+  bool transient = false;
+  try {
+    stage_->process(std::move(given), emitter_, *this);
+  } catch (const TransientError& e) {
+    error = e.what();
+    transient = true;
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown exception";
+  }
+  const Nanos end = clock.now();
+  if (error.empty() && attempt_deadline_ != kNoDeadline && end >= attempt_deadline_) {
+    error = "timed out after " + seconds_text(o.timeout);  // its late result is discarded
+    transient = true;
+  }
+  attempt_ = 1;
+  attempt_deadline_ = kNoDeadline;
+  release_permit();
+  if (breaker) {
+    std::optional<CircuitBreaker::Transition> changed;
+    breaker->record(permit_, !error.empty(), start, end, &changed);
+    permit_ = {};
+    if (changed) log_transition(*changed);
+  }
+  if (error.empty()) return Step::done;
+
+  emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
+  bump(counters_.errors, 1);
+  const bool retryable = transient || o.retry.retry_on == RetryOn::any;
+  if (!retryable || st.attempt >= o.retry.max_attempts ||
+      (node_.retry_budget && !node_.retry_budget->try_retry())) {
+    return final_failure(m, error, st.attempt);
+  }
+  constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
+  const double u = static_cast<double>(jitter_.next() >> 11) * kTwoToMinus53;
+  const Nanos delay = backoff_delay(o.retry, st.attempt, u, st.previous_delay);
+  bump(counters_.retries, 1);
+  st = AttemptState{.attempt = st.attempt + 1, .previous_delay = delay, .due = end + delay};
+  if (o.ordered) {
+    arm(st.due);
+    return Step::wait;
+  }
+  const Nanos due = st.due;
+  st.due = 0;  // parked: due when the heap gives it back
+  parked_.push_back(Parked{due, parked_order_++, st, std::move(m)});
+  std::push_heap(parked_.begin(), parked_.end(),
+                 [](const Parked& a, const Parked& b) { return later(a, b); });
+  arm(due);
+  return Step::done;
+}
+
+Instance::Step Instance::final_failure(Message& m, const std::string& what, std::int64_t attempts) {
+  switch (node_.node->options.on_error) {
+    case OnError::fail:
+      log_failure(m.seq, what, attempts, "the pipeline stops");
+      fail(what.c_str(), m.seq);
+      return Step::fatal;
+    case OnError::drop:
+      log_failure(m.seq, what, attempts, "dropped");
+      bump(counters_.dropped, 1);
+      return Step::done;
+    case OnError::dead_letter:
+      break;
+  }
+  log_failure(m.seq, what, attempts, "sent to dead_letter");
+  m.attrs.set("error", what);
+  m.attrs.set("stage", std::string(stage_name()));
+  m.attrs.set("attempts", std::to_string(attempts));
+  bump(counters_.dead_letter, 1);
+  emitter_.emit(dead_letter_port_, std::move(m));
+  return Step::done;
+}
+
+void Instance::reject(Message& m, std::int64_t attempts) {
+  bump(counters_.rejected, 1);
+  const std::size_t port = emitter_.port("rejected");
+  if (port == Emitter::kNoPort) return;  // nothing wired: counted, dropped
+  const CircuitBreaker& b = *node_.node->options.circuit_breaker;
+  m.attrs.set("error", "circuit breaker '" + b.name() + "' is open");
+  m.attrs.set("stage", std::string(stage_name()));
+  m.attrs.set("attempts", std::to_string(attempts));
+  emitter_.emit(port, std::move(m));
+}
+
+bool Instance::take_due_retries() {
+  if (parked_.empty()) return false;
+  const Nanos now = rt_.clock().now();
+  const auto cmp = [](const Parked& a, const Parked& b) { return later(a, b); };
+  in_.clear();
+  in_states_.clear();
+  while (!parked_.empty() && parked_.front().due <= now && in_.size() < rt_.batch()) {
+    std::pop_heap(parked_.begin(), parked_.end(), cmp);
+    in_.push_back(std::move(parked_.back().message));
+    in_states_.push_back(parked_.back().state);
+    parked_.pop_back();
+  }
+  if (!parked_.empty()) arm(parked_.front().due);
+  return !in_.empty();
+}
+
+void Instance::log_failure(std::uint64_t seq, const std::string& what, std::int64_t attempts,
+                           const char* outcome) {
+  const std::uint64_t n = node_.failures_logged.fetch_add(1, std::memory_order_relaxed);
+  if (n < kLoggedFailures) {
+    log(LogLevel::warn, fmt::format("message seq {} failed after {} attempt{}: {}; {}", seq,
+                                    attempts, attempts == 1 ? "" : "s", what, outcome));
+  } else if (n == kLoggedFailures) {
+    log(LogLevel::warn, "further failures are counted in the stats, not logged");
+  }
+}
+
+void Instance::log_transition(const CircuitBreaker::Transition& t) {
+  const CircuitBreaker& b = *node_.node->options.circuit_breaker;
+  std::string why;
+  if (t.to == CircuitBreaker::State::open) {
+    why = fmt::format(": failure rate {:g}% over {} calls; rejecting for {}", t.failure_rate * 100,
+                      t.calls, seconds_text(b.config().open_for));
+  } else if (t.to == CircuitBreaker::State::half_open) {
+    why = fmt::format(": letting {} probe calls through", b.config().half_open_calls);
+  }
+  log(t.to == CircuitBreaker::State::open ? LogLevel::warn : LogLevel::info,
+      fmt::format("circuit breaker '{}' {} -> {}{}", b.name(), to_string(t.from), to_string(t.to),
+                  why));
+}
+
+}  // namespace sluice::detail
