@@ -68,8 +68,11 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
   for (const auto& s : now.stages) width = std::max(width, s.name.size());
 
   std::string out = fmt::format("{}  {}  {:.1f}s\n", now.pipeline, now.status, now.elapsed_s);
-  out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}\n", "stage", width,
-                     "in", "out", "rate/s", "queue", "busy", "blocked", "dropped", "errors");
+  const bool breakers = std::any_of(now.stages.begin(), now.stages.end(),
+                                    [](const StageStats& s) { return !s.breaker.empty(); });
+  out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}", "stage", width, "in",
+                     "out", "rate/s", "queue", "busy", "blocked", "dropped", "errors");
+  out += breakers ? "  breaker\n" : "\n";
   const StageStats zero{};
   for (const auto& s : now.stages) {
     const StageStats* found = find_stage(before, s.name);
@@ -98,6 +101,10 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
                        compact_count(s.in), compact_count(s.out), compact_rate(rate), queue,
                        percent(busy), percent(blocked), compact_count(s.dropped + in.dropped),
                        compact_count(s.errors));
+    if (breakers) {
+      out.pop_back();
+      out += "  " + (s.breaker.empty() ? std::string("-") : s.breaker_state) + "\n";
+    }
   }
   return out;
 }

@@ -33,6 +33,8 @@ using Instances = std::map<std::string, std::size_t, std::less<>>;
 ///   a share of the interval's wall time times the stage's instances (at most
 ///   100%: an instance cannot be busy for longer than the interval).
 /// - `dropped`: discarded by the stage itself plus by overflow on its inputs.
+/// - `breaker`: when some stage has a circuit breaker, its state (closed,
+///   open, half_open; `-` for stages without one).
 ///
 /// Stages missing from `before` count from zero, so `render_progress({}, s,
 /// s.elapsed_s, ...)` summarises a whole run with average rates and shares.

@@ -138,6 +138,18 @@ TEST(Progress, LongNamesWidenTheFirstColumn) {
   EXPECT_EQ(lines[3].rfind("b ", 0), 0u);
 }
 
+TEST(Progress, BreakerColumnOnlyWhenAStageHasOne) {
+  Stats now = snapshot(1.0);
+  now.stages = {stage("src", 0, 5, 0, 0), stage("call", 5, 5, 0, 0)};
+  EXPECT_EQ(split_lines(render_progress({}, now, 1.0, {}))[1].find("breaker"), std::string::npos);
+  now.stages[1].breaker = "geo";
+  now.stages[1].breaker_state = "open";
+  const auto table = render_progress({}, now, 1.0, {});
+  EXPECT_NE(split_lines(table)[1].find("breaker"), std::string::npos);
+  EXPECT_EQ(row(table, "call").back(), "open");
+  EXPECT_EQ(row(table, "src").back(), "-");
+}
+
 TEST(Progress, CompactNumbers) {
   EXPECT_EQ(compact_count(0), "0");
   EXPECT_EQ(compact_count(99999), "99999");

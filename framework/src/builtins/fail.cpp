@@ -1,9 +1,11 @@
 // fail: fault injection (SPEC section 3). A message fails, by throwing
 // TransientError or PermanentError (`kind`), when `when` holds for it or, with
-// `probability`, at random from a generator seeded with `seed` (and the
-// instance index), so a run fails the same messages every time. The stage's
-// `on_error` decides what a failure does; a message that does not fail is
-// passed on unchanged.
+// `probability`, by a draw from `seed` and its seq, so a run fails the same
+// messages every time, whichever worker takes them. With `attempts = N` a
+// failing message fails only its first N attempts (a transient outage that
+// `retry` gets through); with `attempts` alone, every message does. The
+// stage's `on_error` decides what a failure does; a message that does not
+// fail is passed on unchanged.
 #include <memory>
 #include <optional>
 
@@ -20,17 +22,16 @@ class Fail final : public Stage {
   explicit Fail(const Options& o)
       : probability_(o.get_double("probability")),
         seed_(static_cast<std::uint64_t>(o.get_int("seed"))),
+        attempts_(o.get_int("attempts")),
         permanent_(o.get_string("kind") == "permanent") {
     if (o.has("when")) when_ = compile_expression(o, "when");
+    every_ = attempts_ > 0 && !when_ && probability_ <= 0.0;
   }
 
-  void open(Context& ctx) override {
-    random_.seed(seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(ctx.instance())));
-  }
-
-  void process(Message&& m, Emitter& out, Context&) override {
-    const bool fails = (when_ && when_->test(m)) || random_.chance(probability_);
-    if (fails) {
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    SplitMix64 draw(seed_ ^ (0x9e3779b97f4a7c15ULL * (m.seq + 1)));
+    const bool chosen = every_ || (when_ && when_->test(m)) || draw.chance(probability_);
+    if (chosen && (attempts_ == 0 || ctx.attempt() <= attempts_)) {
       if (permanent_) throw PermanentError("injected permanent failure");
       throw TransientError("injected transient failure");
     }
@@ -40,9 +41,10 @@ class Fail final : public Stage {
  private:
   const double probability_;
   const std::uint64_t seed_;
+  const std::int64_t attempts_;
   const bool permanent_;
+  bool every_{false};
   std::optional<expr::Expression> when_;
-  SplitMix64 random_;
 };
 
 }  // namespace
@@ -51,7 +53,9 @@ StageType fail_type() {
   StageType t;
   t.name = "fail";
   t.role = Role::stage;
-  t.doc = "fault injection: fails messages where `when` holds or with `probability` (seeded)";
+  t.doc =
+      "fault injection: fails messages where `when` holds, with `probability` (seeded), for "
+      "`attempts`";
   t.schema.options = {
       {.name = "probability",
        .type = OptionType::floating,
@@ -66,6 +70,11 @@ StageType fail_type() {
       {.name = "when",
        .type = OptionType::expression,
        .doc = "a message fails when this holds, e.g. 'seq % 10 == 0'"},
+      {.name = "attempts",
+       .type = OptionType::integer,
+       .doc = "a failing message fails only its first N attempts (0 = all); alone: every message",
+       .default_value = OptionValue::of(0),
+       .min = 0},
       {.name = "kind",
        .type = OptionType::string,
        .doc = "transient (may be retried) or permanent",

@@ -53,6 +53,30 @@ TEST(Fail, ProbabilityIsSeededAndRepeatable) {
   EXPECT_NE(first, other);
 }
 
+// attempts = 2 under retry: every message fails twice, then passes: each is
+// delivered exactly once after two retries.
+TEST(Fail, AttemptsFailsOnlyTheFirstAttempts) {
+  const StageType* t = builtin_registry().find("fail", true);
+  Options o({{"attempts", OptionValue::of(2)}});
+  o.apply_defaults(t->schema);
+  testing::Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<testing::CountingSource>(100); });
+  auto f = g.add_stage(
+      "f", [t, o] { return t->make_stage(o); },
+      {.workers = 2, .retry = {.max_attempts = 3, .initial_backoff = 0, .max_backoff = 0}});
+  g.connect(src, f);
+  g.connect(f, g.add_sink("out", [&] { return std::make_unique<testing::CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  const auto seqs = got.snapshot();
+  EXPECT_EQ(std::set<std::uint64_t>(seqs.begin(), seqs.end()).size(), 100u);
+  EXPECT_EQ(seqs.size(), 100u) << "delivered exactly once";
+  const auto st = p.stats().stages[1];
+  EXPECT_EQ(st.retries, 200u);
+  EXPECT_EQ(st.errors, 200u);
+}
+
 TEST(Fail, ZeroProbabilityAndNoConditionPassesEverything) {
   auto [passed, st] = run_fail(50, {});
   EXPECT_EQ(passed.size(), 50u);
