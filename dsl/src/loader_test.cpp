@@ -260,7 +260,7 @@ TEST(Loader, AppliesOverridesBeforeValidation) {
       << all(bad);
 }
 
-TEST(Loader, ValidatesSharedPoliciesAndWarnsAboutThoseNotEnforced) {
+TEST(Loader, CompilesSharedPoliciesAndResilienceOntoTheNode) {
   auto r = load(R"([limiters.api]
 rate = 10
 [stages.a]
@@ -281,8 +281,13 @@ inputs = ["b", "b.dead_letter"]
   static const Registry registry = test_registry();
   auto c = compile(r.spec, registry);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(count(c.diagnostics, Severity::warning), 1u) << all(r);  // retry
+  EXPECT_EQ(count(c.diagnostics, Severity::warning), 0u) << all(r);
   EXPECT_EQ(c.graph.nodes()[1].options.on_error, sluice::OnError::dead_letter);
+  const auto& retry = c.graph.nodes()[1].options.retry;
+  EXPECT_EQ(retry.max_attempts, 3);
+  EXPECT_EQ(retry.initial_backoff, 10'000'000);
+  EXPECT_EQ(retry.max_backoff, 10 * kNanosPerSecond);  // the schema's defaults
+  EXPECT_EQ(retry.jitter, Jitter::full);
   EXPECT_TRUE(c.graph.nodes()[1].options.rate_limit);
   EXPECT_TRUE(c.graph.nodes()[1].options.semaphore);
 

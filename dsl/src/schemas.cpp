@@ -106,7 +106,7 @@ const Schema& breaker_schema() {
   // a pipeline's calls are many and short).
   static const Schema s{{
       opt("failure_rate", OptionType::floating, "failure share (0..1] that opens the breaker",
-          OptionValue::of(0.5), 1e-9, 1),
+          OptionValue::of(0.5), 0.001, 1),
       opt("window", OptionType::integer, "calls in the count window", OptionValue::of(100), 1),
       opt("window_time", OptionType::duration,
           "a time window of this many whole seconds instead of a count", {}, 1),
@@ -115,7 +115,7 @@ const Schema& breaker_schema() {
       opt("slow_call", OptionType::duration, "a call longer than this is slow; default: none", {},
           1e-9),
       opt("slow_call_rate", OptionType::floating, "slow share (0..1] that opens the breaker",
-          OptionValue::of(1.0), 1e-9, 1),
+          OptionValue::of(1.0), 0.001, 1),
       opt("open_for", OptionType::duration, "time open (rejecting) before probing",
           OptionValue::duration(5 * kNanosPerSecond), 1e-9),
       opt("half_open_calls", OptionType::integer, "probe calls let through when half open",
@@ -153,7 +153,7 @@ const Schema& retry_schema() {
           OptionValue::of("transient"), {}, {}, {"transient", "any"}),
       opt("budget", OptionType::floating,
           "retries may be at most this share of calls (plus budget_reserve); default: no limit", {},
-          1e-9, 1000),
+          0.001, 1000),
       opt("budget_reserve", OptionType::integer, "retries the budget allows before any call",
           OptionValue::of(10), 1),
       opt("seed", OptionType::integer, "seed of the jitter draws", OptionValue::of(0)),
