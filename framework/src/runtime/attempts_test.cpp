@@ -161,7 +161,8 @@ TEST(Retry, ExhaustsOnTheBackoffScheduleThenDeadLetters) {
   EXPECT_EQ(attr(r.dead.messages[0], "attempts"), "6");
   EXPECT_EQ(attr(r.dead.messages[0], "error"), "flaky 6");
   EXPECT_EQ(r.out.messages.size(), 0u) << "a failed attempt's marker leaked";
-  const auto& st = stage(r.pipeline->stats(), "flaky");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "flaky");
   EXPECT_EQ(st.retries, 5u);
   EXPECT_EQ(st.errors, 6u);
   EXPECT_EQ(st.dead_letter, 1u);
@@ -183,7 +184,8 @@ TEST(Retry, SucceedsOnTheThirdAttemptWithOneOutputSet) {
   EXPECT_EQ(r.starts_ms(1), (std::vector<Nanos>{0, 100, 300}));
   ASSERT_EQ(r.out.messages.size(), 2u);  // the marker and the message, once
   EXPECT_EQ(r.out.messages[0].payload, "marker");
-  const auto& st = stage(r.pipeline->stats(), "flaky");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "flaky");
   EXPECT_EQ(st.retries, 2u);
   EXPECT_EQ(st.out, 2u);
 }
@@ -206,9 +208,9 @@ TEST(Retry, RetryOnAnyRetriesPermanentFailuresToo) {
   r.build(1, {.on_error = OnError::drop, .retry = policy},
           [](const Message&, std::int64_t) { return Verdict::permanent; });
   r.pipeline->start();
-  settle([&] { return r.attempts(1) == 1; });
+  settle([&] { return r.attempts(1) == 1 && r.pipeline->pending_timers() >= 1; });
   r.at(100);
-  settle([&] { return r.attempts(1) == 2; });
+  settle([&] { return r.attempts(1) == 2 && r.pipeline->pending_timers() >= 1; });
   r.at(300);
   ASSERT_TRUE(r.pipeline->wait().ok());
   EXPECT_EQ(stage(r.pipeline->stats(), "flaky").dropped, 1u);
@@ -222,7 +224,8 @@ TEST(Retry, OtherMessagesFlowWhileOneWaits) {
     return m.seq == 1 && attempt == 1 ? Verdict::transient : Verdict::pass;
   });
   r.pipeline->start();
-  settle([&] { return r.out.size() == 18; });  // 9 messages and their markers
+  // 9 messages and their markers, and the timer of the parked retry.
+  settle([&] { return r.out.size() == 18 && r.pipeline->pending_timers() >= 1; });
   EXPECT_EQ(r.pipeline->stats().status, "running") << "it waits for the parked retry";
   r.at(100);
   ASSERT_TRUE(r.pipeline->wait().ok());
@@ -262,7 +265,8 @@ TEST(Retry, BudgetCapsRetriesAtItsShareOfCalls) {
   settle([&] { return r.dead.size() == 20; });
   r.pipeline->fire_due_timers();
   ASSERT_TRUE(r.pipeline->wait().ok());
-  const auto& st = stage(r.pipeline->stats(), "flaky");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "flaky");
   EXPECT_EQ(st.retries, 5u);
   EXPECT_EQ(st.dead_letter, 20u);
 }
@@ -277,7 +281,8 @@ TEST(CircuitBreaker, RejectsWhileOpenAndLosesNothing) {
   r.build(50, {.on_error = OnError::dead_letter, .circuit_breaker = breaker},
           [](const Message&, std::int64_t) { return Verdict::transient; });
   ASSERT_TRUE(r.pipeline->run().ok());
-  const auto& st = stage(r.pipeline->stats(), "flaky");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "flaky");
   EXPECT_EQ(st.dead_letter, 4u);
   EXPECT_EQ(st.rejected, 46u);
   EXPECT_EQ(st.in, st.out + st.dead_letter + st.rejected);
@@ -345,6 +350,77 @@ TEST(Retry, FailAfterRetriesStopsThePipeline) {
   EXPECT_NE(result.error.find("flaky 2"), std::string::npos) << result.error;
   EXPECT_TRUE(result.has_error_seq);
   EXPECT_EQ(result.error_seq, 3u);
+}
+
+// Stress (run under TSan): workers retrying on real timers through one
+// breaker shared by two stages that flips between open, half-open and closed.
+// Every message ends exactly once and no failed attempt leaks its marker.
+TEST(AttemptsStress, ConcurrentRetriesAndASharedBreakerLoseNothing) {
+  static constexpr std::uint64_t kCount = 3000;
+  auto breaker =
+      std::make_shared<CircuitBreaker>("shared", CircuitBreaker::Config{.failure_rate = 0.5,
+                                                                        .window = 50,
+                                                                        .min_calls = 20,
+                                                                        .open_for = 2 * kMs,
+                                                                        .half_open_calls = 3});
+  const NodeOptions options{.workers = 3,
+                            .on_error = OnError::dead_letter,
+                            .retry = {.max_attempts = 3,
+                                      .initial_backoff = 50'000,
+                                      .max_backoff = kMs,
+                                      .jitter = Jitter::full},
+                            .circuit_breaker = breaker};
+  // About 45% of attempts fail, so the breaker keeps opening and closing.
+  const Flaky::Decide decide = [](const Message& m, std::int64_t attempt) {
+    const std::uint64_t h = (m.seq * 2654435761ULL) ^ (static_cast<std::uint64_t>(attempt) * 40503);
+    return h % 100 < 45 ? Verdict::transient : Verdict::pass;
+  };
+  Flaky::Log log_a, log_b;
+  Kept out, dead, rejected;
+  Graph g;
+  auto keep = [&g](const char* name, Kept& into) {
+    return g.add_sink(name, [&into] { return std::make_unique<KeepSink>(into); });
+  };
+  auto out_id = keep("out", out);
+  auto dead_id = keep("dead", dead);
+  auto rejected_id = keep("rejected", rejected);
+  for (auto* log : {&log_a, &log_b}) {
+    const std::string name = log == &log_a ? "a" : "b";
+    auto src = g.add_source("src_" + name, [] { return std::make_unique<CountingSource>(kCount); });
+    auto stage_id =
+        g.add_stage(name, [log, decide] { return std::make_unique<Flaky>(*log, decide); }, options,
+                    {"out", "dead_letter", "rejected"});
+    g.connect(src, stage_id, {.capacity = 64});
+    g.connect(stage_id, "out", out_id);
+    g.connect(stage_id, "dead_letter", dead_id);
+    g.connect(stage_id, "rejected", rejected_id);
+  }
+  Pipeline p(std::move(g), {.threads = 2, .batch = 16});
+  ASSERT_TRUE(p.run().ok());
+  const auto stats = p.stats();
+  std::uint64_t retries = 0;
+  for (const char* name : {"a", "b"}) {
+    const auto& st = stage(stats, name);
+    EXPECT_EQ(st.in, kCount);
+    EXPECT_EQ(st.in * 2, st.out + 2 * (st.dead_letter + st.rejected))
+        << name << ": every message passed (with its marker), dead-lettered or rejected";
+    EXPECT_EQ(st.abandoned, 0u);
+    retries += st.retries;
+  }
+  EXPECT_GT(retries, 0u);
+  EXPECT_GT(breaker->transitions(), 0u) << "the breaker never moved";
+  // Each seq passes at most once per stage (two stages count the same seqs).
+  std::map<std::uint64_t, int> passed;
+  std::size_t markers = 0;
+  for (const auto& m : out.messages) {
+    if (m.payload == "marker") {
+      ++markers;
+    } else {
+      EXPECT_LE(++passed[m.seq], 2) << "seq " << m.seq << " delivered twice";
+    }
+  }
+  EXPECT_EQ(markers * 2, out.messages.size()) << "a failed attempt's marker leaked";
+  EXPECT_EQ(markers + dead.messages.size() + rejected.messages.size(), 2 * kCount);
 }
 
 }  // namespace
