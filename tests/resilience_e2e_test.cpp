@@ -205,6 +205,22 @@ format = "json"
   EXPECT_EQ(u(stats()["stages"]["slow"], "retries"), 5u);
 }
 
+TEST_F(ResilienceE2E, FlakyCallSampleDeliversOrDeadLettersEveryMessage) {
+  Sluice p({"run", (kPipelines / "flaky_call.toml").string(), "--stats-json", "stats.json",
+            "--progress", "never"},
+           dir_);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  EXPECT_EQ(lines(read(dir_ / "flaky_call.good.txt")).size(), 294u);
+  const auto failed = lines(read(dir_ / "flaky_call.failed.jsonl"));
+  ASSERT_EQ(failed.size(), 6u);
+  EXPECT_EQ(json::parse(failed[0])["attrs"]["stage"], "validate");
+  const auto& call = stats()["stages"]["call"];
+  EXPECT_EQ(u(call, "out"), 294u);
+  EXPECT_GT(u(call, "retries"), 0u);
+  EXPECT_EQ(u(call, "retries") % 2, 0u) << "each outage costs exactly two retries";
+  EXPECT_EQ(u(call, "retries"), u(call, "errors"));
+}
+
 TEST_F(ResilienceE2E, OnErrorFailStopsAnEndlessPipelinePromptly) {
   const auto file = kPipelines / "failures" / "fail_fast.toml";
   Sluice check({"check", file.string()}, dir_);
