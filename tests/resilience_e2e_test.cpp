@@ -214,7 +214,8 @@ TEST_F(ResilienceE2E, FlakyCallSampleDeliversOrDeadLettersEveryMessage) {
   const auto failed = lines(read(dir_ / "flaky_call.failed.jsonl"));
   ASSERT_EQ(failed.size(), 6u);
   EXPECT_EQ(json::parse(failed[0])["attrs"]["stage"], "validate");
-  const auto& call = stats()["stages"]["call"];
+  const auto s = stats();
+  const auto& call = s["stages"]["call"];
   EXPECT_EQ(u(call, "out"), 294u);
   EXPECT_GT(u(call, "retries"), 0u);
   EXPECT_EQ(u(call, "retries") % 2, 0u) << "each outage costs exactly two retries";
