@@ -43,6 +43,15 @@ inline std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+/// `args` plus the example plugins (build/<preset>/plugins/) that samples
+/// such as flaky_service.toml use, given the way their header comments say.
+inline std::vector<std::string> with_example_plugins(std::vector<std::string> args) {
+  for (const char* p : {"flaky_service", "csv_enrich", "stamp"}) {
+    args.insert(args.end(), {"--plugin", std::string(SLUICE_PLUGIN_DIR) + "/" + p + ".so"});
+  }
+  return args;
+}
+
 /// A running `sluice` with stdout / stderr captured in files of `dir`.
 class Sluice {
  public:

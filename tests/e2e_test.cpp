@@ -73,7 +73,7 @@ TEST_F(E2E, EverySamplePipelineChecksClean) {
   const auto files = sample_pipelines();
   ASSERT_FALSE(files.empty());
   for (const auto& f : files) {
-    Sluice p({"check", f.string()}, dir_);
+    Sluice p(with_example_plugins({"check", f.string()}), dir_);
     EXPECT_EQ(p.wait(), 0) << f << "\n" << p.err();
     EXPECT_EQ(p.out().rfind("ok: ", 0), 0u) << p.out();
     EXPECT_EQ(p.err(), "") << f;  // samples carry no warnings
@@ -83,7 +83,9 @@ TEST_F(E2E, EverySamplePipelineChecksClean) {
 TEST_F(E2E, EverySamplePipelineRunsToCompletion) {
   for (const auto& f : sample_pipelines()) {
     const auto name = f.stem().string();
-    Sluice p({"run", f.string(), "--stats-json", name + ".json", "--progress", "never"}, dir_);
+    Sluice p(with_example_plugins(
+                 {"run", f.string(), "--stats-json", name + ".json", "--progress", "never"}),
+             dir_);
     ASSERT_EQ(p.wait(std::chrono::seconds(30)), 0) << f << "\n" << p.err();
     auto s = stats(name + ".json");
     check_stats_shape(s, "ok");
@@ -310,7 +312,7 @@ TEST_F(E2E, GraphPrintsDotAndMermaid) {
 TEST_F(E2E, GraphOfEverySamplePipelineRendersWithGraphviz) {
   if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz 'dot' absent";
   for (const auto& f : sample_pipelines()) {
-    Sluice p({"graph", f.string(), "--format", "dot"}, dir_);
+    Sluice p(with_example_plugins({"graph", f.string(), "--format", "dot"}), dir_);
     ASSERT_EQ(p.wait(), 0) << f << "\n" << p.err();
     const auto dot = dir_ / (f.stem().string() + ".dot");
     const auto svg = dir_ / (f.stem().string() + ".svg");

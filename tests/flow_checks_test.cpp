@@ -342,7 +342,8 @@ int check_accounting(const json& s, const std::map<std::string, std::string>& ty
   static const std::set<std::string> one_to_one = {
       "map",    "filter",   "route",   "take",      "sample",       "dedupe",
       "merge",  "priority", "work",    "delay",     "rate_limit",   "file",
-      "stdout", "discard",  "publish", "subscribe", "fan_out/hash", "fan_out/round_robin"};
+      "stdout", "discard",  "publish", "subscribe", "fan_out/hash", "fan_out/round_robin",
+      "fail"};
   int checked = 0;
   EXPECT_EQ(s.value("status", ""), "ok") << what;
   for (const auto& [name, type] : types) {
@@ -383,7 +384,9 @@ TEST_F(FlowChecks, EveryStageOfEverySampleKeepsItsAccounts) {
   std::set<std::string> types_seen;
   for (const auto& f : samples()) {
     const auto name = f.stem().string();
-    Sluice p({"run", f.string(), "--stats-json", name + ".json", "--progress", "never"}, dir_);
+    Sluice p(with_example_plugins(
+                 {"run", f.string(), "--stats-json", name + ".json", "--progress", "never"}),
+             dir_);
     ASSERT_EQ(p.wait(std::chrono::seconds(60)), 0) << f << "\n" << p.err();
     const auto types = stage_types(f);
     ASSERT_FALSE(types.empty()) << f;

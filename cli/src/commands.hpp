@@ -27,19 +27,26 @@ struct RunArgs {
 };
 
 int run_command(const RunArgs& args);
-int check_command(const std::string& file, const std::vector<std::string>& sets);
+int check_command(const std::string& file, const std::vector<std::string>& sets,
+                  const std::vector<std::string>& plugins);
 int graph_command(const std::string& file, const std::vector<std::string>& sets,
-                  const std::string& format);
-int list_command(const std::string& type);
+                  const std::vector<std::string>& plugins, const std::string& format);
+int list_command(const std::string& type, const std::vector<std::string>& plugins);
 
-/// Loads and compiles, printing every diagnostic to stderr. nullopt: errors.
+/// Loads the plugins (`plugins`: the --plugin paths, then the file's own),
+/// loads and compiles, printing every diagnostic to stderr. nullopt: errors.
 struct Loaded {
   dsl::PipelineSpec spec;
   dsl::CompileResult compiled;
   std::size_t warnings{0};
 };
 std::optional<Loaded> load_and_compile(const std::string& file,
-                                       const std::vector<std::string>& sets);
+                                       const std::vector<std::string>& sets,
+                                       const std::vector<std::string>& plugins);
+
+/// Prints diagnostics to stderr, sorted, with the error / warning count line
+/// when there are errors; returns the number of errors.
+std::size_t report(std::vector<dsl::Diagnostic> diagnostics);
 
 /// An option value the way a pipeline file would spell it.
 std::string to_toml(const OptionValue& v);

@@ -2,31 +2,50 @@
 
 #include "commands.hpp"
 #include "sluice/dsl/duration.hpp"
+#include "sluice/dsl/plugins.hpp"
 #include "sluice/registry.hpp"
 
 namespace sluice::cli {
 
+std::size_t report(std::vector<dsl::Diagnostic> diagnostics) {
+  dsl::sort_by_position(diagnostics);
+  for (const auto& d : diagnostics) std::fputs(dsl::format(d).c_str(), stderr);
+  const auto errors = dsl::count(diagnostics, dsl::Severity::error);
+  const auto warnings = dsl::count(diagnostics, dsl::Severity::warning);
+  if (errors > 0) {
+    std::fprintf(stderr, "%zu error%s", errors, errors == 1 ? "" : "s");
+    if (warnings > 0) std::fprintf(stderr, ", %zu warning%s", warnings, warnings == 1 ? "" : "s");
+    std::fputs("\n", stderr);
+  }
+  return errors;
+}
+
 std::optional<Loaded> load_and_compile(const std::string& file,
-                                       const std::vector<std::string>& sets) {
-  const Registry& registry = builtin_registry();
+                                       const std::vector<std::string>& sets,
+                                       const std::vector<std::string>& plugins) {
+  std::vector<dsl::PluginRequest> requests;
+  for (const auto& p : plugins) requests.push_back(dsl::command_line_plugin(p));
+  for (auto& r : dsl::plugin_requests(file)) requests.push_back(std::move(r));
+  // A plugin that failed to load would make each of its stages an unknown
+  // type too: report the plugins alone.
+  auto loaded_plugins = dsl::load_plugins(requests, builtin_registry());
+  if (!loaded_plugins.ok()) {
+    report(std::move(loaded_plugins.diagnostics));
+    return std::nullopt;
+  }
+  const Registry& registry = loaded_plugins.registry;
   auto loaded = dsl::load_pipeline(file, sets, registry);
   std::vector<dsl::Diagnostic> all = std::move(loaded.diagnostics);
   std::optional<Loaded> out;
   if (!dsl::has_errors(all)) {
     auto compiled = dsl::compile(loaded.spec, registry);
     all.insert(all.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
+    auto rejected = dsl::check_plugin_stages(loaded.spec, loaded_plugins);
+    all.insert(all.end(), rejected.begin(), rejected.end());
     out = Loaded{std::move(loaded.spec), std::move(compiled), 0};
   }
-  dsl::sort_by_position(all);
-  for (const auto& d : all) std::fputs(dsl::format(d).c_str(), stderr);
-  const auto errors = dsl::count(all, dsl::Severity::error);
   const auto warnings = dsl::count(all, dsl::Severity::warning);
-  if (errors > 0) {
-    std::fprintf(stderr, "%zu error%s", errors, errors == 1 ? "" : "s");
-    if (warnings > 0) std::fprintf(stderr, ", %zu warning%s", warnings, warnings == 1 ? "" : "s");
-    std::fputs("\n", stderr);
-    return std::nullopt;
-  }
+  if (report(std::move(all)) > 0) return std::nullopt;
   out->warnings = warnings;
   return out;
 }
@@ -73,8 +92,9 @@ std::string to_toml(const OptionValue& v) {
   return "";
 }
 
-int check_command(const std::string& file, const std::vector<std::string>& sets) {
-  auto loaded = load_and_compile(file, sets);
+int check_command(const std::string& file, const std::vector<std::string>& sets,
+                  const std::vector<std::string>& plugins) {
+  auto loaded = load_and_compile(file, sets, plugins);
   if (!loaded) return kExitUsage;
   const auto& g = loaded->compiled.graph;
   std::printf("ok: %zu stage%s, %zu edge%s", g.nodes().size(), g.nodes().size() == 1 ? "" : "s",

@@ -29,8 +29,8 @@ struct EdgeView {
 }  // namespace
 
 int graph_command(const std::string& file, const std::vector<std::string>& sets,
-                  const std::string& format) {
-  auto loaded = load_and_compile(file, sets);
+                  const std::vector<std::string>& plugins, const std::string& format) {
+  auto loaded = load_and_compile(file, sets, plugins);
   if (!loaded) return kExitUsage;
   const auto& spec = loaded->spec;
   std::vector<EdgeView> edges;

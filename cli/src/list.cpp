@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
+#include "sluice/dsl/plugins.hpp"
 #include "sluice/dsl/schemas.hpp"
 #include "sluice/registry.hpp"
 
@@ -57,8 +58,12 @@ void print_schema(const Schema& schema) {
 
 }  // namespace
 
-int list_command(const std::string& type) {
-  const Registry& registry = builtin_registry();
+int list_command(const std::string& type, const std::vector<std::string>& plugins) {
+  std::vector<dsl::PluginRequest> requests;
+  for (const auto& p : plugins) requests.push_back(dsl::command_line_plugin(p));
+  auto loaded = dsl::load_plugins(requests, builtin_registry());
+  if (report(std::move(loaded.diagnostics)) > 0) return kExitUsage;
+  const Registry& registry = loaded.registry;
   std::vector<const StageType*> types;
   for (const auto& t : registry.types()) types.push_back(&t);
   std::sort(types.begin(), types.end(), [](const StageType* a, const StageType* b) {

@@ -26,10 +26,16 @@ int main(int argc, char** argv) {
 
   std::string file;
   std::vector<std::string> sets;
+  std::vector<std::string> plugins;
+  auto add_plugin_option = [&plugins](CLI::App* command) {
+    command->add_option("--plugin", plugins, "load a plugin library (repeatable)")
+        ->allow_extra_args(false);
+  };
   auto* check = app.add_subcommand("check", "validate a pipeline; prints a one-line summary");
   check->add_option("FILE", file, "pipeline file")->required();
   check->add_option("--set", sets, "override KEY=VALUE before validation (repeatable)")
       ->allow_extra_args(false);
+  add_plugin_option(check);
 
   std::string format = "dot";
   auto* graph = app.add_subcommand("graph", "print the pipeline's graph");
@@ -37,10 +43,12 @@ int main(int argc, char** argv) {
   graph->add_option("--format", format, "output format")->check(CLI::IsMember({"dot", "mermaid"}));
   graph->add_option("--set", sets, "override KEY=VALUE before validation (repeatable)")
       ->allow_extra_args(false);
+  add_plugin_option(graph);
 
   std::string type;
   auto* list = app.add_subcommand("list", "stage types and their options");
   list->add_option("TYPE", type, "show this type's options");
+  add_plugin_option(list);
 
   try {
     app.parse(argc, argv);
@@ -49,9 +57,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return sluice::cli::run_command(run_args);
-    if (*check) return sluice::cli::check_command(file, sets);
-    if (*graph) return sluice::cli::graph_command(file, sets, format);
-    if (*list) return sluice::cli::list_command(type);
+    if (*check) return sluice::cli::check_command(file, sets, plugins);
+    if (*graph) return sluice::cli::graph_command(file, sets, plugins, format);
+    if (*list) return sluice::cli::list_command(type, plugins);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sluice: error: %s\n", e.what());
     return sluice::cli::kExitFailed;

@@ -161,12 +161,9 @@ int run_command(const RunArgs& args) {
   auto display = progress ? std::make_shared<ProgressDisplay>(stderr) : nullptr;
   auto logger = make_logger(args.log_format, display);
   spdlog::set_default_logger(logger);
-  for (const auto& p : args.plugins) {
-    spdlog::warn("plugins are not loaded yet; ignoring --plugin {}", p);
-  }
   if (!args.trace.empty()) spdlog::warn("--trace is not implemented yet; ignoring it");
 
-  auto loaded = load_and_compile(args.file, args.sets);
+  auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;

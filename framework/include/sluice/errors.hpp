@@ -4,6 +4,10 @@
 //   if (!valid) throw sluice::PermanentError("no user id");
 //
 // Any other exception counts as permanent.
+//
+// Each has an out-of-line destructor (errors.cpp), so its type_info lives in
+// the host alone and a plugin's throw is caught by the host's catch by
+// identity, not by a comparison of names.
 #pragma once
 
 #include <stdexcept>
@@ -15,12 +19,14 @@ inline namespace v1 {
 class TransientError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  ~TransientError() override;
 };
 
 /// A failure that will not go away on retry (bad input, 4xx).
 class PermanentError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  ~PermanentError() override;
 };
 
 }  // namespace v1

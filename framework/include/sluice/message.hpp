@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/ack.hpp"
+
 namespace sluice {
 inline namespace v1 {
 
@@ -64,6 +66,9 @@ struct Message {
   std::int64_t ingest_ns{0};  ///< Clock time at which the source produced it
   std::int64_t value{0};      ///< a free 64-bit slot for numeric stages and benchmarks
   Attrs attrs;
+  /// The source's acknowledgement, shared by every copy (ack.hpp); null when
+  /// the source asked for none.
+  AckRef ack;
 
   bool operator==(const Message&) const = default;
 };

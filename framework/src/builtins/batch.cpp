@@ -26,6 +26,7 @@ class Batch final : public Stage {
     } else {
       batch_.payload.append(separator_);
       batch_.payload.append(m.payload);
+      batch_.ack = AckRef::join(std::move(batch_.ack), std::move(m.ack));  // done when the batch is
     }
     ++held_;
     if (held_ >= size_) {

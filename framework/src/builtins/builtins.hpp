@@ -30,5 +30,7 @@ StageType merge_type();
 StageType rate_limit_type();
 StageType publish_type();
 StageType subscribe_type();
+StageType nats_source_type();
+StageType nats_sink_type();
 
 }  // namespace sluice::builtins

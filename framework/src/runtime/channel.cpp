@@ -13,6 +13,13 @@ namespace {
 /// consumer to swap without allocating.
 constexpr std::size_t kSpareBatches = 4;
 
+/// Tells the sources of batch[from, from + n) that those messages were lost
+/// (ack.hpp); costs a null test per message when nobody asked.
+void fail_acks(const std::vector<Message>& batch, std::size_t from, std::size_t n,
+               AckOutcome outcome) noexcept {
+  for (std::size_t i = from; i < from + n; ++i) batch[i].ack.fail(outcome);
+}
+
 }  // namespace
 
 Channel::Channel(std::size_t capacity, Overflow overflow)
@@ -75,6 +82,7 @@ void Channel::evict_locked(std::size_t n) {
   while (n > 0) {
     auto& front = queue_.front();
     const std::size_t take = std::min(n, front.size() - front_pos_);
+    fail_acks(front, front_pos_, take, AckOutcome::failed);
     for (std::size_t i = 0; i < take; ++i) front[front_pos_ + i] = Message();
     front_pos_ += take;
     size_ -= take;
@@ -96,6 +104,7 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
   {
     std::lock_guard lock(mu_);
     if (dead_) {
+      fail_acks(batch, from, n, AckOutcome::abandoned);
       counters_.offered += n;
       counters_.discarded += n;
       r.consumed = n;
@@ -122,6 +131,7 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
       case Overflow::drop_newest: {
         const std::size_t take = std::min(n, room);
         counters_.dropped_newest += n - take;
+        fail_acks(batch, from + take, n - take, AckOutcome::failed);
         append_locked(batch, from, take, copy);
         r.consumed = n;
         break;
@@ -130,6 +140,7 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
         // Of a batch larger than the whole queue only the newest part can stay.
         const std::size_t skip = n > capacity_ ? n - capacity_ : 0;
         counters_.dropped_oldest += skip;
+        fail_acks(batch, from, skip, AckOutcome::failed);
         const std::size_t keep = n - skip;
         if (keep > room) evict_locked(keep - room);
         append_locked(batch, from + skip, keep, copy);
@@ -226,6 +237,7 @@ void Channel::detach_consumer() {
     if (open_consumers_ == 0 || --open_consumers_ > 0) return;
     dead_ = true;
     counters_.abandoned += size_;
+    const AckAbandonScope lost_here;  // their sources are told (ack.hpp)
     queue_.clear();
     front_pos_ = 0;
     size_ = 0;

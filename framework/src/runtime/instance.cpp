@@ -410,6 +410,7 @@ void Instance::process_input() {
     Message saved;
     if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
     const Emitter::Mark mark = on_error == OnError::fail ? Emitter::Mark{} : emitter_.mark();
+    const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
     emitter_.set_current(&m);
     try {
       stage_->process(std::move(m), emitter_, *this);
@@ -418,10 +419,16 @@ void Instance::process_input() {
       bump(counters_.errors, 1);
       if (on_error != OnError::fail) {
         emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
+        if (on_error == OnError::drop) {
+          ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed
+                                                           : AckOutcome::rejected);
+        }
         divert(std::move(saved), e.what());
         continue;
       }
+      ack.fail(AckOutcome::abandoned);
       bump(counters_.abandoned, n - i);  // this message and the rest of the batch
+      const AckAbandonScope lost_here;   // the rest of the batch is released here
       emitter_.end_batch();              // what it emitted stays pending; the cancel counts it
       fail(e.what(), seq);
       return;
@@ -544,6 +551,8 @@ Instance::Next Instance::turn_closing() {
 }
 
 Instance::Next Instance::finish(bool abandon) {
+  // What is dropped here was not finished: its sources are told (ack.hpp).
+  const AckAbandonScope lost_here;
   if (!parked_.empty()) {  // retries a stop cut short
     bump(counters_.abandoned, parked_.size());
     parked_.clear();
@@ -560,6 +569,7 @@ Instance::Next Instance::finish(bool abandon) {
     bump(counters_.abandoned, lost);
     in_.clear();
     rest_.clear();
+    if (stage_ && stage_->held() > 0) stage_.reset();  // its held messages, inside the scope
     if (sink_ && phase_ == Phase::running) {
       try {
         sink_->close(*this);  // keep what was written so far

@@ -50,6 +50,7 @@ void Instance::process_attempts() {
     }
     if (step == Step::fatal) {
       bump(counters_.abandoned, n - i);  // this message and the rest of the batch
+      const AckAbandonScope lost_here;   // their sources are told (ack.hpp)
       in_.clear();
       in_states_.clear();
       return;
@@ -94,6 +95,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   // The call. A copy is tried when the original may be needed afterwards.
   const bool keep_original =
       o.retry.max_attempts > st.attempt || o.on_error == OnError::dead_letter;
+  const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   Message copy;
   if (keep_original) copy = m;
   Message& given = keep_original ? copy : m;
@@ -134,6 +136,9 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const bool retryable = transient || o.retry.retry_on == RetryOn::any;
   if (!retryable || st.attempt >= o.retry.max_attempts ||
       (node_.retry_budget && !node_.retry_budget->try_retry())) {
+    if (o.on_error == OnError::drop)
+      ack.fail(transient ? AckOutcome::failed : AckOutcome::rejected);
+    if (o.on_error == OnError::fail) ack.fail(AckOutcome::abandoned);
     return final_failure(m, error, st.attempt);
   }
   constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
@@ -179,7 +184,10 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
 void Instance::reject(Message& m, std::int64_t attempts) {
   bump(counters_.rejected, 1);
   const std::size_t port = emitter_.port("rejected");
-  if (port == Emitter::kNoPort) return;  // nothing wired: counted, dropped
+  if (port == Emitter::kNoPort) {  // nothing wired: counted, dropped; its source tries later
+    m.ack.fail(AckOutcome::failed);
+    return;
+  }
   const CircuitBreaker& b = *node_.node->options.circuit_breaker;
   m.attrs.set("error", "circuit breaker '" + b.name() + "' is open");
   m.attrs.set("stage", std::string(stage_name()));

@@ -28,6 +28,10 @@ OutputBuffer::FlushResult OutputBuffer::flush(Waker* self) {
     auto& outs = edges_[p];
     FlushResult& count = side_[p] ? side : r;
     if (outs.empty()) {
+      // A dead letter nobody takes is lost: its source tries again later (ack.hpp).
+      if (side_[p]) {
+        for (const Message& m : buf) m.ack.fail(AckOutcome::failed);
+      }
       count.unconnected += buf.size();
       buf.clear();
       continue;

@@ -1,11 +1,11 @@
-#include "builtins/node_state.hpp"
+#include "sluice/node_state.hpp"
 
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
 
-namespace sluice::builtins::detail {
+namespace sluice::detail {
 
 std::shared_ptr<void> node_state(const void* node_key, std::string_view stage, std::type_index type,
                                  const std::function<std::shared_ptr<void>()>& make) {
@@ -23,4 +23,4 @@ std::shared_ptr<void> node_state(const void* node_key, std::string_view stage, s
   return made;
 }
 
-}  // namespace sluice::builtins::detail
+}  // namespace sluice::detail

@@ -1,0 +1,284 @@
+#include "sluice/ack.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "runtime/test_stages.hpp"
+#include "sluice/errors.hpp"
+#include "sluice/message.hpp"
+#include "sluice/pipeline.hpp"
+
+namespace sluice {
+namespace {
+
+/// Records every settle() by token; counts repeats so exactly-once is checked.
+struct Recorder final : AckReceiver {
+  void settle(std::uint64_t token, AckOutcome outcome) noexcept override {
+    std::lock_guard lock(mu);
+    auto [it, fresh] = outcomes.emplace(token, outcome);
+    if (!fresh) ++repeats;
+  }
+  std::size_t count(AckOutcome o) {
+    std::lock_guard lock(mu);
+    std::size_t n = 0;
+    for (const auto& [t, v] : outcomes) n += v == o ? 1 : 0;
+    return n;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return outcomes.size();
+  }
+  std::mutex mu;
+  std::map<std::uint64_t, AckOutcome> outcomes;
+  int repeats{0};
+};
+
+TEST(Ack, UnusedHandleIsNullAndFree) {
+  Message m;
+  EXPECT_FALSE(m.ack);
+  Message copy = m;
+  EXPECT_EQ(copy, m);
+  m.ack.fail();  // a no-op on a null handle
+  EXPECT_EQ(m.ack.marked(), AckOutcome::ok);
+  EXPECT_EQ(sizeof(AckRef), sizeof(void*));
+}
+
+TEST(Ack, LastReleaseSettlesOnceWithOk) {
+  auto rec = std::make_shared<Recorder>();
+  {
+    Message m;
+    m.ack = AckRef::make(rec, 7);
+    EXPECT_EQ(rec->size(), 0u);
+  }
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ(rec->outcomes.at(7), AckOutcome::ok);
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+TEST(Ack, CopiesShareOneHandleAndTheWorstMarkWins) {
+  auto rec = std::make_shared<Recorder>();
+  auto m = std::make_unique<Message>();
+  m->ack = AckRef::make(rec, 1);
+  auto a = std::make_unique<Message>(*m);  // broadcast copies
+  auto b = std::make_unique<Message>(*m);
+  EXPECT_EQ(a->ack, m->ack);
+  m.reset();
+  a->ack.fail(AckOutcome::abandoned);
+  a.reset();
+  EXPECT_EQ(rec->size(), 0u) << "settled while a copy is still held";
+  b->ack.fail(AckOutcome::failed);
+  b->ack.fail(AckOutcome::abandoned);  // better than failed: ignored
+  b.reset();
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ(rec->outcomes.at(1), AckOutcome::failed);
+}
+
+TEST(Ack, MovingAndAssigningKeepExactlyOneSettle) {
+  auto rec = std::make_shared<Recorder>();
+  Message a;
+  a.ack = AckRef::make(rec, 1);
+  Message b = std::move(a);
+  EXPECT_FALSE(a.ack);  // NOLINT(bugprone-use-after-move): moved-from is null
+  Message c;
+  c.ack = AckRef::make(rec, 2);
+  c = b;  // releases 2, shares 1
+  EXPECT_EQ(rec->size(), 1u);
+  EXPECT_EQ(rec->outcomes.at(2), AckOutcome::ok);
+  b = Message();
+  c.ack.reset();
+  EXPECT_EQ(rec->size(), 2u);
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+TEST(Ack, AbandonScopeMarksWhatIsReleasedInIt) {
+  auto rec = std::make_shared<Recorder>();
+  Message kept;
+  kept.ack = AckRef::make(rec, 1);
+  Message copy = kept;
+  {
+    const AckAbandonScope scope;
+    copy = Message();  // a copy dropped by a cancel taints the message
+  }
+  kept = Message();
+  EXPECT_EQ(rec->outcomes.at(1), AckOutcome::abandoned);
+}
+
+TEST(Ack, JoinSettlesEveryPartWithTheJoinedOutcome) {
+  auto rec = std::make_shared<Recorder>();
+  AckRef joined;
+  for (std::uint64_t t = 1; t <= 5; ++t)
+    joined = AckRef::join(std::move(joined), AckRef::make(rec, t));
+  EXPECT_EQ(rec->size(), 0u);
+  joined.fail(AckOutcome::failed);
+  joined.reset();
+  ASSERT_EQ(rec->size(), 5u);
+  EXPECT_EQ(rec->count(AckOutcome::failed), 5u);
+  EXPECT_EQ(AckRef::join(AckRef(), AckRef()), AckRef());
+}
+
+TEST(Ack, ReleasesOnManyThreadsSettleExactlyOnce) {
+  auto rec = std::make_shared<Recorder>();
+  constexpr int kMessages = 2000, kCopies = 4;
+  std::vector<std::vector<Message>> per_thread(kCopies);
+  for (int i = 0; i < kMessages; ++i) {
+    Message m;
+    m.ack = AckRef::make(rec, static_cast<std::uint64_t>(i));
+    for (int c = 0; c < kCopies; ++c) per_thread[static_cast<std::size_t>(c)].push_back(m);
+  }
+  std::vector<std::thread> threads;
+  for (auto& v : per_thread) threads.emplace_back([&v] { v.clear(); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rec->size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+// Through a running pipeline.
+
+/// Emits seq 1..count, each with a handle whose token is its seq.
+class AckingSource final : public Source {
+ public:
+  AckingSource(std::shared_ptr<Recorder> rec, std::uint64_t count)
+      : rec_(std::move(rec)), count_(count) {}
+  SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
+    for (std::size_t i = 0; i < budget && next_ <= count_; ++i, ++next_) {
+      Message& m = out.emplace();
+      m.seq = next_;
+      m.ack = AckRef::make(rec_, next_);
+    }
+    return next_ > count_ ? SourceStatus::done : SourceStatus::more;
+  }
+
+ private:
+  std::shared_ptr<Recorder> rec_;
+  std::uint64_t count_;
+  std::uint64_t next_{1};
+};
+
+class KeepOdd final : public Stage {
+ public:
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    if (m.seq % 2 == 0) {
+      ctx.count_filtered();
+      return;
+    }
+    out.emit(std::move(m));
+  }
+};
+
+/// Throws a transient error on every multiple of 10, a permanent one on 7.
+class Flaky final : public Stage {
+ public:
+  void process(Message&& m, Emitter& out, Context&) override {
+    if (m.seq % 10 == 0) throw TransientError("busy");
+    if (m.seq == 7) throw PermanentError("bad");
+    out.emit(std::move(m));
+  }
+};
+
+/// Records the outcome a sink sees as already marked, then finishes each message.
+class CountingSink final : public Sink {
+ public:
+  explicit CountingSink(std::atomic<std::uint64_t>& n) : n_(n) {}
+  void consume(std::span<Message> batch, Context&) override { n_ += batch.size(); }
+
+ private:
+  std::atomic<std::uint64_t>& n_;
+};
+
+TEST(AckPipeline, FilteredAndWrittenMessagesAreAckedOnce) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 1000); });
+  auto keep = g.add_stage("keep", [] { return std::make_unique<KeepOdd>(); });
+  auto out = g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); });
+  g.connect(src, keep);
+  g.connect(keep, out);
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(written, 500u);
+  EXPECT_EQ(rec->size(), 1000u);
+  EXPECT_EQ(rec->count(AckOutcome::ok), 1000u);
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+TEST(AckPipeline, BroadcastSettlesAfterBothBranchesOnce) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> a{0}, b{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 5000); });
+  auto out_a = g.add_sink("a", [&] { return std::make_unique<CountingSink>(a); });
+  auto out_b = g.add_sink("b", [&] { return std::make_unique<CountingSink>(b); });
+  g.connect(src, out_a, {.capacity = 16});
+  g.connect(src, out_b, {.capacity = 64});
+  Pipeline p(std::move(g), {.threads = 2, .batch = 8});
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(a, 5000u);
+  EXPECT_EQ(b, 5000u);
+  EXPECT_EQ(rec->count(AckOutcome::ok), 5000u);
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+TEST(AckPipeline, ErrorsWithOnErrorDropFailOrRejectTheMessage) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 100); });
+  auto flaky =
+      g.add_stage("flaky", [] { return std::make_unique<Flaky>(); }, {.on_error = OnError::drop});
+  auto out = g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); });
+  g.connect(src, flaky);
+  g.connect(flaky, out);
+  Pipeline p(std::move(g),
+             {.threads = 1, .log = [](LogLevel, std::string_view, std::string_view) {}});
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(written, 89u);
+  EXPECT_EQ(rec->count(AckOutcome::failed), 10u);  // transient: try again later
+  EXPECT_EQ(rec->outcomes.at(7), AckOutcome::rejected);
+  EXPECT_EQ(rec->count(AckOutcome::ok), 89u);
+}
+
+TEST(AckPipeline, OverflowDropsFailTheDroppedMessages) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 20000); });
+  auto out = g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); });
+  g.connect(src, out, {.capacity = 4, .overflow = Overflow::drop_newest});
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  const auto dropped = p.stats().edges.at(0).dropped;
+  EXPECT_EQ(rec->size(), 20000u);
+  EXPECT_EQ(rec->count(AckOutcome::failed), dropped);
+  EXPECT_EQ(rec->count(AckOutcome::ok), written.load());
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+TEST(AckPipeline, AFailedRunAbandonsWhatWasInFlight) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 100000); });
+  auto bad = g.add_stage("bad", [] { return std::make_unique<testing::ThrowOn>(5000); });
+  auto out = g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); });
+  g.connect(src, bad, {.capacity = 256});
+  g.connect(bad, out, {.capacity = 256});
+  Pipeline p(std::move(g),
+             {.threads = 2, .log = [](LogLevel, std::string_view, std::string_view) {}});
+  EXPECT_FALSE(p.run().ok());
+  // Everything that was made is settled; what was not written is not acked.
+  EXPECT_EQ(rec->repeats, 0);
+  EXPECT_EQ(rec->count(AckOutcome::ok), written.load());
+  EXPECT_EQ(rec->outcomes.at(5000), AckOutcome::abandoned);
+  EXPECT_EQ(rec->size() - written.load(), rec->count(AckOutcome::abandoned));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,505 @@
+// nats (source): pulls from a JetStream durable pull consumer that every
+// runner of the pipeline shares, and acks each message only when the
+// pipeline has finished with it (ack.hpp), so that several runners on several
+// machines share one stream and a runner killed with `kill -9` loses nothing.
+//
+// Design (reference/jetstream.md, section 7):
+// - Blocking: natsSubscription_Fetch waits (at most fetch_wait), so the stage
+//   is `blocking` and runs on the I/O pool, never on the arena. nats.c 3.4.1
+//   has no asynchronous fetch, and a foreign thread cannot wake a source, so
+//   the alternative (wait + wake_at) would be a polling loop.
+// - Credit: at most max_inflight messages are fetched and not yet settled; a
+//   fetch asks for min(fetch_batch, credit), so it never asks beyond the
+//   consumer's MaxAckPending headroom (pitfall 1). With no credit the source
+//   parks on a timer instead of holding an I/O thread.
+// - Each message's ack token is its reply subject (pitfall 8): the natsMsg is
+//   destroyed at once. When its handle settles: ok -> +ACK; abandoned -> -NAK
+//   (redelivered at once, to any runner); failed -> -NAK with a client-side
+//   growing delay (the server's BackOff does not apply to NAK, pitfall 2),
+//   or +TERM once it was delivered max_deliver times (pitfall 3); rejected
+//   -> +TERM.
+// - Leases: a small thread sends +WPI for messages held longer than a third of
+//   ack_wait (pitfall 10), for as long as any is held (also while a stopping
+//   pipeline drains).
+// - Stop: messages still held when the source is destroyed are nak'ed; those
+//   a cancelled run drops are nak'ed as they are dropped (abandoned).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "builtins/builtins.hpp"
+#include "builtins/nats_common.hpp"
+#include "builtins/splitmix.hpp"
+#include "sluice/resilience.hpp"
+
+namespace sluice::builtins {
+namespace {
+
+using nats::Connection;
+using nats::error_text;
+
+struct SourceConfig {
+  nats::ConnectSettings connect;
+  std::string stream, subject, consumer, retention;
+  bool create{false};
+  Nanos ack_wait{0};
+  std::int64_t max_ack_pending{0}, max_inflight{0}, fetch_batch{0}, max_deliver{0};
+  Nanos fetch_wait{0}, idle_stop{0};
+  RetryPolicy nak;  ///< the delay before redelivery after attempt n failed
+
+  explicit SourceConfig(const Options& o)
+      : stream(o.get_string("stream")),
+        subject(o.has("subject") ? o.get_string("subject") : std::string()),
+        consumer(o.get_string("consumer")),
+        retention(o.get_string("retention")),
+        create(o.get_bool("create")),
+        ack_wait(o.get_duration("ack_wait")),
+        max_ack_pending(o.get_int("max_ack_pending")),
+        max_inflight(o.get_int("max_inflight")),
+        fetch_batch(o.get_int("fetch_batch")),
+        max_deliver(o.get_int("max_deliver")),
+        fetch_wait(o.get_duration("fetch_wait")),
+        idle_stop(o.get_duration("stop_when_idle")) {
+    connect.url = o.get_string("url");
+    connect.connect_timeout = o.get_duration("connect_timeout");
+    connect.send_asap = true;  // pull requests go out at once (section 4); acks are buffered anyway
+    nak.initial_backoff = o.get_duration("nak_delay");
+    nak.max_backoff = o.get_duration("nak_max_delay");
+    nak.multiplier = o.get_double("nak_multiplier");
+    nak.jitter = Jitter::equal;
+    if (consumer.find_first_of(". *>") != std::string::npos) {
+      throw std::invalid_argument("nats: consumer name '" + consumer +
+                                  "' must not contain '.', ' ', '*' or '>'");
+    }
+    if (nak.max_backoff < nak.initial_backoff) nak.max_backoff = nak.initial_backoff;
+  }
+};
+
+/// The messages a source holds, by token; settles them on the connection.
+/// Shared by every handle (ack.hpp), so it and its connection live until the
+/// last message is settled, wherever that happens.
+class Tracker final : public AckReceiver {
+ public:
+  Tracker(std::shared_ptr<Connection> conn, const SourceConfig& cfg, Context& ctx)
+      : conn_(std::move(conn)),
+        ack_wait_(cfg.ack_wait),
+        max_deliver_(cfg.max_deliver),
+        nak_(cfg.nak),
+        jitter_(static_cast<std::uint64_t>(::getpid()) * 0x9e3779b97f4a7c15ULL),
+        ctx_(&ctx) {
+    leases_ = std::thread([this] { lease_loop(); });
+  }
+  ~Tracker() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    leases_.join();
+  }
+  Tracker(const Tracker&) = delete;
+  Tracker& operator=(const Tracker&) = delete;
+
+  std::uint64_t add(std::string reply, std::uint64_t delivered, Nanos now) {
+    std::lock_guard lock(mu_);
+    const std::uint64_t token = ++next_;
+    held_.emplace(token, Entry{std::move(reply), delivered, now});
+    inflight_.store(held_.size(), std::memory_order_release);
+    return token;
+  }
+  [[nodiscard]] std::size_t inflight() const noexcept {
+    return inflight_.load(std::memory_order_acquire);
+  }
+
+  void settle(std::uint64_t token, AckOutcome outcome) noexcept override {
+    Entry e;
+    {
+      std::lock_guard lock(mu_);
+      const auto it = held_.find(token);
+      if (it == held_.end()) return;  // nak'ed at shutdown already
+      e = std::move(it->second);
+      held_.erase(it);
+      inflight_.store(held_.size(), std::memory_order_release);
+    }
+    const char* counter = "acked";
+    std::string body = "+ACK";
+    switch (outcome) {
+      case AckOutcome::ok:
+        break;
+      case AckOutcome::abandoned:
+        body = "-NAK";
+        counter = "nak_abandoned";
+        break;
+      case AckOutcome::failed:
+        if (max_deliver_ > 0 && e.delivered >= static_cast<std::uint64_t>(max_deliver_)) {
+          body = "+TERM";
+          counter = "termed";
+        } else {
+          body = fmt::format("-NAK {{\"delay\":{}}}", nak_delay(e.delivered));
+          counter = "nak_failed";
+        }
+        break;
+      case AckOutcome::rejected:
+        body = "+TERM";
+        counter = "termed";
+        break;
+    }
+    send(e.reply, body.c_str());
+    count(counter);
+  }
+
+  /// Naks everything still held (the source is going away) and flushes.
+  void nak_all() {
+    std::unordered_map<std::uint64_t, Entry> rest;
+    {
+      std::lock_guard lock(mu_);
+      rest.swap(held_);
+      inflight_.store(0, std::memory_order_release);
+    }
+    for (const auto& [token, e] : rest) send(e.reply, "-NAK");
+    if (!rest.empty()) count("nak_abandoned", rest.size());
+    natsConnection_FlushTimeout(conn_->nc(), 2000);
+  }
+
+  /// The source's Context may be gone before the last handle settles.
+  void detach_context() {
+    std::lock_guard lock(ctx_mu_);
+    ctx_ = nullptr;
+  }
+
+ private:
+  struct Entry {
+    std::string reply;
+    std::uint64_t delivered{0};
+    Nanos touched{0};  ///< fetched, or last +WPI
+  };
+
+  void send(const std::string& reply, const char* body) noexcept {
+    const natsStatus s = natsConnection_PublishString(conn_->nc(), reply.c_str(), body);
+    if (s != NATS_OK) count("ack_errors");
+  }
+  void count(const char* name, std::uint64_t n = 1) noexcept {
+    std::lock_guard lock(ctx_mu_);
+    if (ctx_ == nullptr) return;
+    try {
+      ctx_->add_counter(name, n);
+    } catch (...) {  // a counter is not worth a crash
+    }
+  }
+  std::int64_t nak_delay(std::uint64_t delivered) {
+    std::lock_guard lock(rng_mu_);
+    constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
+    const double u = static_cast<double>(jitter_.next() >> 11) * kTwoToMinus53;
+    return backoff_delay(nak_, static_cast<std::int64_t>(std::max<std::uint64_t>(1, delivered)), u,
+                         0);
+  }
+
+  /// +WPI for messages held longer than ack_wait / 3 (pitfall 10).
+  void lease_loop() {
+    const Nanos renew_after = std::max<Nanos>(ack_wait_ / 3, from_millis(10));
+    const auto period = std::chrono::nanoseconds(std::max<Nanos>(ack_wait_ / 6, from_millis(5)));
+    std::vector<std::string> due;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, period);
+      if (stopping_) break;
+      const Nanos now = SteadyClock::instance().now();
+      due.clear();
+      for (auto& [token, e] : held_) {
+        if (now - e.touched >= renew_after) {
+          e.touched = now;
+          due.push_back(e.reply);
+        }
+      }
+      if (due.empty()) continue;
+      lock.unlock();
+      for (const auto& reply : due) send(reply, "+WPI");
+      count("leases_renewed", due.size());
+      lock.lock();
+    }
+  }
+
+  std::shared_ptr<Connection> conn_;
+  const Nanos ack_wait_;
+  const std::int64_t max_deliver_;
+  const RetryPolicy nak_;
+  std::mutex rng_mu_;
+  SplitMix64 jitter_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::uint64_t, Entry> held_;
+  std::uint64_t next_{0};
+  std::atomic<std::size_t> inflight_{0};
+  bool stopping_{false};
+  std::thread leases_;
+
+  std::mutex ctx_mu_;
+  Context* ctx_;
+};
+
+class NatsSource final : public Source {
+ public:
+  explicit NatsSource(const Options& o) : cfg_(o) {}
+  ~NatsSource() override {
+    if (sub_ != nullptr) natsSubscription_Destroy(sub_);  // the durable stays (nats.c >= 3.4)
+    if (tracker_) {
+      tracker_->nak_all();  // what nobody finished goes back to the stream at once
+      tracker_->detach_context();
+    }
+  }
+
+  void open(Context& ctx) override {
+    cfg_.connect.name = fmt::format("sluice {} {} pid {}", ctx.stage_name(), ctx.instance(),
+                                    static_cast<long>(::getpid()));
+    conn_ = nats::connect(cfg_.connect, ctx, nullptr);
+    if (cfg_.create)
+      nats::ensure_stream(conn_->js(), cfg_.stream, cfg_.subject, cfg_.retention, ctx);
+    const std::int64_t consumer_cap = bind_consumer(ctx);
+    max_inflight_ = cfg_.max_inflight;
+    if (consumer_cap > 0 && max_inflight_ > consumer_cap) {
+      ctx.log(LogLevel::warn,
+              fmt::format("max_inflight {} exceeds consumer '{}' max_ack_pending {}; using {}",
+                          max_inflight_, cfg_.consumer, consumer_cap, consumer_cap));
+      max_inflight_ = consumer_cap;
+    }
+    tracker_ = std::make_shared<Tracker>(conn_, cfg_, ctx);
+    last_message_ = ctx.now();
+  }
+
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+    const Nanos now = ctx.now();
+    if (cfg_.idle_stop > 0 && now - last_message_ >= cfg_.idle_stop) {
+      ctx.log(LogLevel::info, fmt::format("no message for {:g}s: stopping (stop_when_idle)",
+                                          to_seconds(cfg_.idle_stop)));
+      return SourceStatus::done;
+    }
+    const auto inflight = static_cast<std::int64_t>(tracker_->inflight());
+    const std::int64_t credit = max_inflight_ - inflight;
+    if (credit <= 0) {  // wait for settlements; a timer, not a held I/O thread
+      ctx.add_counter("credit_waits");
+      credit_wait_ = std::min<Nanos>(credit_wait_ * 2, from_millis(20));
+      ctx.wake_at(now + credit_wait_);
+      return SourceStatus::wait;
+    }
+    credit_wait_ = from_micros(500);
+    const auto n = static_cast<int>(
+        std::min<std::int64_t>({cfg_.fetch_batch, credit, static_cast<std::int64_t>(budget)}));
+    natsMsgList list{};
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = natsSubscription_Fetch(&list, sub_, n, cfg_.fetch_wait / 1'000'000, &jerr);
+    if (s == NATS_TIMEOUT) return SourceStatus::more;  // nothing (or a stale 408: pitfall 5)
+    if (s != NATS_OK) {
+      if (now - last_warning_ >= 5 * kNanosPerSecond) {
+        last_warning_ = now;
+        ctx.log(LogLevel::warn,
+                fmt::format("fetch from {} (stream '{}', consumer '{}') failed: "
+                            "{}; retrying",
+                            cfg_.connect.url, cfg_.stream, cfg_.consumer, error_text(s, jerr)));
+      }
+      ctx.add_counter("fetch_errors");
+      error_wait_ =
+          std::min<Nanos>(std::max<Nanos>(error_wait_ * 2, from_millis(50)), 2 * kNanosPerSecond);
+      ctx.wake_at(now + error_wait_);
+      return SourceStatus::wait;
+    }
+    error_wait_ = 0;
+    last_message_ = now;
+    std::uint64_t redelivered = 0;
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* nm = list.Msgs[i];
+      jsMsgMetaData* md = nullptr;
+      std::uint64_t delivered = 1, stream_seq = 0;
+      if (natsMsg_GetMetaData(&md, nm) == NATS_OK) {
+        delivered = md->NumDelivered;
+        stream_seq = md->Sequence.Stream;
+        jsMsgMetaData_Destroy(md);
+      }
+      Message& m = out.emplace();
+      m.seq = stream_seq;
+      m.ingest_ns = now;
+      m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
+      m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
+      m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
+      m.attrs.set("nats_delivered", std::to_string(delivered));
+      if (delivered > 1) ++redelivered;
+      const char* reply = natsMsg_GetReply(nm);
+      m.ack = AckRef::make(tracker_, tracker_->add(reply ? reply : "", delivered, now));
+    }
+    ctx.add_counter("fetched", static_cast<std::uint64_t>(list.Count));
+    if (redelivered > 0) ctx.add_counter("redelivered", redelivered);
+    natsMsgList_Destroy(&list);
+    return SourceStatus::more;
+  }
+
+ private:
+  /// Binds the pull subscription (creating the consumer when asked);
+  /// returns the consumer's MaxAckPending.
+  std::int64_t bind_consumer(Context& ctx) {
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetConsumerInfo(&ci, conn_->js(), cfg_.stream.c_str(), cfg_.consumer.c_str(),
+                                      nullptr, &jerr);
+    if (s == NATS_NOT_FOUND && cfg_.create) {
+      jsConsumerConfig cc;
+      jsConsumerConfig_Init(&cc);
+      cc.Durable = cfg_.consumer.c_str();
+      cc.AckPolicy = js_AckExplicit;
+      cc.AckWait = cfg_.ack_wait;
+      // The client terms at max_deliver; the server's limit is only a backstop
+      // (a message that reaches it on a work queue stays forever: pitfall 3).
+      cc.MaxDeliver = cfg_.max_deliver > 0 ? cfg_.max_deliver * 2 + 1 : -1;
+      cc.MaxAckPending = cfg_.max_ack_pending;
+      if (!cfg_.subject.empty()) cc.FilterSubject = cfg_.subject.c_str();
+      jerr = static_cast<jsErrCode>(0);
+      s = js_AddConsumer(&ci, conn_->js(), cfg_.stream.c_str(), &cc, nullptr, &jerr);
+      if (s == NATS_OK) {
+        ctx.log(LogLevel::info,
+                fmt::format("created consumer '{}' on stream '{}'", cfg_.consumer, cfg_.stream));
+      }
+    }
+    if (s != NATS_OK) {
+      throw std::runtime_error(
+          fmt::format("nats: consumer '{}' of stream '{}' on {}: {}{}", cfg_.consumer, cfg_.stream,
+                      cfg_.connect.url, error_text(s, jerr),
+                      s == NATS_NOT_FOUND ? " (set create = true to create it)" : ""));
+    }
+    std::int64_t cap = 0;
+    std::string filter = cfg_.subject;
+    if (ci->Config != nullptr) {
+      cap = ci->Config->MaxAckPending;
+      if (ci->Config->AckWait != cfg_.ack_wait) {
+        ctx.log(
+            LogLevel::warn,
+            fmt::format("consumer '{}' has ack_wait {:g}s, not the {:g}s configured; the "
+                        "server's value applies",
+                        cfg_.consumer, to_seconds(ci->Config->AckWait), to_seconds(cfg_.ack_wait)));
+      }
+      if (filter.empty() && ci->Config->FilterSubject != nullptr) {
+        filter = ci->Config->FilterSubject;
+      }
+    }
+    jsConsumerInfo_Destroy(ci);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = cfg_.stream.c_str();
+    so.Consumer = cfg_.consumer.c_str();
+    jerr = static_cast<jsErrCode>(0);
+    s = js_PullSubscribe(&sub_, conn_->js(), filter.empty() ? ">" : filter.c_str(),
+                         cfg_.consumer.c_str(), nullptr, &so, &jerr);
+    if (s != NATS_OK) {
+      throw std::runtime_error(fmt::format("nats: cannot bind to consumer '{}' of stream '{}': {}",
+                                           cfg_.consumer, cfg_.stream, error_text(s, jerr)));
+    }
+    return cap;
+  }
+
+  SourceConfig cfg_;
+  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Tracker> tracker_;
+  natsSubscription* sub_{nullptr};
+  std::int64_t max_inflight_{0};
+  Nanos credit_wait_{from_micros(500)};
+  Nanos error_wait_{0};
+  Nanos last_message_{0};
+  Nanos last_warning_{-10 * kNanosPerSecond};
+};
+
+}  // namespace
+
+StageType nats_source_type() {
+  StageType t;
+  t.name = "nats";
+  t.role = Role::source;
+  t.doc =
+      "pulls from a NATS JetStream durable consumer shared by every runner; acks a message when "
+      "the pipeline has finished with it, naks it with a growing delay when it failed";
+  t.blocking = true;  // the fetch waits: on the I/O pool, never on the arena
+  t.schema.options = {
+      nats::url_option(),
+      {.name = "stream", .type = OptionType::string, .doc = "JetStream stream", .required = true},
+      {.name = "subject",
+       .type = OptionType::string,
+       .doc = "subject filter of the consumer (and of the stream when created)"},
+      {.name = "consumer",
+       .type = OptionType::string,
+       .doc = "durable pull consumer shared by every runner (no '.')",
+       .required = true},
+      {.name = "create",
+       .type = OptionType::boolean,
+       .doc = "create the stream and the consumer when missing",
+       .default_value = OptionValue::of(false)},
+      {.name = "retention",
+       .type = OptionType::string,
+       .doc = "retention of a stream this stage creates",
+       .default_value = OptionValue::of("workqueue"),
+       .choices = {"workqueue", "limits"}},
+      {.name = "ack_wait",
+       .type = OptionType::duration,
+       .doc = "the server redelivers a message not acked this long after delivery (consumer)",
+       .default_value = OptionValue::duration(30 * kNanosPerSecond),
+       .min = 0.001},
+      {.name = "max_ack_pending",
+       .type = OptionType::integer,
+       .doc = "unacked messages over all runners (consumer); >= runners * max_inflight",
+       .default_value = OptionValue::of(4096),
+       .min = 1},
+      {.name = "max_inflight",
+       .type = OptionType::integer,
+       .doc = "messages this runner holds at once: fetched and not yet settled",
+       .default_value = OptionValue::of(512),
+       .min = 1},
+      {.name = "fetch_batch",
+       .type = OptionType::integer,
+       .doc = "most messages per pull request",
+       .default_value = OptionValue::of(256),
+       .min = 1,
+       .max = 10000},
+      {.name = "fetch_wait",
+       .type = OptionType::duration,
+       .doc = "how long a pull request waits for messages (also bounds how long a stop waits)",
+       .default_value = OptionValue::duration(from_millis(500)),
+       .min = 0.001},
+      {.name = "max_deliver",
+       .type = OptionType::integer,
+       .doc = "deliveries of a failing message before it is terminated; 0 = unlimited",
+       .default_value = OptionValue::of(5),
+       .min = 0},
+      {.name = "nak_delay",
+       .type = OptionType::duration,
+       .doc = "redelivery delay after a message's first failure",
+       .default_value = OptionValue::duration(kNanosPerSecond),
+       .min = 0},
+      {.name = "nak_max_delay",
+       .type = OptionType::duration,
+       .doc = "the longest redelivery delay",
+       .default_value = OptionValue::duration(60 * kNanosPerSecond),
+       .min = 0},
+      {.name = "nak_multiplier",
+       .type = OptionType::floating,
+       .doc = "growth of the redelivery delay per failed delivery",
+       .default_value = OptionValue::of(2.0),
+       .min = 1},
+      {.name = "stop_when_idle",
+       .type = OptionType::duration,
+       .doc = "end the source after this long without a message; 0 = never",
+       .default_value = OptionValue::duration(0),
+       .min = 0},
+      nats::connect_timeout_option(),
+  };
+  t.make_source = [](const Options& o) { return std::make_unique<NatsSource>(o); };
+  return t;
+}
+
+}  // namespace sluice::builtins

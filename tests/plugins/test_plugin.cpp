@@ -1,0 +1,106 @@
+// The plugins of tests/plugin_test.cpp, one per TEST_PLUGIN_* definition:
+// each a way for a plugin to be wrong, and one whose stages misbehave.
+#include <cstdlib>
+#include <memory>
+#include <sluice/plugin.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using sluice::OptionType;
+using sluice::OptionValue;
+
+/// A stage type that does nothing (for the name clashes).
+[[maybe_unused]] sluice::StageType idle(std::string name) {
+  return {.name = std::move(name),
+          .role = sluice::Role::stage,
+          .doc = "passes messages on",
+          .make_stage = [](const sluice::Options&) -> std::unique_ptr<sluice::Stage> {
+            struct Idle final : sluice::Stage {
+              void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+                out.emit(std::move(m));
+              }
+            };
+            return std::make_unique<Idle>();
+          }};
+}
+
+/// `picky`: its factory rejects level > 3 (the schema allows any integer).
+class Picky final : public sluice::Stage {
+ public:
+  explicit Picky(const sluice::Options& o) {
+    if (o.get_int("level") > 3) {
+      throw std::invalid_argument("level " + std::to_string(o.get_int("level")) +
+                                  " is above the highest level, 3");
+    }
+  }
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+    out.emit(std::move(m));
+  }
+};
+
+/// `boom`: throws from process() for every message whose seq is a multiple
+/// of `every`, with an exception type sluice does not know.
+class Boom final : public sluice::Stage {
+ public:
+  explicit Boom(const sluice::Options& o)
+      : every_(static_cast<std::uint64_t>(o.get_int("every"))) {}
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+    if (m.seq % every_ == 0) throw std::out_of_range("boom at seq " + std::to_string(m.seq));
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::uint64_t every_;
+};
+
+[[maybe_unused]] void register_types(sluice::Registry& r) {
+#if defined(TEST_PLUGIN_DUP_BUILTIN)
+  r.add(idle("map"));
+#elif defined(TEST_PLUGIN_DUP_STAMP)
+  r.add(idle("stamp"));
+#elif defined(TEST_PLUGIN_REGISTER_THROWS)
+  r.add(idle("never_registered"));
+  throw std::runtime_error("no licence key found");
+#else
+  r.add({.name = "picky",
+         .role = sluice::Role::stage,
+         .doc = "rejects levels above 3 in its factory",
+         .schema = {{{.name = "level",
+                      .type = OptionType::integer,
+                      .doc = "a level",
+                      .default_value = OptionValue::of(1)}}},
+         .make_stage = [](const sluice::Options& o) { return std::make_unique<Picky>(o); }});
+  r.add({.name = "boom",
+         .role = sluice::Role::stage,
+         .doc = "throws std::out_of_range from process()",
+         .schema = {{{.name = "every",
+                      .type = OptionType::integer,
+                      .doc = "fail every Nth seq",
+                      .default_value = OptionValue::of(2),
+                      .min = 1}}},
+         .make_stage = [](const sluice::Options& o) { return std::make_unique<Boom>(o); }});
+#endif
+}
+
+}  // namespace
+
+#if defined(TEST_PLUGIN_NO_ENTRY)
+// A shared library, but not a plugin.
+extern "C" __attribute__((visibility("default"))) int sluice_plugin_entry_typo() { return 0; }
+#elif defined(TEST_PLUGIN_WRONG_ABI)
+// A plugin from a future SDK: the loader must stop at the version, before
+// calling anything (register_types would abort).
+namespace {
+int never_called(sluice::Registry&, char*, std::size_t) noexcept { std::abort(); }
+}  // namespace
+extern "C" __attribute__((visibility("default"))) const sluice::PluginDescriptor*
+sluice_plugin_entry() noexcept {
+  static const sluice::PluginDescriptor d{
+      sluice::kPluginAbiVersion + 1, sluice::kPluginStdAbi, "future", "9.0.0", &never_called, {}};
+  return &d;
+}
+#else
+SLUICE_PLUGIN("test_plugin", "0.0.1", register_types)
+#endif
