@@ -604,7 +604,11 @@ void Loader::load_stage(StageWork& w) {
           std::vector<std::string> names;
           for (const auto& st : registry_.types()) names.push_back(st.name);
           auto hint = suggest(s.type, names);
-          if (hint.empty()) hint = "`sluice list` shows the available types";
+          if (hint.empty()) {
+            hint =
+                "`sluice list` shows the available types; a plugin's type needs its library: "
+                "[pipeline] plugins = [\"path.so\"] or --plugin path.so";
+          }
           error("unknown-type", s.type_span, "unknown stage type " + quote(s.type), hint);
         } else {
           w.type = all.front();

@@ -199,8 +199,7 @@ class Tracker final : public AckReceiver {
   }
   std::int64_t nak_delay(std::uint64_t delivered) {
     std::lock_guard lock(rng_mu_);
-    constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
-    const double u = static_cast<double>(jitter_.next() >> 11) * kTwoToMinus53;
+    const double u = jitter_.uniform();
     return backoff_delay(nak_, static_cast<std::int64_t>(std::max<std::uint64_t>(1, delivered)), u,
                          0);
   }

@@ -16,6 +16,8 @@ class SplitMix64 {
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
   }
+  /// Uniform in [0, 1), from the top 53 bits.
+  double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// True with probability p (0..1).
   bool chance(double p) noexcept {
     constexpr double kTwoTo64 = 18446744073709551616.0;

@@ -141,8 +141,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     if (o.on_error == OnError::fail) ack.fail(AckOutcome::abandoned);
     return final_failure(m, error, st.attempt);
   }
-  constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
-  const double u = static_cast<double>(jitter_.next() >> 11) * kTwoToMinus53;
+  const double u = jitter_.uniform();
   const Nanos delay = backoff_delay(o.retry, st.attempt, u, st.previous_delay);
   bump(counters_.retries, 1);
   st = AttemptState{.attempt = st.attempt + 1, .previous_delay = delay, .due = end + delay};
