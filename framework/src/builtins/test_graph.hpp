@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/test_stages.hpp"
 #include "sluice/graph.hpp"
 #include "sluice/registry.hpp"
 
@@ -36,33 +37,5 @@ inline NodeId add(Graph& g, const std::string& name, const std::string& type, bo
   }
   return 0;
 }
-
-/// Messages kept by a KeepSink (thread-safe).
-struct Kept {
-  std::mutex mu;
-  std::vector<Message> messages;
-  std::size_t size() {
-    std::lock_guard lock(mu);
-    return messages.size();
-  }
-  std::vector<std::string> payloads() {
-    std::lock_guard lock(mu);
-    std::vector<std::string> out;
-    for (const auto& m : messages) out.push_back(m.payload);
-    return out;
-  }
-};
-
-class KeepSink final : public Sink {
- public:
-  explicit KeepSink(Kept& into) : into_(into) {}
-  void consume(std::span<Message> batch, Context&) override {
-    std::lock_guard lock(into_.mu);
-    for (auto& m : batch) into_.messages.push_back(std::move(m));
-  }
-
- private:
-  Kept& into_;
-};
 
 }  // namespace sluice::testing

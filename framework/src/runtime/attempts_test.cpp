@@ -65,26 +65,8 @@ class Flaky final : public Stage {
   ManualClock* clock_;
 };
 
-struct Kept {
-  std::mutex mu;
-  std::vector<Message> messages;
-  std::size_t size() {
-    std::lock_guard lock(mu);
-    return messages.size();
-  }
-};
-
-class KeepSink final : public Sink {
- public:
-  explicit KeepSink(Kept& into) : into_(into) {}
-  void consume(std::span<Message> batch, Context&) override {
-    std::lock_guard lock(into_.mu);
-    for (auto& m : batch) into_.messages.push_back(std::move(m));
-  }
-
- private:
-  Kept& into_;
-};
+using testing::KeepSink;
+using testing::Kept;
 
 /// src -> flaky -> out, with the flaky stage's dead_letter and rejected ports
 /// each kept too.

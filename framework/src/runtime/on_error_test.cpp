@@ -24,22 +24,8 @@ class EmitThenThrow final : public Stage {
   }
 };
 
-struct Kept {
-  std::mutex mu;
-  std::vector<Message> messages;
-};
-
-class KeepSink final : public Sink {
- public:
-  explicit KeepSink(Kept& into) : into_(into) {}
-  void consume(std::span<Message> batch, Context&) override {
-    std::lock_guard lock(into_.mu);
-    for (auto& m : batch) into_.messages.push_back(std::move(m));
-  }
-
- private:
-  Kept& into_;
-};
+using testing::KeepSink;
+using testing::Kept;
 
 using testing::stage;
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -125,6 +126,34 @@ class PacedSink final : public Sink {
 
  private:
   std::atomic<std::uint64_t>& count_;
+};
+
+/// Messages kept by a KeepSink (thread-safe).
+struct Kept {
+  std::mutex mu;
+  std::vector<Message> messages;
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return messages.size();
+  }
+  std::vector<std::string> payloads() {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& m : messages) out.push_back(m.payload);
+    return out;
+  }
+};
+
+class KeepSink final : public Sink {
+ public:
+  explicit KeepSink(Kept& into) : into_(into) {}
+  void consume(std::span<Message> batch, Context&) override {
+    std::lock_guard lock(into_.mu);
+    for (auto& m : batch) into_.messages.push_back(std::move(m));
+  }
+
+ private:
+  Kept& into_;
 };
 
 }  // namespace sluice::testing
