@@ -19,6 +19,7 @@ namespace sb = sluice::bench;
 void BM_Chain(benchmark::State& state) {
   const int stages = static_cast<int>(state.range(0));
   const auto threads = static_cast<std::size_t>(state.range(1));
+  const bool fusable = state.range(2) != 0;  // 0: one task and one queue per stage
   static constexpr std::uint64_t kMessages = 2'000'000;
   const std::uint64_t want = sb::chain_checksum(kMessages, stages);
   std::int64_t wall_ns = 0;
@@ -27,8 +28,8 @@ void BM_Chain(benchmark::State& state) {
     sluice::Graph g;
     auto prev = g.add_source("src", [] { return std::make_unique<sb::Counter>(kMessages); });
     for (int s = 0; s < stages; ++s) {
-      auto next =
-          g.add_stage("map" + std::to_string(s), [] { return std::make_unique<sb::Affine>(); });
+      auto next = g.add_stage("map" + std::to_string(s),
+                              [] { return std::make_unique<sb::Affine>(); }, {.fusable = fusable});
       g.connect(prev, next);
       prev = next;
     }
@@ -45,8 +46,8 @@ void BM_Chain(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Chain)
-    ->ArgNames({"stages", "threads"})
-    ->ArgsProduct({{1, 2, 5, 10}, {1, 2}})
+    ->ArgNames({"stages", "threads", "fusable"})
+    ->ArgsProduct({{1, 2, 5, 10}, {1, 2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

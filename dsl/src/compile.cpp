@@ -203,6 +203,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         .interleave_inputs = false,
         .on_error = kind == Role::stage ? to_runtime(s.on_error) : sluice::OnError::fail};
     if (kind == Role::stage) {
+      node.fusable = type->fusable;
       if (s.retry) node.retry = retry_policy(*s.retry);
       if (s.timeout) node.timeout = *s.timeout;
       if (s.circuit_breaker) {

@@ -280,5 +280,76 @@ TEST(AckPipeline, AFailedRunAbandonsWhatWasInFlight) {
   EXPECT_EQ(rec->size() - written.load(), rec->count(AckOutcome::abandoned));
 }
 
+class FilteredBeforeAFailure : public ::testing::TestWithParam<bool> {};
+
+// What a filter dropped before a later stage failed is done with: ok, not
+// abandoned. keep -> bad -> keep_again, as one loop (fused) or three.
+TEST_P(FilteredBeforeAFailure, SettlesFilteredWrittenAndAbandonedOnce) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 20000); });
+  auto keep = g.add_stage("keep", [] { return std::make_unique<KeepOdd>(); }, {.fusable = true});
+  auto bad = g.add_stage("bad", [] { return std::make_unique<testing::ThrowOn>(15001); },
+                         {.fusable = true});
+  auto again =
+      g.add_stage("keep_again", [] { return std::make_unique<KeepOdd>(); }, {.fusable = true});
+  auto out = g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); });
+  g.connect(src, keep, {.capacity = 256});
+  g.connect(keep, bad);
+  g.connect(bad, again);
+  g.connect(again, out, {.capacity = 256});
+  Pipeline p(std::move(g), {.threads = 2,
+                            .log = [](LogLevel, std::string_view, std::string_view) {},
+                            .fuse_chains = GetParam()});
+  EXPECT_FALSE(p.run().ok());
+  EXPECT_EQ(rec->repeats, 0);
+  EXPECT_EQ(rec->outcomes.at(15001), AckOutcome::abandoned);
+  EXPECT_EQ(rec->outcomes.at(2), AckOutcome::ok);                    // filtered: done with
+  const auto filtered = testing::stage(p.stats(), "keep").filtered;  // keep_again: none
+  EXPECT_GE(filtered, 15000u / 2);
+  EXPECT_EQ(rec->count(AckOutcome::ok), written.load() + filtered);
+  EXPECT_EQ(rec->size() - rec->count(AckOutcome::ok), rec->count(AckOutcome::abandoned));
+}
+
+/// Keeps odd seqs, throws on `bad`: filters and fails within one batch.
+class KeepOddThrowOn final : public Stage {
+ public:
+  explicit KeepOddThrowOn(std::uint64_t bad) : bad_(bad) {}
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    if (m.seq == bad_) throw std::runtime_error("bad");
+    if (m.seq % 2 == 0) {
+      ctx.count_filtered();
+      return;
+    }
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::uint64_t bad_;
+};
+
+TEST(AckPipeline, FilteredEarlierInTheFailedBatchIsOk) {
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 1000); });
+  auto stage = g.add_stage("stage", [] { return std::make_unique<KeepOddThrowOn>(101); });
+  g.connect(src, stage);
+  g.connect(stage, g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); }));
+  Pipeline p(
+      std::move(g),
+      {.threads = 1, .batch = 256, .log = [](LogLevel, std::string_view, std::string_view) {}});
+  EXPECT_FALSE(p.run().ok());
+  for (std::uint64_t seq = 2; seq < 101; seq += 2) {
+    EXPECT_EQ(rec->outcomes.at(seq), AckOutcome::ok) << seq;  // filtered, in the failed batch
+  }
+  EXPECT_EQ(rec->outcomes.at(101), AckOutcome::abandoned);
+  EXPECT_EQ(rec->repeats, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AckPipeline, FilteredBeforeAFailure, ::testing::Bool(),
+                         [](const auto& param) { return param.param ? "Fused" : "Queued"; });
+
 }  // namespace
 }  // namespace sluice

@@ -59,6 +59,11 @@ struct NodeOptions {
   /// Time limit of one attempt (0 = none): a later result is discarded and
   /// the attempt fails as transient. Stages see it as Context::deadline().
   Nanos timeout{0};
+  /// The stage is a map or a filter: process() emits at most the message it
+  /// was given, on its first port, and it asks for no timer and emits
+  /// nothing on close. A chain of such stages joined by plain edges runs as
+  /// one loop (RunOptions::fuse_chains); each keeps its own stats.
+  bool fusable{false};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

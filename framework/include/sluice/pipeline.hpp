@@ -37,6 +37,9 @@ struct RunOptions {
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
   LogFunction log{};            ///< nullptr = stderr
+  /// Runs chains of fusable stages (NodeOptions::fusable) as one loop: one
+  /// pass over each message instead of one task and one queue per stage.
+  bool fuse_chains{true};
 };
 
 enum class RunStatus { ok, failed, interrupted };

@@ -29,6 +29,7 @@ struct StageType {
   std::string doc{};
   Schema schema{};
   bool blocking{false};  ///< runs on the I/O pool, not the arena
+  bool fusable{false};   ///< a map or a filter: see NodeOptions::fusable
   /// Output ports for the given options; empty function = {"out"}. Sinks have none.
   std::function<std::vector<std::string>(const Options&)> ports{};
   std::function<std::unique_ptr<Source>(const Options&)> make_source{};

@@ -82,6 +82,11 @@ class Emitter {
   // For the runtime: the input batch whose messages may be passed on in place.
   void begin_batch(std::vector<Message>& batch) noexcept;
   void set_current(Message* m) noexcept { current_ = m; }
+  /// Where the next message passed on in place goes: one past the last.
+  [[nodiscard]] Message* passed_end() const noexcept { return write_; }
+  /// Lets go of the batch without handing it over (in a fused chain the
+  /// last stage's Emitter hands the shared batch over).
+  void forget_batch() noexcept { batch_ = nullptr, current_ = write_ = nullptr; }
   /// Puts what was passed on in place into port 0, in emission order, and
   /// returns the batch's other messages (dropped or moved out) to the caller:
   /// `batch` comes back empty.

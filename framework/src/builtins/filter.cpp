@@ -40,6 +40,7 @@ StageType filter_type() {
   t.name = "filter";
   t.role = Role::stage;
   t.doc = "keeps messages where `condition` holds";
+  t.fusable = true;
   t.schema.options = {
       {.name = "condition",
        .type = OptionType::expression,

@@ -67,6 +67,7 @@ StageType map_type() {
   t.name = "map";
   t.role = Role::stage;
   t.doc = "sets payload, key, priority and attrs.* from templates";
+  t.fusable = true;
   t.schema.options = {
       {.name = "payload", .type = OptionType::template_, .doc = "new payload"},
       {.name = "key", .type = OptionType::template_, .doc = "new key"},

@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "runtime/fused_stage.hpp"
 #include "runtime/runtime.hpp"
 #include "sluice/errors.hpp"
 
@@ -28,7 +29,8 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
       out_(node.node->ports.size()),
       emitter_(out_.ports(), &node.node->ports),
       input_ended_(node.inputs.size(), false),
-      jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))) {
+      jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
+      head_emitter_(&head_stray_, &node.node->ports) {
   if (!node_.sequencer) {
     for (const OutEdgeRef& e : node_.outputs) out_.add_edge(e.port, e.channel);
   }
@@ -37,6 +39,8 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
     dead_letter_port_ = static_cast<std::size_t>(it - ports.begin());
   }
   out_.set_side_ports(ports);
+  for (NodeRuntime* member : node_.fused)
+    fused_.push_back(std::make_unique<FusedStage>(rt, *member));
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(rt_.batch());
@@ -81,12 +85,7 @@ void Instance::log(LogLevel level, std::string_view message) {
   rt_.log(level, stage_name(), message);
 }
 
-void Instance::add_counter(std::string_view name, std::uint64_t n) {
-  std::lock_guard lock(node_.counters_mu);
-  auto it = node_.counters.find(name);
-  if (it == node_.counters.end()) it = node_.counters.emplace(std::string(name), 0).first;
-  it->second += n;
-}
+void Instance::add_counter(std::string_view name, std::uint64_t n) { node_.add_counter(name, n); }
 
 void Instance::notify() noexcept {
   int s = state_.load(std::memory_order_acquire);
@@ -139,6 +138,7 @@ Instance::Next Instance::turn() {
       } else if (n.make_stage) {
         stage_ = n.make_stage();
         stage_->open(*this);
+        if (!node_.fused.empty() && !open_fused()) return finish(true);
       } else {
         sink_ = n.make_sink();
         sink_->open(*this);
@@ -160,7 +160,7 @@ OutputBuffer::FlushResult Instance::flush_outputs() {
 }
 
 void Instance::account(const OutputBuffer::FlushResult& r) noexcept {
-  if (r.delivered) bump(counters_.out, r.delivered);
+  if (r.delivered) bump(out_counters().out, r.delivered);
   if (r.unconnected) bump(counters_.dropped, r.unconnected);
 }
 
@@ -391,7 +391,12 @@ void Instance::process_input() {
     process_attempts();
     return;
   }
+  if (fused()) {
+    process_fused();
+    return;
+  }
   const bool gated = node_.node->options.rate_limit || node_.node->options.semaphore;
+  const OnError on_error = node_.node->options.on_error;
   emitter_.begin_batch(in_);
   const std::size_t n = in_.size();
   std::size_t i = 0;
@@ -405,41 +410,64 @@ void Instance::process_input() {
         break;
       }
     }
-    const std::uint64_t seq = m.seq;
-    const OnError on_error = node_.node->options.on_error;
-    Message saved;
-    if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
-    const Emitter::Mark mark = on_error == OnError::fail ? Emitter::Mark{} : emitter_.mark();
-    const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
-    emitter_.set_current(&m);
-    try {
-      stage_->process(std::move(m), emitter_, *this);
-    } catch (const std::exception& e) {
-      release_permit();
-      bump(counters_.errors, 1);
-      if (on_error != OnError::fail) {
-        emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
-        if (on_error == OnError::drop) {
-          ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed
-                                                           : AckOutcome::rejected);
-        }
-        divert(std::move(saved), e.what());
-        continue;
-      }
-      ack.fail(AckOutcome::abandoned);
-      bump(counters_.abandoned, n - i);  // this message and the rest of the batch
-      const AckAbandonScope lost_here;   // the rest of the batch is released here
-      emitter_.end_batch();              // what it emitted stays pending; the cancel counts it
-      fail(e.what(), seq);
-      return;
+    if (on_error == OnError::fail) {
+      if (!call_or_fail(m, n - i)) return;
+    } else {
+      call_or_divert(m);
     }
-    release_permit();
+    if (holding_permit_) release_permit();
   }
   emitter_.set_current(nullptr);
   if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
   emitter_.end_batch();
   // An ordered stage hands over a batch only whole, under the number it was taken with.
   if (node_.sequencer && rest_.empty()) submit_ordered(ticket_);
+}
+
+void Instance::release_processed(std::size_t i) noexcept {
+  for (Message* p = emitter_.passed_end(); p != nullptr && p <= &in_[i]; ++p) *p = Message{};
+}
+
+bool Instance::call_or_fail(Message& m, std::size_t left) {
+  const std::uint64_t seq = m.seq;
+  const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
+  emitter_.set_current(&m);
+  try {
+    stage_->process(std::move(m), emitter_, *this);
+    return true;
+  } catch (const std::exception& e) {
+    if (holding_permit_) release_permit();
+    bump(counters_.errors, 1);
+    ack.fail(AckOutcome::abandoned);
+    bump(counters_.abandoned, left);  // this message and the rest of the batch
+    release_processed(in_.size() - left);
+    const AckAbandonScope lost_here;  // the rest of the batch is released here
+    emitter_.end_batch();             // what it emitted stays pending; the cancel counts it
+    fail(e.what(), seq);
+    return false;
+  }
+}
+
+// Out of line: the copy kept for the dead letter would otherwise be built
+// (and zeroed) on every call of the common path too.
+[[gnu::noinline]] void Instance::call_or_divert(Message& m) {
+  const OnError on_error = node_.node->options.on_error;
+  Message saved;
+  if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
+  const Emitter::Mark mark = emitter_.mark();
+  const AckRef ack = m.ack;
+  emitter_.set_current(&m);
+  try {
+    stage_->process(std::move(m), emitter_, *this);
+  } catch (const std::exception& e) {
+    if (holding_permit_) release_permit();
+    bump(counters_.errors, 1);
+    emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
+    if (on_error == OnError::drop) {
+      ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected);
+    }
+    divert(std::move(saved), e.what());
+  }
 }
 
 void Instance::consume_input() {
@@ -506,8 +534,11 @@ Instance::Next Instance::begin_close() {
     inputs_detached_ = true;
     for (Channel* in : node_.inputs) in->detach_consumer();
   }
+  if (fused()) {
+    if (!close_fused()) return finish(true);
+  }
   try {
-    if (stage_) stage_->close(emitter_, *this);
+    if (stage_ && !fused()) stage_->close(emitter_, *this);
     if (source_) source_->close(*this);
     if (sink_) sink_->close(*this);
   } catch (const std::exception& e) {

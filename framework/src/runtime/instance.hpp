@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "builtins/splitmix.hpp"
+#include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
 #include "runtime/timer_service.hpp"
@@ -28,21 +29,8 @@
 
 namespace sluice::detail {
 
-class Runtime;  // the pipeline's shared services (pipeline.cpp)
-
-/// Counters one instance writes and anyone may read: single writer, relaxed.
-struct InstanceCounters {
-  std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0},
-      dead_letter{0}, retries{0}, rejected{0};
-  std::atomic<std::int64_t> busy_ns{0}, blocked_ns{0};
-};
-
-inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-inline void bump(std::atomic<std::int64_t>& c, std::int64_t n) noexcept {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
+class Runtime;     // the pipeline's shared services (pipeline.cpp)
+class FusedStage;  // a stage run inside this instance's loop (fused_stage.hpp)
 
 class Instance final : public Waker, public Semaphore::Waiter, public TimerTarget, public Context {
  public:
@@ -87,7 +75,36 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::size_t take_input();
   std::size_t take_interleaved();
   void process_input();
+  /// One call of the stage under on_error = fail: false when it threw (the
+  /// pipeline is failing; `left` messages of the batch are abandoned).
+  bool call_or_fail(Message& m, std::size_t left);
+  /// Before the rest of a failed batch is abandoned: lets go of what was
+  /// processed up to in_[i] and not passed on, so that what a filter
+  /// dropped reports ok to its source rather than abandoned.
+  void release_processed(std::size_t i) noexcept;
+  /// One call under on_error = drop / dead_letter: a throw diverts `m`.
+  void call_or_divert(Message& m);
   void consume_input();
+
+  // Chain fusion (instance_fused.cpp): this stage and the stages fused after
+  // it run one after another on each message, all passing it on in place.
+  struct FusedStep {
+    Stage* stage;
+    Emitter* emitter;
+    Context* ctx;
+    InstanceCounters* counters;
+    std::vector<Message>* stray;  ///< must stay empty; null for the last step
+  };
+  [[nodiscard]] bool fused() const noexcept { return !steps_.empty(); }
+  /// Makes and opens the fused stages; false (reported) when one fails.
+  bool open_fused();
+  void process_fused();
+  /// Closes every step in order; false (reported) when one fails.
+  bool close_fused();
+  /// One step's call; false (reported) when it threw or broke the contract.
+  bool call_fused(FusedStep& step, Message& m, std::size_t left);
+  /// Whose `out` the delivered messages count to: the last fused stage's.
+  InstanceCounters& out_counters() noexcept;
   /// Whether the next message may be processed now (rate limit, semaphore).
   enum class Gate { pass, skip, wait };
   Gate admit();
@@ -181,6 +198,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};
   InstanceCounters counters_;
+  std::vector<std::unique_ptr<FusedStage>> fused_;
+  std::vector<Message> head_stray_;
+  Emitter head_emitter_;  ///< this stage's own, when stages are fused after it
+  std::vector<FusedStep> steps_;
 };
 
 }  // namespace sluice::detail

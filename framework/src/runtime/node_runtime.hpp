@@ -9,9 +9,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/channel.hpp"
+#include "runtime/instance_counters.hpp"
 #include "runtime/sequencer.hpp"
 #include "sluice/graph.hpp"
 #include "sluice/resilience.hpp"
@@ -37,8 +39,22 @@ struct NodeRuntime {
   std::unique_ptr<RetryBudget> retry_budget;  ///< retry.budget > 0: shared by the instances
   std::atomic<std::uint64_t> failures_logged{0};
 
+  /// Chain fusion (RunOptions::fuse_chains). On a chain's head: the stages
+  /// after it, in order, which its instance runs in its own loop. On a fused
+  /// stage: the head, and its counters, kept by the head's instance.
+  std::vector<NodeRuntime*> fused;
+  NodeRuntime* fused_into{nullptr};
+  const InstanceCounters* fused_counters{nullptr};
+
   std::mutex counters_mu;
   std::map<std::string, std::uint64_t, std::less<>> counters;
+
+  void add_counter(std::string_view name, std::uint64_t n) {
+    std::lock_guard lock(counters_mu);
+    auto it = counters.find(name);
+    if (it == counters.end()) it = counters.emplace(std::string(name), 0).first;
+    it->second += n;
+  }
 };
 
 }  // namespace sluice::detail

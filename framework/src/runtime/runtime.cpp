@@ -86,7 +86,9 @@ void Runtime::build() {
     nodes_[e.to]->inputs.push_back(ch);
     nodes_[e.to]->hold_limit = std::max(nodes_[e.to]->hold_limit, e.options.capacity);
   }
+  if (options_.fuse_chains) fuse_chains();
   for (auto& nr : nodes_) {
+    if (nr->fused_into) continue;  // runs inside its chain's first stage
     const Node& n = *nr->node;
     const std::size_t workers = std::max<std::size_t>(1, n.options.workers);
     if (n.options.ordered && workers > 1 && n.kind == NodeKind::stage) {
@@ -263,6 +265,7 @@ RunResult Runtime::wait() {
   std::uint64_t abandoned = 0;
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) abandoned += inst->counters().abandoned.load();
+    if (nr->fused_counters) abandoned += nr->fused_counters->abandoned.load();
   }
   for (auto& ch : channels_) {
     const auto c = ch->counters();
@@ -290,8 +293,11 @@ Stats Runtime::stats() const {
   for (const auto& nr : nodes_) {
     StageStats st;
     st.name = nr->node->name;
-    for (const auto& inst : nr->instances) {
-      const auto& c = inst->counters();
+    std::vector<const InstanceCounters*> counters;
+    for (const auto& inst : nr->instances) counters.push_back(&inst->counters());
+    if (nr->fused_counters) counters.push_back(nr->fused_counters);
+    for (const InstanceCounters* cp : counters) {
+      const auto& c = *cp;
       st.in += c.in.load(std::memory_order_relaxed);
       st.out += c.out.load(std::memory_order_relaxed);
       st.filtered += c.filtered.load(std::memory_order_relaxed);
@@ -322,6 +328,12 @@ Stats Runtime::stats() const {
     es.from = port_label(nodes[e.from], e.from_port);
     es.to = nodes[e.to].name;
     es.capacity = e.options.capacity;
+    if (const NodeRuntime* to = fused_edge_to_.empty() ? nullptr : fused_edge_to_[i]) {
+      // No queue: every message that left one stage entered the next.
+      es.offered = es.taken = to->fused_counters->in.load(std::memory_order_relaxed);
+      s.edges.push_back(std::move(es));
+      continue;
+    }
     es.depth = c.depth;
     es.max_depth = c.max_depth;
     es.offered = c.offered;

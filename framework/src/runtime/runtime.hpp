@@ -62,6 +62,8 @@ class Runtime {
  private:
   struct Alarm;
   void build();
+  /// Lets each chain of fusable stages run in its first stage's instance (fuse_chains.cpp).
+  void fuse_chains();
   void notify_all(bool sources_only);
   void count_down(std::atomic<std::size_t>& counter) noexcept;
 
@@ -75,6 +77,7 @@ class Runtime {
 
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;
+  std::vector<NodeRuntime*> fused_edge_to_;  ///< per edge: the fused stage it feeds, or null
   std::unique_ptr<Alarm> drain_alarm_;
   std::unique_ptr<Alarm> run_for_alarm_;
 

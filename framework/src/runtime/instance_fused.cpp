@@ -1,0 +1,110 @@
+// Chain fusion: an instance that runs its fusable stage and the fusable
+// stages fused after it (Runtime::fuse_chains) one after another on each
+// message. Every step passes the message on in place in the one input batch,
+// so a message is touched once per batch instead of once per stage, with no
+// queue and no task between the steps. Each step keeps its own counters.
+#include <string>
+
+#include "runtime/fused_stage.hpp"
+#include "runtime/instance.hpp"
+#include "runtime/runtime.hpp"
+
+namespace sluice::detail {
+
+InstanceCounters& Instance::out_counters() noexcept {
+  return fused_.empty() ? counters_ : fused_.back()->counters();
+}
+
+bool Instance::open_fused() {
+  steps_.push_back({stage_.get(), &head_emitter_, this, &counters_, &head_stray_});
+  for (auto& f : fused_) {
+    try {
+      f->stage = f->node().node->make_stage();
+      f->stage->open(*f);
+    } catch (const std::exception& e) {
+      rt_.report_error(f->stage_name(), std::nullopt, e.what());
+      return false;
+    }
+    steps_.push_back({f->stage.get(), &f->emitter(), f.get(), &f->counters(), &f->stray()});
+  }
+  steps_.back().emitter = &emitter_;  // the last step emits to the real outputs
+  steps_.back().stray = nullptr;
+  return true;
+}
+
+void Instance::process_fused() {
+  const std::size_t n = in_.size();
+  for (FusedStep& s : steps_) s.emitter->begin_batch(in_);
+  FusedStep* failed = nullptr;
+  std::string what;
+  std::uint64_t failed_seq = 0;
+  std::size_t i = 0;
+  for (; i < n && !stop_requested_; ++i) {
+    Message* m = &in_[i];
+    const AckRef ack = m->ack;  // a step may consume it: its source must hear of a failure
+    const std::uint64_t seq = m->seq;
+    FusedStep* step = steps_.data();
+    try {
+      for (FusedStep* const end = step + steps_.size(); step != end; ++step) {
+        // Each step passes the message on to the front of the batch; the
+        // next step reads it there. Slots only ever move towards the front.
+        Message* const slot = step->emitter->passed_end();
+        step->emitter->set_current(m);
+        step->stage->process(std::move(*m), *step->emitter, *step->ctx);
+        if (step->stray && !step->stray->empty()) {
+          throw FusedStage::misuse("emitted a message other than the one it was given");
+        }
+        if (step->emitter->passed_end() == slot) break;  // filtered
+        m = slot;
+      }
+    } catch (const std::exception& e) {
+      failed = step;
+      what = e.what();
+      failed_seq = seq;
+      ack.fail(AckOutcome::abandoned);
+      break;
+    }
+  }
+  // What passed each step is the next step's input.
+  const Message* const base = in_.data();
+  for (std::size_t j = 0; j + 1 < steps_.size(); ++j) {
+    const auto passed = static_cast<std::uint64_t>(steps_[j].emitter->passed_end() - base);
+    bump(steps_[j].counters->out, passed);
+    bump(steps_[j + 1].counters->in, passed);
+    steps_[j].emitter->forget_batch();
+  }
+  if (failed == nullptr) {
+    if (i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+    emitter_.end_batch();
+    return;
+  }
+  bump(failed->counters->errors, 1);
+  bump(failed->counters->abandoned, n - i);  // this message and the rest of the batch
+  release_processed(i);
+  const AckAbandonScope lost_here;  // the rest of the batch is released here
+  for (FusedStep& s : steps_) {
+    if (s.stray) s.stray->clear();
+  }
+  emitter_.end_batch();  // what passed every step stays pending; the cancel counts it
+  rt_.report_error(failed->ctx->stage_name(), failed_seq, std::move(what));
+}
+
+bool Instance::close_fused() {
+  for (FusedStep& s : steps_) {
+    try {
+      s.stage->close(*s.emitter, *s.ctx);
+      if (s.stray && !s.stray->empty()) throw FusedStage::misuse("emitted a message on close");
+    } catch (const std::exception& e) {
+      if (s.stray) {
+        const AckAbandonScope lost_here;
+        bump(s.counters->abandoned, s.stray->size());
+        s.stray->clear();
+      }
+      rt_.report_error(s.ctx->stage_name(), std::nullopt, e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace sluice::detail
