@@ -199,6 +199,54 @@ inputs = ["in"]
   check_stats_shape(s, "failed");
 }
 
+TEST_F(E2E, FusedMapsAndFiltersWriteWhatTheUnfusedRunWrites) {
+  auto file = write("chain.toml", R"([stages.src]
+type = "generate"
+count = 5000
+payload = "{seq}"
+[stages.tag]
+type = "map"
+inputs = ["src"]
+key = "k{seq % 7}"
+[stages.even]
+type = "filter"
+inputs = ["tag"]
+condition = "seq % 2 == 0"
+[stages.shout]
+type = "map"
+inputs = ["even"]
+payload = "{payload}-{key}"
+[stages.out]
+type = "file"
+inputs = ["shout"]
+path = "OUT"
+)");
+  for (const char* mode : {"fused", "queued"}) {
+    std::vector<std::string> args{"run",          file.string(),
+                                  "--set",        std::string("stages.out.path=") + mode + ".txt",
+                                  "--stats-json", std::string(mode) + ".json"};
+    if (std::string(mode) == "queued") args.push_back("--no-fuse");
+    Sluice p(args, dir_);
+    ASSERT_EQ(p.wait(), 0) << mode << ": " << p.err();
+  }
+  const auto out = lines(read(dir_ / "fused.txt"));
+  ASSERT_EQ(out.size(), 2500u);
+  EXPECT_EQ(out.front(), "2-k2");
+  EXPECT_EQ(out, lines(read(dir_ / "queued.txt")));
+  const json fused = stats("fused.json"), queued = stats("queued.json");
+  check_stats_shape(fused, "ok");
+  check_edge_accounting(fused);
+  for (const char* stage : {"tag", "even", "shout"}) {
+    for (const char* k : {"in", "out", "filtered"}) {
+      EXPECT_EQ(fused["stages"][stage][k], queued["stages"][stage][k]) << stage << " " << k;
+    }
+    EXPECT_FALSE(queued["stages"][stage].contains("fused_into")) << stage;
+  }
+  EXPECT_FALSE(fused["stages"]["tag"].contains("fused_into"));
+  EXPECT_EQ(fused["stages"]["even"]["fused_into"], "tag");
+  EXPECT_EQ(fused["stages"]["shout"]["fused_into"], "tag");
+}
+
 // --- signals --------------------------------------------------------------------
 
 constexpr const char* kEndless = R"([pipeline]

@@ -161,7 +161,7 @@ TEST_F(FlowChecks, RoundRobinFanOutSpreadsEvenly) {
 
 TEST_F(FlowChecks, WeightedPriorityServesThreeToOneWhileBothLanesAreFull) {
   // 4000 per lane keeps both lanes full (each holds up to 256 taken messages)
-  // well past the first 1000 outputs.
+  // well past the first 2000 outputs (1500 high, 500 low).
   const auto s =
       run("weighted",
           lanes_pipeline(4000, 4000, "policy = \"weighted\"\nweights = [3, 1]\n", /*micros=*/50));
@@ -170,10 +170,12 @@ TEST_F(FlowChecks, WeightedPriorityServesThreeToOneWhileBothLanesAreFull) {
   const auto out = served(file_lines("lanes.txt"));
   ASSERT_EQ(out.lane.size(), 8000u);
   expect_lanes_in_order(out, 4000, 4000);
+  // Outputs 1000..1999: on a loaded machine one source may start a little
+  // after the other, so the very first outputs can come from one lane alone.
   int hi = 0;
-  for (std::size_t i = 0; i < 1000; ++i) hi += out.lane[i] == "hi" ? 1 : 0;
-  EXPECT_GE(hi, 730) << "high-lane share of the first 1000 outputs, want 75% +- 2%";
-  EXPECT_LE(hi, 770) << "high-lane share of the first 1000 outputs, want 75% +- 2%";
+  for (std::size_t i = 1000; i < 2000; ++i) hi += out.lane[i] == "hi" ? 1 : 0;
+  EXPECT_GE(hi, 730) << "high-lane share of outputs 1000..1999, want 75% +- 2%";
+  EXPECT_LE(hi, 770) << "high-lane share of outputs 1000..1999, want 75% +- 2%";
 }
 
 TEST_F(FlowChecks, StrictPriorityStarvesTheLowLaneUnlessMaxWaitAgesItUp) {

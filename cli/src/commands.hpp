@@ -24,6 +24,7 @@ struct RunArgs {
   std::string log_format{"text"};
   std::vector<std::string> plugins;
   std::string trace;
+  bool no_fuse{false};  ///< a queue and a task per stage, even between maps and filters
 };
 
 int run_command(const RunArgs& args);

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   run->add_option("--plugin", run_args.plugins, "load a plugin library (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--trace", run_args.trace, "write a trace of the run here");
+  run->add_flag("--no-fuse", run_args.no_fuse,
+                "run every map and filter as its own task with a queue before it");
 
   std::string file;
   std::vector<std::string> sets;

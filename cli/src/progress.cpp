@@ -91,16 +91,19 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
     const double busy = wall > 0 ? (s.busy_s - prev.busy_s) / wall : 0.0;
     const double blocked = wall > 0 ? (s.blocked_s - prev.blocked_s) / wall : 0.0;
 
+    // A fused stage runs in its chain head's loop: no queue of its own, and
+    // its time is the head's.
+    const bool fused = !s.fused_into.empty();
     std::string queue = "-";
-    if (in.any) {
+    if (in.any && !fused) {
       queue = in.capacity > 0
                   ? percent(static_cast<double>(in.depth) / static_cast<double>(in.capacity))
                   : "0%";
     }
     out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}\n", s.name, width,
                        compact_count(s.in), compact_count(s.out), compact_rate(rate), queue,
-                       percent(busy), percent(blocked), compact_count(s.dropped + in.dropped),
-                       compact_count(s.errors));
+                       fused ? std::string("fused") : percent(busy), percent(blocked),
+                       compact_count(s.dropped + in.dropped), compact_count(s.errors));
     if (breakers) {
       out.pop_back();
       out += "  " + (s.breaker.empty() ? std::string("-") : s.breaker_state) + "\n";

@@ -150,6 +150,19 @@ TEST(Progress, BreakerColumnOnlyWhenAStageHasOne) {
   EXPECT_EQ(row(table, "src").back(), "-");
 }
 
+TEST(Progress, AFusedStageShowsWhereItsTimeIsCounted) {
+  Stats now = snapshot(1.0);
+  now.stages = {stage("src", 0, 5, 0, 0), stage("parse", 5, 5, 0.5, 0), stage("keep", 5, 4, 0, 0)};
+  now.stages[2].fused_into = "parse";
+  now.edges = {edge("src", "parse", 100, 7), edge("parse", "keep", 100, 0)};
+  now.edges[1].fused = true;
+  const auto table = render_progress({}, now, 1.0, {});
+  EXPECT_EQ(row(table, "parse")[4], "7%");   // queue
+  EXPECT_EQ(row(table, "parse")[5], "50%");  // busy: the whole chain's
+  EXPECT_EQ(row(table, "keep")[4], "-");     // no queue of its own
+  EXPECT_EQ(row(table, "keep")[5], "fused");
+}
+
 TEST(Progress, CompactNumbers) {
   EXPECT_EQ(compact_count(0), "0");
   EXPECT_EQ(compact_count(99999), "99999");

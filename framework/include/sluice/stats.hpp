@@ -26,6 +26,8 @@ struct StageStats {
   std::map<std::string, std::uint64_t> counters;  ///< stage-specific
   std::string breaker{};                          ///< its circuit breaker's name, if any
   std::string breaker_state{};                    ///< closed, open or half_open
+  /// Chain fusion: the stage whose loop runs this one; its busy time counts there.
+  std::string fused_into{};
 };
 
 struct EdgeStats {
@@ -39,6 +41,7 @@ struct EdgeStats {
   std::uint64_t dropped{0};    ///< discarded by the overflow policy
   std::uint64_t abandoned{0};  ///< left in the queue when its consumer stopped
   double blocked_s{0};         ///< producers parked because this edge was full
+  bool fused{false};           ///< inside a fused chain: no queue, a direct call
 };
 
 struct Stats {

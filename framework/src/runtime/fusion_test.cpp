@@ -101,6 +101,10 @@ TEST(Fusion, SameOutputAndStatsAsAQueueBetweenEveryStage) {
     EXPECT_EQ(a.filtered, b.filtered) << name;
   }
   EXPECT_EQ(stage(fused.stats, "even").filtered, 10'000u);
+  EXPECT_EQ(stage(fused.stats, "even").fused_into, "add");
+  EXPECT_EQ(stage(fused.stats, "add_again").fused_into, "add");
+  EXPECT_EQ(stage(fused.stats, "add").fused_into, "");
+  EXPECT_EQ(stage(queued.stats, "even").fused_into, "");
   ASSERT_EQ(fused.stats.edges.size(), queued.stats.edges.size());
   for (std::size_t i = 0; i < fused.stats.edges.size(); ++i) {
     EXPECT_EQ(fused.stats.edges[i].from, queued.stats.edges[i].from);

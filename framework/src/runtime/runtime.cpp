@@ -314,6 +314,7 @@ Stats Runtime::stats() const {
       std::lock_guard lock(nr->counters_mu);
       for (const auto& [k, v] : nr->counters) st.counters.emplace(k, v);
     }
+    if (nr->fused_into) st.fused_into = nr->fused_into->node->name;
     if (const auto& b = nr->node->options.circuit_breaker) {
       st.breaker = b->name();
       st.breaker_state = std::string(to_string(b->state()));
@@ -331,6 +332,7 @@ Stats Runtime::stats() const {
     if (const NodeRuntime* to = fused_edge_to_.empty() ? nullptr : fused_edge_to_[i]) {
       // No queue: every message that left one stage entered the next.
       es.offered = es.taken = to->fused_counters->in.load(std::memory_order_relaxed);
+      es.fused = true;
       s.edges.push_back(std::move(es));
       continue;
     }

@@ -26,6 +26,7 @@ std::string to_json(const Stats& stats) {
     j["blocked_s"] = s.blocked_s;
     if (!s.counters.empty()) j["counters"] = s.counters;
     if (!s.breaker.empty()) j["breaker"] = {{"name", s.breaker}, {"state", s.breaker_state}};
+    if (!s.fused_into.empty()) j["fused_into"] = s.fused_into;
     stages[s.name] = std::move(j);
   }
   auto& edges = doc["edges"] = nlohmann::ordered_json::array();
@@ -41,6 +42,7 @@ std::string to_json(const Stats& stats) {
     j["dropped"] = e.dropped;
     j["abandoned"] = e.abandoned;
     j["blocked_s"] = e.blocked_s;
+    if (e.fused) j["fused"] = true;
     edges.push_back(std::move(j));
   }
   return doc.dump(2);
