@@ -25,6 +25,7 @@ void register_types(sluice::Registry& r) {
          .role = sluice::Role::stage,
          .doc = "sets an attribute on every message",
          .schema = std::move(schema),
+         .fusable = true,  // a 1:1 map: may run in one loop with its neighbours
          .make_stage = [](const sluice::Options& o) { return std::make_unique<Stamp>(o); }});
 }
 
