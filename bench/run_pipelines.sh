@@ -23,12 +23,21 @@ declare -A bigger=(
   [ordered_workers]="--set stages.numbers.count=20000"
 )
 
+# Samples that use the example plugins' types load them (built by the main build).
+plugins=()
+for so in "$build"/plugins/*.so; do
+  [[ -e $so ]] && plugins+=(--plugin "$so")
+done
+
 printf '%-28s %12s %12s %10s %s\n' pipeline messages msgs/s rss_MB overrides
-measure() {  # NAME FILE ARGS...
+measure() {  # NAME FILE OVERRIDES...
   local name=$1 file=$2
   shift 2
-  (cd "$work" && /usr/bin/time -f %M -o "$work/rss" "$sluice" run "$file" "$@" \
-    --stats-json "$work/stats.json" --progress never >/dev/null)
+  if ! (cd "$work" && /usr/bin/time -f %M -o "$work/rss" "$sluice" run "$file" "$@" \
+    "${plugins[@]}" --stats-json "$work/stats.json" --progress never >/dev/null 2>"$work/log"); then
+    cat "$work/log" >&2
+    exit 1
+  fi
   python3 - "$work/stats.json" "$(tail -1 "$work/rss")" "$name" "$*" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
