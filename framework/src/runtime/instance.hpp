@@ -101,8 +101,6 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void process_fused();
   /// Closes every step in order; false (reported) when one fails.
   bool close_fused();
-  /// One step's call; false (reported) when it threw or broke the contract.
-  bool call_fused(FusedStep& step, Message& m, std::size_t left);
   /// Whose `out` the delivered messages count to: the last fused stage's.
   InstanceCounters& out_counters() noexcept;
   /// Whether the next message may be processed now (rate limit, semaphore).
