@@ -48,6 +48,8 @@ void Emitter::begin_batch(std::vector<Message>& batch) noexcept {
   current_ = nullptr;
 }
 
+void Emitter::move_down() { *write_ = std::move(*current_); }
+
 void Emitter::hand_over_passed() {
   auto& out = ports_[0];
   for (Message* p = batch_->data(); p != write_; ++p) out.push_back(std::move(*p));
