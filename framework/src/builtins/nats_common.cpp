@@ -13,6 +13,10 @@ namespace {
 constexpr Nanos kFirstRetry = from_millis(100);
 constexpr Nanos kMaxRetry = 2 * kNanosPerSecond;
 
+void on_reconnected(natsConnection*, void* closure) {
+  static_cast<ConnectionEvents*>(closure)->reconnects.fetch_add(1, std::memory_order_acq_rel);
+}
+
 }  // namespace
 
 std::string error_text(natsStatus s, jsErrCode jerr) {
@@ -46,6 +50,8 @@ std::shared_ptr<Connection> connect(const ConnectSettings& settings, Context& ct
   natsOptions_SetReconnectWait(opts, 250);         // ms
   natsOptions_SetReconnectBufSize(opts, 8 << 20);  // acks sent while the server is away
   if (settings.send_asap) natsOptions_SetSendAsap(opts, true);
+  auto events = std::make_unique<ConnectionEvents>();
+  natsOptions_SetReconnectedCB(opts, &on_reconnected, events.get());
 
   const Nanos start = ctx.now();
   Nanos wait = kFirstRetry;
@@ -61,7 +67,7 @@ std::shared_ptr<Connection> connect(const ConnectSettings& settings, Context& ct
             fmt::format("nats: no JetStream context on {}: {}", settings.url, error_text(s)));
       }
       if (attempt > 1) ctx.log(LogLevel::info, fmt::format("connected to {}", settings.url));
-      return std::make_shared<Connection>(nc, js);
+      return std::make_shared<Connection>(nc, js, std::move(events));
     }
     const std::string why = error_text(s);
     const Nanos spent = ctx.now() - start;

@@ -5,6 +5,8 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,19 +19,30 @@ namespace sluice::builtins::nats {
 /// "status text (jerr N): last error" for a failed nats.c call.
 std::string error_text(natsStatus s, jsErrCode jerr = static_cast<jsErrCode>(0));
 
+/// What nats.c's connection callbacks (on its own threads) tell the owner.
+struct ConnectionEvents {
+  std::atomic<std::uint64_t> reconnects{0};
+};
+
 /// A connection and its JetStream context; destroyed together (flushed first).
 class Connection {
  public:
-  Connection(natsConnection* nc, jsCtx* js) noexcept : nc_(nc), js_(js) {}
+  Connection(natsConnection* nc, jsCtx* js, std::unique_ptr<ConnectionEvents> events) noexcept
+      : nc_(nc), js_(js), events_(std::move(events)) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   [[nodiscard]] natsConnection* nc() const noexcept { return nc_; }
   [[nodiscard]] jsCtx* js() const noexcept { return js_; }
+  /// How often nats.c has reconnected (a restarted server forgot our pull requests).
+  [[nodiscard]] std::uint64_t reconnects() const noexcept {
+    return events_->reconnects.load(std::memory_order_acquire);
+  }
 
  private:
   natsConnection* nc_;
   jsCtx* js_;
+  std::unique_ptr<ConnectionEvents> events_;  ///< outlives nc_ (its callbacks' closure)
 };
 
 struct ConnectSettings {

@@ -4,12 +4,21 @@
 // machines share one stream and a runner killed with `kill -9` loses nothing.
 //
 // Design (reference/jetstream.md, section 7):
-// - Blocking: natsSubscription_Fetch waits (at most fetch_wait), so the stage
-//   is `blocking` and runs on the I/O pool, never on the arena. nats.c 3.4.1
-//   has no asynchronous fetch, and a foreign thread cannot wake a source, so
-//   the alternative (wait + wake_at) would be a polling loop.
+// - Pulling: one raw pull request at a time ($JS.API.CONSUMER.MSG.NEXT) whose
+//   messages come to an inbox subscription of the source; its end status
+//   (408 at expiry, 409) comes to `<inbox>.<request id>`, so a stale status
+//   of an older request is ignored. Not natsSubscription_Fetch: in nats.c
+//   3.4.1 it can collect more messages than the array it allocated after a
+//   reconnect left messages queued on its inbox (a heap overflow seen as
+//   "malloc(): invalid size" in the server-restart test, found with ASan).
+//   A request that gets no end status (lost with a restarted server) is given
+//   up at its deadline, or at once when nats.c reports a reconnect.
+// - Blocking: waiting for the inbox (at most fetch_wait) blocks, so the stage
+//   is `blocking` and runs on the I/O pool, never on the arena. A foreign
+//   thread cannot wake a source, so the alternative (wait + wake_at) would be
+//   a polling loop.
 // - Credit: at most max_inflight messages are fetched and not yet settled; a
-//   fetch asks for min(fetch_batch, credit), so it never asks beyond the
+//   request asks for min(fetch_batch, credit), so it never asks beyond the
 //   consumer's MaxAckPending headroom (pitfall 1). With no credit the source
 //   parks on a timer instead of holding an I/O thread.
 // - Each message's ack token is its reply subject (pitfall 8): the natsMsg is
@@ -252,7 +261,7 @@ class NatsSource final : public Source {
  public:
   explicit NatsSource(const Options& o) : cfg_(o) {}
   ~NatsSource() override {
-    if (sub_ != nullptr) natsSubscription_Destroy(sub_);  // the durable stays (nats.c >= 3.4)
+    if (inbox_sub_ != nullptr) natsSubscription_Destroy(inbox_sub_);
     if (tracker_) {
       tracker_->nak_all();  // what nobody finished goes back to the stream at once
       tracker_->detach_context();
@@ -284,67 +293,164 @@ class NatsSource final : public Source {
                                           to_seconds(cfg_.idle_stop)));
       return SourceStatus::done;
     }
-    const auto inflight = static_cast<std::int64_t>(tracker_->inflight());
-    const std::int64_t credit = max_inflight_ - inflight;
-    if (credit <= 0) {  // wait for settlements; a timer, not a held I/O thread
-      ctx.add_counter("credit_waits");
-      credit_wait_ = std::min<Nanos>(credit_wait_ * 2, from_millis(20));
-      ctx.wake_at(now + credit_wait_);
-      return SourceStatus::wait;
+    if (const std::uint64_t r = conn_->reconnects(); r != reconnects_seen_) {
+      // A restarted server has forgotten our pull request: ask again at once.
+      ctx.add_counter("reconnects", r - reconnects_seen_);
+      reconnects_seen_ = r;
+      request_.open = false;
     }
-    credit_wait_ = from_micros(500);
-    const auto n = static_cast<int>(
-        std::min<std::int64_t>({cfg_.fetch_batch, credit, static_cast<std::int64_t>(budget)}));
-    natsMsgList list{};
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(&list, sub_, n, cfg_.fetch_wait / 1'000'000, &jerr);
-    if (s == NATS_TIMEOUT) return SourceStatus::more;  // nothing (or a stale 408: pitfall 5)
-    if (s != NATS_OK) {
-      if (now - last_warning_ >= 5 * kNanosPerSecond) {
-        last_warning_ = now;
-        ctx.log(LogLevel::warn,
-                fmt::format("fetch from {} (stream '{}', consumer '{}') failed: "
-                            "{}; retrying",
-                            cfg_.connect.url, cfg_.stream, cfg_.consumer, error_text(s, jerr)));
+    if (request_.open && now >= request_.deadline) {
+      ctx.add_counter("pull_requests_lost");  // no 408 came: lost with a connection
+      request_.open = false;
+    }
+    if (!request_.open) {
+      const auto inflight = static_cast<std::int64_t>(tracker_->inflight());
+      const std::int64_t credit = max_inflight_ - inflight;
+      if (credit <= 0) {  // wait for settlements; a timer, not a held I/O thread
+        ctx.add_counter("credit_waits");
+        credit_wait_ = std::min<Nanos>(credit_wait_ * 2, from_millis(20));
+        ctx.wake_at(now + credit_wait_);
+        return SourceStatus::wait;
       }
-      ctx.add_counter("fetch_errors");
+      credit_wait_ = from_micros(500);
+      if (const natsStatus s = request(std::min(cfg_.fetch_batch, credit), now); s != NATS_OK) {
+        return fetch_failed(ctx, now, s);
+      }
+    }
+    // Take what has come, waiting (at most fetch_wait) only for the first one.
+    std::uint64_t got = 0, redelivered = 0;
+    while (got < budget) {
+      const Nanos left = std::min(request_.deadline, now + cfg_.fetch_wait) - ctx.now();
+      const std::int64_t wait_ms = got > 0 ? 0 : std::max<std::int64_t>(1, left / 1'000'000);
+      if (got > 0 && !queued()) break;
+      natsMsg* nm = nullptr;
+      const natsStatus s = natsSubscription_NextMsg(&nm, inbox_sub_, wait_ms > 0 ? wait_ms : 1);
+      if (s == NATS_TIMEOUT) break;
+      if (s != NATS_OK) {
+        if (got > 0) break;
+        return fetch_failed(ctx, now, s);
+      }
+      if (status_message(nm, ctx, now)) {
+        natsMsg_Destroy(nm);
+        if (!request_.open) break;  // this request is over; the next one goes out now
+        continue;
+      }
+      if (request_.remaining > 0) --request_.remaining;
+      if (request_.remaining == 0) request_.open = false;
+      if (emit(nm, out, now)) ++redelivered;
+      natsMsg_Destroy(nm);
+      ++got;
+      if (!request_.open) break;
+    }
+    if (got > 0) error_wait_ = 0;
+    if (got == 0 && std::exchange(status_error_, false)) {
       error_wait_ =
           std::min<Nanos>(std::max<Nanos>(error_wait_ * 2, from_millis(50)), 2 * kNanosPerSecond);
       ctx.wake_at(now + error_wait_);
       return SourceStatus::wait;
     }
-    error_wait_ = 0;
-    last_message_ = now;
-    std::uint64_t redelivered = 0;
-    for (int i = 0; i < list.Count; ++i) {
-      natsMsg* nm = list.Msgs[i];
-      jsMsgMetaData* md = nullptr;
-      std::uint64_t delivered = 1, stream_seq = 0;
-      if (natsMsg_GetMetaData(&md, nm) == NATS_OK) {
-        delivered = md->NumDelivered;
-        stream_seq = md->Sequence.Stream;
-        jsMsgMetaData_Destroy(md);
-      }
-      Message& m = out.emplace();
-      m.seq = stream_seq;
-      m.ingest_ns = now;
-      m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
-      m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
-      m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
-      m.attrs.set("nats_delivered", std::to_string(delivered));
-      if (delivered > 1) ++redelivered;
-      const char* reply = natsMsg_GetReply(nm);
-      m.ack = AckRef::make(tracker_, tracker_->add(reply ? reply : "", delivered, now));
+    if (got > 0) {
+      last_message_ = now;
+      ctx.add_counter("fetched", got);
+      if (redelivered > 0) ctx.add_counter("redelivered", redelivered);
     }
-    ctx.add_counter("fetched", static_cast<std::uint64_t>(list.Count));
-    if (redelivered > 0) ctx.add_counter("redelivered", redelivered);
-    natsMsgList_Destroy(&list);
     return SourceStatus::more;
   }
 
  private:
-  /// Binds the pull subscription (creating the consumer when asked);
-  /// returns the consumer's MaxAckPending.
+  /// The pull request in flight: a source keeps one at a time, so that a
+  /// status ending it (408 at expiry, 409) settles its count exactly.
+  struct PullRequest {
+    bool open{false};
+    std::uint64_t id{0};
+    std::int64_t remaining{0};  ///< messages it may still bring
+    Nanos deadline{0};          ///< no end status by then: lost (a reconnect)
+  };
+
+  /// Asks the consumer for up to `n` messages, delivered to this source's
+  /// inbox; its end (408 / 409) comes to `<inbox>.<id>`, so that a stale
+  /// status of an older request is told apart (nats.c 3.4.1 Fetch cannot:
+  /// pitfall 5).
+  natsStatus request(std::int64_t n, Nanos now) {
+    request_.id += 1;
+    request_.remaining = n;
+    request_.deadline = now + cfg_.fetch_wait + std::max<Nanos>(cfg_.fetch_wait, kNanosPerSecond);
+    const std::string reply = fmt::format("{}.{}", inbox_, request_.id);
+    const std::string body = fmt::format(R"({{"batch":{},"expires":{}}})", n, cfg_.fetch_wait);
+    const natsStatus s = natsConnection_PublishRequestString(conn_->nc(), next_subject_.c_str(),
+                                                             reply.c_str(), body.c_str());
+    request_.open = s == NATS_OK;
+    return s;
+  }
+
+  /// True when `nm` is a status (no payload, a Status header), not a message;
+  /// one addressed to the open request ends it.
+  bool status_message(natsMsg* nm, Context& ctx, Nanos now) {
+    const char* status = nullptr;
+    if (natsMsg_GetDataLength(nm) != 0 || natsMsgHeader_Get(nm, "Status", &status) != NATS_OK ||
+        status == nullptr) {
+      return false;
+    }
+    const std::string_view code(status);
+    if (code == "100") return true;  // idle heartbeat
+    const std::string_view subject(natsMsg_GetSubject(nm));
+    const std::string mine = fmt::format("{}.{}", inbox_, request_.id);
+    if (request_.open && subject == mine) request_.open = false;
+    if (code == "404" || code == "408") return true;
+    status_error_ = true;  // 409 and the like: the next request waits a little
+    if (now - last_warning_ >= 5 * kNanosPerSecond) {
+      const char* desc = nullptr;
+      natsMsgHeader_Get(nm, "Description", &desc);
+      last_warning_ = now;
+      ctx.log(LogLevel::warn, fmt::format("pull request to stream '{}', consumer '{}': {} {}",
+                                          cfg_.stream, cfg_.consumer, code, desc ? desc : ""));
+    }
+    return true;
+  }
+
+  [[nodiscard]] bool queued() const {
+    int msgs = 0, bytes = 0;
+    return natsSubscription_GetPending(inbox_sub_, &msgs, &bytes) == NATS_OK && msgs > 0;
+  }
+
+  /// Emits `nm` with an ack handle; true when it is a redelivery.
+  bool emit(natsMsg* nm, Emitter& out, Nanos now) {
+    jsMsgMetaData* md = nullptr;
+    std::uint64_t delivered = 1, stream_seq = 0;
+    if (natsMsg_GetMetaData(&md, nm) == NATS_OK) {
+      delivered = md->NumDelivered;
+      stream_seq = md->Sequence.Stream;
+      jsMsgMetaData_Destroy(md);
+    }
+    Message& m = out.emplace();
+    m.seq = stream_seq;
+    m.ingest_ns = now;
+    m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
+    m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
+    m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
+    m.attrs.set("nats_delivered", std::to_string(delivered));
+    const char* reply = natsMsg_GetReply(nm);
+    m.ack = AckRef::make(tracker_, tracker_->add(reply ? reply : "", delivered, now));
+    return delivered > 1;
+  }
+
+  SourceStatus fetch_failed(Context& ctx, Nanos now, natsStatus s) {
+    request_.open = false;
+    if (now - last_warning_ >= 5 * kNanosPerSecond) {
+      last_warning_ = now;
+      ctx.log(LogLevel::warn,
+              fmt::format("fetch from {} (stream '{}', consumer '{}') failed: {}; retrying",
+                          cfg_.connect.url, cfg_.stream, cfg_.consumer, error_text(s)));
+    }
+    ctx.add_counter("fetch_errors");
+    error_wait_ =
+        std::min<Nanos>(std::max<Nanos>(error_wait_ * 2, from_millis(50)), 2 * kNanosPerSecond);
+    ctx.wake_at(now + error_wait_);
+    return SourceStatus::wait;
+  }
+
+  /// Finds the consumer (creating it when asked) and subscribes the inbox its
+  /// messages come to; returns the consumer's MaxAckPending.
   std::int64_t bind_consumer(Context& ctx) {
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -375,7 +481,6 @@ class NatsSource final : public Source {
                       s == NATS_NOT_FOUND ? " (set create = true to create it)" : ""));
     }
     std::int64_t cap = 0;
-    std::string filter = cfg_.subject;
     if (ci->Config != nullptr) {
       cap = ci->Config->MaxAckPending;
       if (ci->Config->AckWait != cfg_.ack_wait) {
@@ -385,21 +490,24 @@ class NatsSource final : public Source {
                         "server's value applies",
                         cfg_.consumer, to_seconds(ci->Config->AckWait), to_seconds(cfg_.ack_wait)));
       }
-      if (filter.empty() && ci->Config->FilterSubject != nullptr) {
-        filter = ci->Config->FilterSubject;
-      }
     }
     jsConsumerInfo_Destroy(ci);
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = cfg_.stream.c_str();
-    so.Consumer = cfg_.consumer.c_str();
-    jerr = static_cast<jsErrCode>(0);
-    s = js_PullSubscribe(&sub_, conn_->js(), filter.empty() ? ">" : filter.c_str(),
-                         cfg_.consumer.c_str(), nullptr, &so, &jerr);
+    // Pulls are raw requests to the consumer (not natsSubscription_Fetch, whose
+    // 3.4.1 version can return more messages than its array holds after a
+    // reconnect: a heap overflow), answered on an inbox of our own.
+    natsInbox* inbox = nullptr;
+    if (natsInbox_Create(&inbox) != NATS_OK) throw std::runtime_error("nats: out of memory");
+    inbox_ = inbox;
+    natsInbox_Destroy(inbox);
+    next_subject_ = fmt::format("$JS.API.CONSUMER.MSG.NEXT.{}.{}", cfg_.stream, cfg_.consumer);
+    s = natsConnection_SubscribeSync(&inbox_sub_, conn_->nc(), (inbox_ + ".*").c_str());
+    if (s == NATS_OK) {
+      // Never drop what a pull request brings (the credit bounds it anyway).
+      s = natsSubscription_SetPendingLimits(inbox_sub_, -1, -1);
+    }
     if (s != NATS_OK) {
-      throw std::runtime_error(fmt::format("nats: cannot bind to consumer '{}' of stream '{}': {}",
-                                           cfg_.consumer, cfg_.stream, error_text(s, jerr)));
+      throw std::runtime_error(fmt::format("nats: cannot subscribe to an inbox on {}: {}",
+                                           cfg_.connect.url, error_text(s)));
     }
     return cap;
   }
@@ -407,7 +515,11 @@ class NatsSource final : public Source {
   SourceConfig cfg_;
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<Tracker> tracker_;
-  natsSubscription* sub_{nullptr};
+  natsSubscription* inbox_sub_{nullptr};
+  std::string inbox_, next_subject_;
+  PullRequest request_;
+  std::uint64_t reconnects_seen_{0};
+  bool status_error_{false};
   std::int64_t max_inflight_{0};
   Nanos credit_wait_{from_micros(500)};
   Nanos error_wait_{0};
