@@ -272,6 +272,13 @@ class NatsSource final : public Source {
     cfg_.connect.name = fmt::format("sluice {} {} pid {}", ctx.stage_name(), ctx.instance(),
                                     static_cast<long>(::getpid()));
     conn_ = nats::connect(cfg_.connect, ctx, nullptr);
+    // Acks go on a second, buffered connection: nats.c's flusher coalesces
+    // them into few writes, while pull requests go out at once on the first
+    // (SendAsap; reference section 4: +37% at batch 100).
+    nats::ConnectSettings acks = cfg_.connect;
+    acks.name += " acks";
+    acks.send_asap = false;
+    ack_conn_ = nats::connect(acks, ctx, nullptr);
     if (cfg_.create)
       nats::ensure_stream(conn_->js(), cfg_.stream, cfg_.subject, cfg_.retention, ctx);
     const std::int64_t consumer_cap = bind_consumer(ctx);
@@ -282,7 +289,7 @@ class NatsSource final : public Source {
                           max_inflight_, cfg_.consumer, consumer_cap, consumer_cap));
       max_inflight_ = consumer_cap;
     }
-    tracker_ = std::make_shared<Tracker>(conn_, cfg_, ctx);
+    tracker_ = std::make_shared<Tracker>(ack_conn_, cfg_, ctx);
     last_message_ = ctx.now();
   }
 
@@ -513,7 +520,8 @@ class NatsSource final : public Source {
   }
 
   SourceConfig cfg_;
-  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Connection> conn_;      ///< JetStream API and pull requests (SendAsap)
+  std::shared_ptr<Connection> ack_conn_;  ///< acks, naks, leases (buffered); kept by tracker_
   std::shared_ptr<Tracker> tracker_;
   natsSubscription* inbox_sub_{nullptr};
   std::string inbox_, next_subject_;
