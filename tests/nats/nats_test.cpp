@@ -311,6 +311,31 @@ TEST_F(Nats, AServerRestartMidRunLosesNothing) {
   RecordProperty("duplicates", static_cast<int>(n - ids.size()));
 }
 
+TEST_F(Nats, AWorkerStartedBeforeTheServerConnectsWhenItComes) {
+  constexpr int kN = 500;
+  produce(kN);
+  server_->kill9();
+  const auto file = worker("w", "connect_timeout = \"60s\"\n");
+  Sluice w({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  Reaper reaper{{&w}};
+  // It says it is retrying (and keeps no thread asleep: nats.c retries)...
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline && w.err().find("retrying in") == std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(w.err().find("cannot connect to " + server_->url()), std::string::npos) << w.err();
+  // ...and takes the stream once the server is back.
+  server_->restart();
+  ASSERT_TRUE(server_->running());
+  ASSERT_TRUE(drained(std::chrono::seconds(30)));
+  w.signal(SIGTERM);
+  EXPECT_EQ(w.wait(), 143) << w.err();
+  std::set<std::string> ids;
+  for (const auto& s : read_seen(dir_ / "w.jsonl")) ids.insert(s.payload);
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kN));
+  EXPECT_NE(w.err().find("connected to " + server_->url()), std::string::npos) << w.err();
+}
+
 TEST_F(Nats, AnUnreachableServerIsAClearErrorNamingTheUrl) {
   const std::string url = "nats://127.0.0.1:1";  // nothing listens on port 1
   const auto file = write("w.toml", R"([stages.orders]

@@ -300,10 +300,30 @@ class NatsSource final : public Source {
   void open(Context& ctx) override {
     cfg_.connect.name = fmt::format("sluice {} {} pid {}", ctx.stage_name(), ctx.instance(),
                                     static_cast<long>(::getpid()));
-    conn_ = nats::connect(cfg_.connect, ctx, nullptr);
+    // Connecting is left to nats.c's retries; produce() looks again on a timer.
+    connecting_ = std::make_unique<nats::Connecting>(cfg_.connect, nullptr, ctx.now());
+  }
+
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+    if (!tracker_) {
+      conn_ = connecting_->poll(ctx);  // throws, naming the URL, after connect_timeout
+      if (!conn_) {
+        ctx.wake_at(connecting_->next_poll(ctx.now()));
+        return SourceStatus::wait;
+      }
+      connecting_.reset();
+      set_up(ctx);
+    }
+    return pull(out, ctx, budget);
+  }
+
+ private:
+  /// Once connected: the ack connection, the stream and consumer, the tracker.
+  void set_up(Context& ctx) {
     // Acks go on a second, buffered connection: nats.c's flusher coalesces
     // them into few writes, while pull requests go out at once on the first
-    // (SendAsap; reference section 4: +37% at batch 100).
+    // (SendAsap; reference section 4: +37% at batch 100). The server has just
+    // answered, so this one is quick.
     nats::ConnectSettings acks = cfg_.connect;
     acks.name += " acks";
     acks.send_asap = false;
@@ -322,7 +342,7 @@ class NatsSource final : public Source {
     last_message_ = ctx.now();
   }
 
-  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+  SourceStatus pull(Emitter& out, Context& ctx, std::size_t budget) {
     const Nanos now = ctx.now();
     if (cfg_.idle_stop > 0 && now - last_message_ >= cfg_.idle_stop) {
       ctx.log(LogLevel::info, fmt::format("no message for {:g}s: stopping (stop_when_idle)",
@@ -393,7 +413,6 @@ class NatsSource final : public Source {
     return SourceStatus::more;
   }
 
- private:
   /// Destroys the messages a produce() took, together: nats.c frees messages
   /// on its GC thread and wakes it whenever its list was empty, that is once
   /// per message when destroyed one by one (a quarter of a worker's CPU).
@@ -565,7 +584,8 @@ class NatsSource final : public Source {
   }
 
   SourceConfig cfg_;
-  std::shared_ptr<Connection> conn_;      ///< JetStream API and pull requests (SendAsap)
+  std::unique_ptr<nats::Connecting> connecting_;  ///< until the first connection is made
+  std::shared_ptr<Connection> conn_;              ///< JetStream API and pull requests (SendAsap)
   std::shared_ptr<Connection> ack_conn_;  ///< acks, naks, leases (buffered); kept by tracker_
   std::shared_ptr<Tracker> tracker_;
   natsSubscription* inbox_sub_{nullptr};
