@@ -311,6 +311,50 @@ TEST_F(Nats, AServerRestartMidRunLosesNothing) {
   RecordProperty("duplicates", static_cast<int>(n - ids.size()));
 }
 
+TEST_F(Nats, AMessageThatKeepsFailingIsDeadLetteredThenTerminated) {
+  constexpr int kN = 50;
+  produce(kN);
+  {
+    Client c(server_->url());
+    ASSERT_TRUE(c.add_stream("DEAD", "dead.orders"));
+  }
+  // order-7 fails on every delivery; after max_deliver = 3 it goes to dead.orders.
+  const std::string keys =
+      "max_deliver = 3\nnak_delay = \"50ms\"\ndead_letter_subject = \"dead.orders\"\n"
+      "stop_when_idle = \"2s\"\n";
+  const auto file = worker("w", keys, R"([stages.work]
+type = "fail"
+inputs = ["orders"]
+when = 'payload == "order-7"'
+kind = "transient"
+on_error = "drop"
+)");
+  Sluice w({"run", file.string(), "--stats-json", "stats.json"}, dir_);
+  ASSERT_EQ(w.wait(std::chrono::seconds(30)), 0) << w.err();
+  std::set<std::string> ids;
+  for (const auto& s : read_seen(dir_ / "w.jsonl")) ids.insert(s.payload);
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kN - 1));
+  EXPECT_EQ(ids.count("order-7"), 0u);
+  const auto st = stats();
+  EXPECT_EQ(counter(st, "dead_lettered"), 1u);
+  EXPECT_EQ(counter(st, "nak_failed"), 2u);
+  EXPECT_EQ(counter(st, "termed"), 0u);
+  Client c(server_->url());
+  const auto dead = c.state("DEAD", "none");
+  ASSERT_TRUE(dead);
+  EXPECT_EQ(dead->stream_msgs, 1u);
+  auto letter = c.get("DEAD", 1);
+  ASSERT_TRUE(letter);
+  EXPECT_EQ(letter->payload, "order-7");
+  EXPECT_EQ(letter->headers["Sluice-Delivered"], "3");
+  EXPECT_EQ(letter->headers["Sluice-Stream-Seq"], "7");
+  EXPECT_EQ(letter->headers["Sluice-Outcome"], "failed");
+  EXPECT_EQ(letter->headers["Sluice-Subject"], "orders.new");
+  EXPECT_NE(letter->headers["Sluice-Error"].find("3 deliveries"), std::string::npos);
+  // Terminated only after the dead letter was stored: the work queue is empty.
+  EXPECT_TRUE(drained(std::chrono::seconds(5)));
+}
+
 TEST_F(Nats, AWorkerStartedBeforeTheServerConnectsWhenItComes) {
   constexpr int kN = 500;
   produce(kN);

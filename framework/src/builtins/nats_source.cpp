@@ -64,6 +64,7 @@ using nats::error_text;
 struct SourceConfig {
   nats::ConnectSettings connect;
   std::string stream, subject, consumer, retention;
+  std::string dead_letter;  ///< subject for messages given up on; empty: +TERM only
   bool create{false};
   Nanos ack_wait{0};
   std::int64_t max_ack_pending{0}, max_inflight{0}, fetch_batch{0}, max_deliver{0};
@@ -83,6 +84,7 @@ struct SourceConfig {
         max_deliver(o.get_int("max_deliver")),
         fetch_wait(o.get_duration("fetch_wait")),
         idle_stop(o.get_duration("stop_when_idle")) {
+    if (o.has("dead_letter_subject")) dead_letter = o.get_string("dead_letter_subject");
     connect.url = o.get_string("url");
     connect.connect_timeout = o.get_duration("connect_timeout");
     connect.send_asap = true;  // pull requests go out at once (section 4); acks are buffered anyway
@@ -135,7 +137,21 @@ class Tracker final : public AckReceiver {
         max_deliver_(cfg.max_deliver),
         nak_(cfg.nak),
         jitter_(static_cast<std::uint64_t>(::getpid()) * 0x9e3779b97f4a7c15ULL),
+        stream_(cfg.stream),
+        consumer_(cfg.consumer),
+        dead_letter_(cfg.dead_letter),
         ctx_(&ctx) {
+    if (!dead_letter_.empty()) {
+      jsOptions jo;
+      jsOptions_Init(&jo);
+      jo.PublishAsync.MaxPending = 1 << 16;  // bounded by max_inflight anyway
+      jo.PublishAsync.AckHandler = &Tracker::on_dead_letter_ack;
+      jo.PublishAsync.AckHandlerClosure = this;
+      if (const natsStatus s = natsConnection_JetStream(&dead_js_, conn_->nc(), &jo);
+          s != NATS_OK) {
+        throw std::runtime_error("nats: no JetStream context for dead letters: " + error_text(s));
+      }
+    }
     leases_ = std::thread([this] { lease_loop(); });
   }
   ~Tracker() override {
@@ -145,14 +161,33 @@ class Tracker final : public AckReceiver {
     }
     cv_.notify_all();
     leases_.join();
+    if (dead_js_ != nullptr) {
+      // Dead letters still waiting for their publish ack: their messages were
+      // neither acked nor termed, so the server redelivers them after ack_wait.
+      jsPubOptions wait;
+      jsPubOptions_Init(&wait);
+      wait.MaxWait = 5000;
+      js_PublishAsyncComplete(dead_js_, &wait);
+      natsMsgList pending{};
+      if (js_PublishAsyncGetPendingList(&pending, dead_js_) == NATS_OK) {
+        natsMsgList_Destroy(&pending);
+      }
+      jsCtx_Destroy(dead_js_);
+    }
   }
   Tracker(const Tracker&) = delete;
   Tracker& operator=(const Tracker&) = delete;
 
-  std::uint64_t add(std::string reply, std::uint64_t delivered, Nanos now) {
+  [[nodiscard]] bool keeps_payloads() const noexcept { return dead_js_ != nullptr; }
+
+  /// Holds a fetched message until it settles; `subject` and `payload` are
+  /// kept only when dead letters are published (keeps_payloads()).
+  std::uint64_t add(std::string reply, std::uint64_t delivered, std::uint64_t stream_seq, Nanos now,
+                    std::string subject = {}, std::string payload = {}) {
     std::lock_guard lock(mu_);
     const std::uint64_t token = ++next_;
-    held_.emplace(token, Entry{std::move(reply), delivered, now});
+    held_.emplace(token, Entry{std::move(reply), delivered, now, stream_seq, std::move(subject),
+                               std::move(payload)});
     inflight_.store(held_.size(), std::memory_order_release);
     return token;
   }
@@ -181,6 +216,7 @@ class Tracker final : public AckReceiver {
         break;
       case AckOutcome::failed:
         if (max_deliver_ > 0 && e.delivered >= static_cast<std::uint64_t>(max_deliver_)) {
+          if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
           body = "+TERM";
           counter = "termed";
         } else {
@@ -189,6 +225,7 @@ class Tracker final : public AckReceiver {
         }
         break;
       case AckOutcome::rejected:
+        if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
         body = "+TERM";
         counter = "termed";
         break;
@@ -221,6 +258,86 @@ class Tracker final : public AckReceiver {
     std::string reply;
     std::uint64_t delivered{0};
     Nanos touched{0};  ///< fetched, or last +WPI
+    std::uint64_t stream_seq{0};
+    std::string subject, payload;  ///< only with dead letters
+  };
+
+  /// Publishes a message given up on to the dead-letter subject, with
+  /// headers saying why; it is termed when the publish ack arrives
+  /// (on_dead_letter_ack), and nak'ed with a delay if the publish fails, so
+  /// it is dead-lettered again later rather than lost. Nats-Msg-Id makes a
+  /// repeat (after a redelivery) a duplicate the dead-letter stream drops.
+  void dead_letter(Entry e, AckOutcome outcome) noexcept {
+    natsMsg* nm = nullptr;
+    natsStatus s = natsMsg_Create(&nm, dead_letter_.c_str(), nullptr, e.payload.data(),
+                                  static_cast<int>(e.payload.size()));
+    try {
+      const std::string delivered = std::to_string(e.delivered);
+      const std::string seq = std::to_string(e.stream_seq);
+      const std::string reason =
+          outcome == AckOutcome::rejected
+              ? std::string("rejected: a stage failed with a permanent error")
+              : fmt::format("failed: still failing after {} deliveries (max_deliver)", e.delivered);
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Error", reason.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Outcome", to_string(outcome).data());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Delivered", delivered.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Stream", stream_.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Stream-Seq", seq.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Consumer", consumer_.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Subject", e.subject.c_str());
+      const std::string id = fmt::format("{}-{}-dead", stream_, e.stream_seq);
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = 5000;  // an ack that never comes fails the publish (pitfall 13)
+      po.MsgId = id.c_str();
+      if (s == NATS_OK) {
+        std::lock_guard lock(dead_mu_);
+        dead_.emplace(nm, Dead{e.reply, e.delivered});
+      }
+      if (s == NATS_OK) {
+        natsMsg* arg = nm;
+        s = js_PublishMsgAsync(dead_js_, &arg, &po);
+        if (s == NATS_OK) return;  // the library owns nm; on_dead_letter_ack finishes
+        std::lock_guard lock(dead_mu_);
+        dead_.erase(nm);
+      }
+    } catch (...) {  // out of memory: treat as a failed publish
+      s = NATS_NO_MEMORY;
+    }
+    natsMsg_Destroy(nm);
+    dead_letter_failed(e.reply, e.delivered);
+  }
+
+  void dead_letter_failed(const std::string& reply, std::uint64_t delivered) noexcept {
+    try {
+      send(reply, fmt::format("-NAK {{\"delay\":{}}}", nak_delay(delivered)).c_str());
+    } catch (...) {
+      send(reply, "-NAK");
+    }
+    count("dead_letter_errors");
+  }
+
+  static void on_dead_letter_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr*, void* closure) {
+    auto* self = static_cast<Tracker*>(closure);
+    Dead d;
+    {
+      std::lock_guard lock(self->dead_mu_);
+      const auto it = self->dead_.find(msg);
+      if (it != self->dead_.end()) {
+        d = std::move(it->second);
+        self->dead_.erase(it);
+      }
+    }
+    natsMsg_Destroy(msg);
+    if (d.reply.empty()) return;
+    if (pa == nullptr) return self->dead_letter_failed(d.reply, d.delivered);
+    self->send(d.reply, "+TERM");  // only now: the dead letter is stored
+    self->count("dead_lettered");
+  }
+
+  struct Dead {
+    std::string reply;
+    std::uint64_t delivered{0};
   };
 
   void send(const std::string& reply, const char* body) noexcept {
@@ -281,6 +398,11 @@ class Tracker final : public AckReceiver {
   std::atomic<std::size_t> inflight_{0};
   bool stopping_{false};
   std::thread leases_;
+
+  const std::string stream_, consumer_, dead_letter_;
+  jsCtx* dead_js_{nullptr};  ///< async publishes of dead letters, on conn_
+  std::mutex dead_mu_;
+  std::unordered_map<natsMsg*, Dead> dead_;  ///< published, awaiting their ack
 
   std::mutex ctx_mu_;
   Context* ctx_;
@@ -501,7 +623,11 @@ class NatsSource final : public Source {
     m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
     m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
     m.attrs.set("nats_delivered", std::to_string(delivered));
-    m.ack = AckRef::make(tracker_, tracker_->add(reply ? reply : "", delivered, now));
+    m.ack =
+        AckRef::make(tracker_, tracker_->keeps_payloads()
+                                   ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
+                                                   natsMsg_GetSubject(nm), std::string(m.payload))
+                                   : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
     return delivered > 1;
   }
 
@@ -676,6 +802,11 @@ StageType nats_source_type() {
        .doc = "growth of the redelivery delay per failed delivery",
        .default_value = OptionValue::of(2.0),
        .min = 1},
+      {.name = "dead_letter_subject",
+       .type = OptionType::string,
+       .doc = "publish a message given up on (max_deliver reached, or a permanent error) here, "
+              "with Sluice-Error / Sluice-Delivered / Sluice-Stream-Seq headers, and terminate "
+              "it only once that publish is acked; a stream must take this subject"},
       {.name = "stop_when_idle",
        .type = OptionType::duration,
        .doc = "end the source after this long without a message; 0 = never",
