@@ -3,6 +3,7 @@
 // nats-server is not installed (scripts/setup.sh installs it).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -33,6 +34,11 @@ std::vector<Seen> read_seen(const fs::path& file) {
                    std::stoi(j["attrs"].value("nats_delivered", std::string("1")))});
   }
   return out;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
 }
 
 /// Kills (SIGKILL) and reaps the workers a failed assertion left running.
@@ -150,7 +156,9 @@ TEST_F(Nats, SamplesPublishThenAWorkerTakesEveryMessageOnce) {
 }
 
 TEST_F(Nats, KillNineOfOneWorkerLosesNothing) {
-  constexpr int kN = 6000;
+  // Other counts and kill points: SLUICE_NATS_KILL_COUNT=20000 SLUICE_NATS_KILL_AT=70 (percent).
+  const int kN = env_int("SLUICE_NATS_KILL_COUNT", 6000);
+  const int kill_at = env_int("SLUICE_NATS_KILL_AT", 33);
   constexpr int kInflight = 200;
   produce(kN);
   const std::string keys =
@@ -166,14 +174,17 @@ TEST_F(Nats, KillNineOfOneWorkerLosesNothing) {
                                  dir_));
     reaper.procs.push_back(workers.back().get());
   }
-  // Kill `a` once about a third of the work is done.
+  // Kill `a` once kill_at percent of the work is done (a third by default)
+  // and `a` itself has written some (so that it dies in the middle of work).
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < deadline) {
-    std::size_t done = 0;
+    std::size_t done = 0, by_a = 0;
     for (const char* name : {"a", "b", "c"}) {
-      done += lines(read(dir_ / (std::string(name) + ".jsonl"))).size();
+      const std::size_t n = lines(read(dir_ / (std::string(name) + ".jsonl"))).size();
+      done += n;
+      if (std::string(name) == "a") by_a = n;
     }
-    if (done >= kN / 3) break;
+    if (done >= static_cast<std::size_t>(kN) * kill_at / 100 && by_a > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   workers[0]->signal(SIGKILL);
