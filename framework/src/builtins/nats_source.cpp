@@ -412,7 +412,14 @@ class NatsSource final : public Source {
  public:
   explicit NatsSource(const Options& o) : cfg_(o) {}
   ~NatsSource() override {
-    if (inbox_sub_ != nullptr) natsSubscription_Destroy(inbox_sub_);
+    if (inbox_sub_ != nullptr) {
+      // The open pull request may still bring messages: unsubscribe, and let
+      // a flush (PING/PONG) prove the server took it and nats.c's reader has
+      // handled everything sent before, then free the subscription.
+      natsSubscription_Unsubscribe(inbox_sub_);
+      if (conn_) natsConnection_FlushTimeout(conn_->nc(), 1000);
+      natsSubscription_Destroy(inbox_sub_);
+    }
     if (tracker_) {
       tracker_->nak_all();  // what nobody finished goes back to the stream at once
       tracker_->detach_context();
