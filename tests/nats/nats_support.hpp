@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -142,6 +144,45 @@ class Client {
       jsConsumerInfo_Destroy(ci);
     }
     return st;
+  }
+
+  /// Creates a file-backed limits stream on `subject`.
+  bool add_stream(const std::string& name, const std::string& subject) {
+    if (!js_) return false;
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    const char* subjects[] = {subject.c_str()};
+    cfg.Name = name.c_str();
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    jsStreamInfo* si = nullptr;
+    if (js_AddStream(&si, js_, &cfg, nullptr, nullptr) != NATS_OK) return false;
+    jsStreamInfo_Destroy(si);
+    return true;
+  }
+
+  /// A stored message: its payload and headers.
+  struct Stored {
+    std::string payload;
+    std::map<std::string, std::string> headers;
+  };
+  std::optional<Stored> get(const std::string& stream, std::uint64_t seq) {
+    if (!js_) return std::nullopt;
+    natsMsg* m = nullptr;
+    if (js_GetMsg(&m, js_, stream.c_str(), seq, nullptr, nullptr) != NATS_OK) return std::nullopt;
+    Stored out;
+    out.payload.assign(natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m)));
+    const char** keys = nullptr;
+    int n = 0;
+    if (natsMsgHeader_Keys(m, &keys, &n) == NATS_OK) {
+      for (int i = 0; i < n; ++i) {
+        const char* v = nullptr;
+        if (natsMsgHeader_Get(m, keys[i], &v) == NATS_OK && v) out.headers[keys[i]] = v;
+      }
+      free(static_cast<void*>(keys));
+    }
+    natsMsg_Destroy(m);
+    return out;
   }
 
  private:

@@ -43,39 +43,37 @@ TOML
 # The consumer must exist before the bare loop binds to it.
 publish 0
 (cd "$work" && "$sluice" run worker.toml >/dev/null 2>&1)
-rate_of_stats() {  # messages / (elapsed - idle second)
+# Both are timed alike: from launching the runners to the last write of their
+# output files (the payloads written before the acks), so the idle time each
+# needs to notice the stream is empty does not count.
+rate_of_outputs() {  # START_NS OUTPUT...
   python3 - "$@" <<'PY'
-import json, sys
-total, longest = 0, 0.0
-for f in sys.argv[1:]:
-    s = json.load(open(f))
-    total += s["stages"]["orders"]["out"]
-    longest = max(longest, s["elapsed_s"] - 1.0)
-print(f"{total} {longest:.3f} {total / longest:.0f}")
+import os, sys
+start = int(sys.argv[1])
+files = sys.argv[2:]
+total = sum(sum(1 for _ in open(f, "rb")) for f in files)
+secs = (max(os.stat(f).st_mtime_ns for f in files) - start) / 1e9
+print(f"{total} msgs in {secs:.2f}s = {total / secs:.0f} msg/s")
 PY
 }
 for runners in 1 2; do
   publish "bare$runners"
   pids=()
+  start=$(date +%s%N)
   for r in $(seq "$runners"); do
     "$peer" "$url" ORDERS orders.new bench 256 "$work/bare$r.txt" 1000 >"$work/bare$r.out" & pids+=($!)
   done
   wait "${pids[@]}"
-  python3 - "$runners" "$work"/bare*.out <<'PY'
-import sys
-rows = [open(f).read().split() for f in sys.argv[2:]]
-total = sum(int(r[0]) for r in rows); secs = max(float(r[1]) for r in rows)
-print(f"bare nats.c fetch+ack, {sys.argv[1]} runner(s): {total} msgs in {secs:.2f}s = {total/secs:.0f} msg/s")
-PY
-  rm -f "$work"/bare*.out
+  echo "bare nats.c fetch+ack, $runners runner(s): $(rate_of_outputs "$start" "$work"/bare*.txt)"
+  rm -f "$work"/bare*
   publish "sluice$runners"
   pids=()
+  start=$(date +%s%N)
   for r in $(seq "$runners"); do
-    (cd "$work" && "$sluice" run worker.toml --set "stages.out.path=w$r.txt" \
-      --stats-json "s$r.json" >/dev/null 2>&1) & pids+=($!)
+    (cd "$work" && "$sluice" run worker.toml --set "stages.out.path=w$r.txt" >/dev/null 2>&1) &
+    pids+=($!)
   done
   wait "${pids[@]}"
-  read -r total secs rate < <(rate_of_stats "$work"/s*.json)
-  echo "sluice worker, $runners runner(s): $total msgs in ${secs}s = $rate msg/s"
-  rm -f "$work"/s*.json
+  echo "sluice worker, $runners runner(s): $(rate_of_outputs "$start" "$work"/w*.txt)"
+  rm -f "$work"/w*.txt
 done

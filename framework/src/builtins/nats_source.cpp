@@ -4,12 +4,21 @@
 // machines share one stream and a runner killed with `kill -9` loses nothing.
 //
 // Design (reference/jetstream.md, section 7):
-// - Blocking: natsSubscription_Fetch waits (at most fetch_wait), so the stage
-//   is `blocking` and runs on the I/O pool, never on the arena. nats.c 3.4.1
-//   has no asynchronous fetch, and a foreign thread cannot wake a source, so
-//   the alternative (wait + wake_at) would be a polling loop.
+// - Pulling: one raw pull request at a time ($JS.API.CONSUMER.MSG.NEXT) whose
+//   messages come to an inbox subscription of the source; its end status
+//   (408 at expiry, 409) comes to `<inbox>.<request id>`, so a stale status
+//   of an older request is ignored. Not natsSubscription_Fetch: in nats.c
+//   3.4.1 it can collect more messages than the array it allocated after a
+//   reconnect left messages queued on its inbox (a heap overflow seen as
+//   "malloc(): invalid size" in the server-restart test, found with ASan).
+//   A request that gets no end status (lost with a restarted server) is given
+//   up at its deadline, or at once when nats.c reports a reconnect.
+// - Blocking: waiting for the inbox (at most fetch_wait) blocks, so the stage
+//   is `blocking` and runs on the I/O pool, never on the arena. A foreign
+//   thread cannot wake a source, so the alternative (wait + wake_at) would be
+//   a polling loop.
 // - Credit: at most max_inflight messages are fetched and not yet settled; a
-//   fetch asks for min(fetch_batch, credit), so it never asks beyond the
+//   request asks for min(fetch_batch, credit), so it never asks beyond the
 //   consumer's MaxAckPending headroom (pitfall 1). With no credit the source
 //   parks on a timer instead of holding an I/O thread.
 // - Each message's ack token is its reply subject (pitfall 8): the natsMsg is
@@ -27,13 +36,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +64,7 @@ using nats::error_text;
 struct SourceConfig {
   nats::ConnectSettings connect;
   std::string stream, subject, consumer, retention;
+  std::string dead_letter;  ///< subject for messages given up on; empty: +TERM only
   bool create{false};
   Nanos ack_wait{0};
   std::int64_t max_ack_pending{0}, max_inflight{0}, fetch_batch{0}, max_deliver{0};
@@ -71,6 +84,7 @@ struct SourceConfig {
         max_deliver(o.get_int("max_deliver")),
         fetch_wait(o.get_duration("fetch_wait")),
         idle_stop(o.get_duration("stop_when_idle")) {
+    if (o.has("dead_letter_subject")) dead_letter = o.get_string("dead_letter_subject");
     connect.url = o.get_string("url");
     connect.connect_timeout = o.get_duration("connect_timeout");
     connect.send_asap = true;  // pull requests go out at once (section 4); acks are buffered anyway
@@ -86,6 +100,32 @@ struct SourceConfig {
   }
 };
 
+/// Delivery count and stream sequence from a JetStream ack subject, read in
+/// place: "$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>"
+/// or the 12-token form with domain and account hash before the stream (as
+/// nats.c parses them). natsMsg_GetMetaData does the same with an allocation
+/// per field, a tenth of a worker's CPU. False for anything else.
+bool ack_metadata(const char* reply, std::uint64_t& delivered, std::uint64_t& stream_seq) {
+  if (reply == nullptr) return false;
+  std::array<std::string_view, 12> tokens;
+  std::size_t n = 0;
+  std::string_view rest(reply);
+  while (n < tokens.size()) {
+    const auto dot = rest.find('.');
+    tokens[n++] = rest.substr(0, dot);
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (n < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return false;
+  const std::size_t at = n == 9 ? 4 : 6;  // delivered, then the stream sequence
+  if (n != 9 && n < 11) return false;
+  const auto number = [](std::string_view t, std::uint64_t& v) {
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  return number(tokens[at], delivered) && number(tokens[at + 1], stream_seq);
+}
+
 /// The messages a source holds, by token; settles them on the connection.
 /// Shared by every handle (ack.hpp), so it and its connection live until the
 /// last message is settled, wherever that happens.
@@ -97,7 +137,21 @@ class Tracker final : public AckReceiver {
         max_deliver_(cfg.max_deliver),
         nak_(cfg.nak),
         jitter_(static_cast<std::uint64_t>(::getpid()) * 0x9e3779b97f4a7c15ULL),
+        stream_(cfg.stream),
+        consumer_(cfg.consumer),
+        dead_letter_(cfg.dead_letter),
         ctx_(&ctx) {
+    if (!dead_letter_.empty()) {
+      jsOptions jo;
+      jsOptions_Init(&jo);
+      jo.PublishAsync.MaxPending = 1 << 16;  // bounded by max_inflight anyway
+      jo.PublishAsync.AckHandler = &Tracker::on_dead_letter_ack;
+      jo.PublishAsync.AckHandlerClosure = this;
+      if (const natsStatus s = natsConnection_JetStream(&dead_js_, conn_->nc(), &jo);
+          s != NATS_OK) {
+        throw std::runtime_error("nats: no JetStream context for dead letters: " + error_text(s));
+      }
+    }
     leases_ = std::thread([this] { lease_loop(); });
   }
   ~Tracker() override {
@@ -107,14 +161,33 @@ class Tracker final : public AckReceiver {
     }
     cv_.notify_all();
     leases_.join();
+    if (dead_js_ != nullptr) {
+      // Dead letters still waiting for their publish ack: their messages were
+      // neither acked nor termed, so the server redelivers them after ack_wait.
+      jsPubOptions wait;
+      jsPubOptions_Init(&wait);
+      wait.MaxWait = 5000;
+      js_PublishAsyncComplete(dead_js_, &wait);
+      natsMsgList pending{};
+      if (js_PublishAsyncGetPendingList(&pending, dead_js_) == NATS_OK) {
+        natsMsgList_Destroy(&pending);
+      }
+      jsCtx_Destroy(dead_js_);
+    }
   }
   Tracker(const Tracker&) = delete;
   Tracker& operator=(const Tracker&) = delete;
 
-  std::uint64_t add(std::string reply, std::uint64_t delivered, Nanos now) {
+  [[nodiscard]] bool keeps_payloads() const noexcept { return dead_js_ != nullptr; }
+
+  /// Holds a fetched message until it settles; `subject` and `payload` are
+  /// kept only when dead letters are published (keeps_payloads()).
+  std::uint64_t add(std::string reply, std::uint64_t delivered, std::uint64_t stream_seq, Nanos now,
+                    std::string subject = {}, std::string payload = {}) {
     std::lock_guard lock(mu_);
     const std::uint64_t token = ++next_;
-    held_.emplace(token, Entry{std::move(reply), delivered, now});
+    held_.emplace(token, Entry{std::move(reply), delivered, now, stream_seq, std::move(subject),
+                               std::move(payload)});
     inflight_.store(held_.size(), std::memory_order_release);
     return token;
   }
@@ -143,6 +216,7 @@ class Tracker final : public AckReceiver {
         break;
       case AckOutcome::failed:
         if (max_deliver_ > 0 && e.delivered >= static_cast<std::uint64_t>(max_deliver_)) {
+          if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
           body = "+TERM";
           counter = "termed";
         } else {
@@ -151,6 +225,7 @@ class Tracker final : public AckReceiver {
         }
         break;
       case AckOutcome::rejected:
+        if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
         body = "+TERM";
         counter = "termed";
         break;
@@ -183,6 +258,86 @@ class Tracker final : public AckReceiver {
     std::string reply;
     std::uint64_t delivered{0};
     Nanos touched{0};  ///< fetched, or last +WPI
+    std::uint64_t stream_seq{0};
+    std::string subject, payload;  ///< only with dead letters
+  };
+
+  /// Publishes a message given up on to the dead-letter subject, with
+  /// headers saying why; it is termed when the publish ack arrives
+  /// (on_dead_letter_ack), and nak'ed with a delay if the publish fails, so
+  /// it is dead-lettered again later rather than lost. Nats-Msg-Id makes a
+  /// repeat (after a redelivery) a duplicate the dead-letter stream drops.
+  void dead_letter(Entry e, AckOutcome outcome) noexcept {
+    natsMsg* nm = nullptr;
+    natsStatus s = natsMsg_Create(&nm, dead_letter_.c_str(), nullptr, e.payload.data(),
+                                  static_cast<int>(e.payload.size()));
+    try {
+      const std::string delivered = std::to_string(e.delivered);
+      const std::string seq = std::to_string(e.stream_seq);
+      const std::string reason =
+          outcome == AckOutcome::rejected
+              ? std::string("rejected: a stage failed with a permanent error")
+              : fmt::format("failed: still failing after {} deliveries (max_deliver)", e.delivered);
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Error", reason.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Outcome", to_string(outcome).data());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Delivered", delivered.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Stream", stream_.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Stream-Seq", seq.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Consumer", consumer_.c_str());
+      if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Subject", e.subject.c_str());
+      const std::string id = fmt::format("{}-{}-dead", stream_, e.stream_seq);
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = 5000;  // an ack that never comes fails the publish (pitfall 13)
+      po.MsgId = id.c_str();
+      if (s == NATS_OK) {
+        std::lock_guard lock(dead_mu_);
+        dead_.emplace(nm, Dead{e.reply, e.delivered});
+      }
+      if (s == NATS_OK) {
+        natsMsg* arg = nm;
+        s = js_PublishMsgAsync(dead_js_, &arg, &po);
+        if (s == NATS_OK) return;  // the library owns nm; on_dead_letter_ack finishes
+        std::lock_guard lock(dead_mu_);
+        dead_.erase(nm);
+      }
+    } catch (...) {  // out of memory: treat as a failed publish
+      s = NATS_NO_MEMORY;
+    }
+    natsMsg_Destroy(nm);
+    dead_letter_failed(e.reply, e.delivered);
+  }
+
+  void dead_letter_failed(const std::string& reply, std::uint64_t delivered) noexcept {
+    try {
+      send(reply, fmt::format("-NAK {{\"delay\":{}}}", nak_delay(delivered)).c_str());
+    } catch (...) {
+      send(reply, "-NAK");
+    }
+    count("dead_letter_errors");
+  }
+
+  static void on_dead_letter_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr*, void* closure) {
+    auto* self = static_cast<Tracker*>(closure);
+    Dead d;
+    {
+      std::lock_guard lock(self->dead_mu_);
+      const auto it = self->dead_.find(msg);
+      if (it != self->dead_.end()) {
+        d = std::move(it->second);
+        self->dead_.erase(it);
+      }
+    }
+    natsMsg_Destroy(msg);
+    if (d.reply.empty()) return;
+    if (pa == nullptr) return self->dead_letter_failed(d.reply, d.delivered);
+    self->send(d.reply, "+TERM");  // only now: the dead letter is stored
+    self->count("dead_lettered");
+  }
+
+  struct Dead {
+    std::string reply;
+    std::uint64_t delivered{0};
   };
 
   void send(const std::string& reply, const char* body) noexcept {
@@ -244,6 +399,11 @@ class Tracker final : public AckReceiver {
   bool stopping_{false};
   std::thread leases_;
 
+  const std::string stream_, consumer_, dead_letter_;
+  jsCtx* dead_js_{nullptr};  ///< async publishes of dead letters, on conn_
+  std::mutex dead_mu_;
+  std::unordered_map<natsMsg*, Dead> dead_;  ///< published, awaiting their ack
+
   std::mutex ctx_mu_;
   Context* ctx_;
 };
@@ -252,7 +412,14 @@ class NatsSource final : public Source {
  public:
   explicit NatsSource(const Options& o) : cfg_(o) {}
   ~NatsSource() override {
-    if (sub_ != nullptr) natsSubscription_Destroy(sub_);  // the durable stays (nats.c >= 3.4)
+    if (inbox_sub_ != nullptr) {
+      // The open pull request may still bring messages: unsubscribe, and let
+      // a flush (PING/PONG) prove the server took it and nats.c's reader has
+      // handled everything sent before, then free the subscription.
+      natsSubscription_Unsubscribe(inbox_sub_);
+      if (conn_) natsConnection_FlushTimeout(conn_->nc(), 1000);
+      natsSubscription_Destroy(inbox_sub_);
+    }
     if (tracker_) {
       tracker_->nak_all();  // what nobody finished goes back to the stream at once
       tracker_->detach_context();
@@ -262,7 +429,34 @@ class NatsSource final : public Source {
   void open(Context& ctx) override {
     cfg_.connect.name = fmt::format("sluice {} {} pid {}", ctx.stage_name(), ctx.instance(),
                                     static_cast<long>(::getpid()));
-    conn_ = nats::connect(cfg_.connect, ctx, nullptr);
+    // Connecting is left to nats.c's retries; produce() looks again on a timer.
+    connecting_ = std::make_unique<nats::Connecting>(cfg_.connect, nullptr, ctx.now());
+  }
+
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+    if (!tracker_) {
+      conn_ = connecting_->poll(ctx);  // throws, naming the URL, after connect_timeout
+      if (!conn_) {
+        ctx.wake_at(connecting_->next_poll(ctx.now()));
+        return SourceStatus::wait;
+      }
+      connecting_.reset();
+      set_up(ctx);
+    }
+    return pull(out, ctx, budget);
+  }
+
+ private:
+  /// Once connected: the ack connection, the stream and consumer, the tracker.
+  void set_up(Context& ctx) {
+    // Acks go on a second, buffered connection: nats.c's flusher coalesces
+    // them into few writes, while pull requests go out at once on the first
+    // (SendAsap; reference section 4: +37% at batch 100). The server has just
+    // answered, so this one is quick.
+    nats::ConnectSettings acks = cfg_.connect;
+    acks.name += " acks";
+    acks.send_asap = false;
+    ack_conn_ = nats::connect(acks, ctx, nullptr);
     if (cfg_.create)
       nats::ensure_stream(conn_->js(), cfg_.stream, cfg_.subject, cfg_.retention, ctx);
     const std::int64_t consumer_cap = bind_consumer(ctx);
@@ -273,78 +467,194 @@ class NatsSource final : public Source {
                           max_inflight_, cfg_.consumer, consumer_cap, consumer_cap));
       max_inflight_ = consumer_cap;
     }
-    tracker_ = std::make_shared<Tracker>(conn_, cfg_, ctx);
+    tracker_ = std::make_shared<Tracker>(ack_conn_, cfg_, ctx);
     last_message_ = ctx.now();
   }
 
-  SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override {
+  SourceStatus pull(Emitter& out, Context& ctx, std::size_t budget) {
     const Nanos now = ctx.now();
     if (cfg_.idle_stop > 0 && now - last_message_ >= cfg_.idle_stop) {
       ctx.log(LogLevel::info, fmt::format("no message for {:g}s: stopping (stop_when_idle)",
                                           to_seconds(cfg_.idle_stop)));
       return SourceStatus::done;
     }
-    const auto inflight = static_cast<std::int64_t>(tracker_->inflight());
-    const std::int64_t credit = max_inflight_ - inflight;
-    if (credit <= 0) {  // wait for settlements; a timer, not a held I/O thread
-      ctx.add_counter("credit_waits");
-      credit_wait_ = std::min<Nanos>(credit_wait_ * 2, from_millis(20));
-      ctx.wake_at(now + credit_wait_);
-      return SourceStatus::wait;
+    if (const std::uint64_t r = conn_->reconnects(); r != reconnects_seen_) {
+      // A restarted server has forgotten our pull request: ask again at once.
+      ctx.add_counter("reconnects", r - reconnects_seen_);
+      reconnects_seen_ = r;
+      request_.open = false;
     }
-    credit_wait_ = from_micros(500);
-    const auto n = static_cast<int>(
-        std::min<std::int64_t>({cfg_.fetch_batch, credit, static_cast<std::int64_t>(budget)}));
-    natsMsgList list{};
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(&list, sub_, n, cfg_.fetch_wait / 1'000'000, &jerr);
-    if (s == NATS_TIMEOUT) return SourceStatus::more;  // nothing (or a stale 408: pitfall 5)
-    if (s != NATS_OK) {
-      if (now - last_warning_ >= 5 * kNanosPerSecond) {
-        last_warning_ = now;
-        ctx.log(LogLevel::warn,
-                fmt::format("fetch from {} (stream '{}', consumer '{}') failed: "
-                            "{}; retrying",
-                            cfg_.connect.url, cfg_.stream, cfg_.consumer, error_text(s, jerr)));
+    if (request_.open && now >= request_.deadline) {
+      ctx.add_counter("pull_requests_lost");  // no 408 came: lost with a connection
+      request_.open = false;
+    }
+    if (!request_.open) {
+      const auto inflight = static_cast<std::int64_t>(tracker_->inflight());
+      const std::int64_t credit = max_inflight_ - inflight;
+      if (credit <= 0) {  // wait for settlements; a timer, not a held I/O thread
+        ctx.add_counter("credit_waits");
+        credit_wait_ = std::min<Nanos>(credit_wait_ * 2, from_millis(20));
+        ctx.wake_at(now + credit_wait_);
+        return SourceStatus::wait;
       }
-      ctx.add_counter("fetch_errors");
+      credit_wait_ = from_micros(500);
+      if (const natsStatus s = request(std::min(cfg_.fetch_batch, credit), now); s != NATS_OK) {
+        return fetch_failed(ctx, now, s);
+      }
+    }
+    // Take what has come, waiting (at most fetch_wait) only for the first one.
+    const SpentGuard spent_guard(spent_);
+    std::uint64_t got = 0, redelivered = 0;
+    while (got < budget) {
+      const Nanos left = std::min(request_.deadline, now + cfg_.fetch_wait) - ctx.now();
+      const std::int64_t wait_ms = got > 0 ? 0 : std::max<std::int64_t>(1, left / 1'000'000);
+      if (got > 0 && !queued()) break;
+      natsMsg* nm = nullptr;
+      const natsStatus s = natsSubscription_NextMsg(&nm, inbox_sub_, wait_ms > 0 ? wait_ms : 1);
+      if (s == NATS_TIMEOUT) break;
+      if (s != NATS_OK) {
+        if (got > 0) break;
+        return fetch_failed(ctx, now, s);
+      }
+      spent_.push_back(nm);
+      if (status_message(nm, ctx, now)) {
+        if (!request_.open) break;  // this request is over; the next one goes out now
+        continue;
+      }
+      if (request_.remaining > 0) --request_.remaining;
+      if (request_.remaining == 0) request_.open = false;
+      if (emit(nm, out, now)) ++redelivered;
+      ++got;
+      if (!request_.open) break;
+    }
+    if (got > 0) error_wait_ = 0;
+    if (got == 0 && std::exchange(status_error_, false)) {
       error_wait_ =
           std::min<Nanos>(std::max<Nanos>(error_wait_ * 2, from_millis(50)), 2 * kNanosPerSecond);
       ctx.wake_at(now + error_wait_);
       return SourceStatus::wait;
     }
-    error_wait_ = 0;
-    last_message_ = now;
-    std::uint64_t redelivered = 0;
-    for (int i = 0; i < list.Count; ++i) {
-      natsMsg* nm = list.Msgs[i];
+    if (got > 0) {
+      last_message_ = now;
+      ctx.add_counter("fetched", got);
+      if (redelivered > 0) ctx.add_counter("redelivered", redelivered);
+    }
+    return SourceStatus::more;
+  }
+
+  /// Destroys the messages a produce() took, together: nats.c frees messages
+  /// on its GC thread and wakes it whenever its list was empty, that is once
+  /// per message when destroyed one by one (a quarter of a worker's CPU).
+  struct SpentGuard {
+    explicit SpentGuard(std::vector<natsMsg*>& s) : spent(s) {}
+    std::vector<natsMsg*>& spent;
+    SpentGuard(const SpentGuard&) = delete;
+    SpentGuard& operator=(const SpentGuard&) = delete;
+    ~SpentGuard() {
+      for (natsMsg* nm : spent) natsMsg_Destroy(nm);
+      spent.clear();
+    }
+  };
+
+  /// The pull request in flight: a source keeps one at a time, so that a
+  /// status ending it (408 at expiry, 409) settles its count exactly.
+  struct PullRequest {
+    bool open{false};
+    std::uint64_t id{0};
+    std::int64_t remaining{0};  ///< messages it may still bring
+    Nanos deadline{0};          ///< no end status by then: lost (a reconnect)
+  };
+
+  /// Asks the consumer for up to `n` messages, delivered to this source's
+  /// inbox; its end (408 / 409) comes to `<inbox>.<id>`, so that a stale
+  /// status of an older request is told apart (nats.c 3.4.1 Fetch cannot:
+  /// pitfall 5).
+  natsStatus request(std::int64_t n, Nanos now) {
+    request_.id += 1;
+    request_.remaining = n;
+    request_.deadline = now + cfg_.fetch_wait + std::max<Nanos>(cfg_.fetch_wait, kNanosPerSecond);
+    const std::string reply = fmt::format("{}.{}", inbox_, request_.id);
+    const std::string body = fmt::format(R"({{"batch":{},"expires":{}}})", n, cfg_.fetch_wait);
+    const natsStatus s = natsConnection_PublishRequestString(conn_->nc(), next_subject_.c_str(),
+                                                             reply.c_str(), body.c_str());
+    request_.open = s == NATS_OK;
+    return s;
+  }
+
+  /// True when `nm` is a status (no payload, a Status header), not a message;
+  /// one addressed to the open request ends it.
+  bool status_message(natsMsg* nm, Context& ctx, Nanos now) {
+    const char* status = nullptr;
+    if (natsMsg_GetDataLength(nm) != 0 || natsMsgHeader_Get(nm, "Status", &status) != NATS_OK ||
+        status == nullptr) {
+      return false;
+    }
+    const std::string_view code(status);
+    if (code == "100") return true;  // idle heartbeat
+    const std::string_view subject(natsMsg_GetSubject(nm));
+    const std::string mine = fmt::format("{}.{}", inbox_, request_.id);
+    if (request_.open && subject == mine) request_.open = false;
+    if (code == "404" || code == "408") return true;
+    status_error_ = true;  // 409 and the like: the next request waits a little
+    if (now - last_warning_ >= 5 * kNanosPerSecond) {
+      const char* desc = nullptr;
+      natsMsgHeader_Get(nm, "Description", &desc);
+      last_warning_ = now;
+      ctx.log(LogLevel::warn, fmt::format("pull request to stream '{}', consumer '{}': {} {}",
+                                          cfg_.stream, cfg_.consumer, code, desc ? desc : ""));
+    }
+    return true;
+  }
+
+  [[nodiscard]] bool queued() const {
+    int msgs = 0, bytes = 0;
+    return natsSubscription_GetPending(inbox_sub_, &msgs, &bytes) == NATS_OK && msgs > 0;
+  }
+
+  /// Emits `nm` with an ack handle; true when it is a redelivery.
+  bool emit(natsMsg* nm, Emitter& out, Nanos now) {
+    const char* reply = natsMsg_GetReply(nm);
+    std::uint64_t delivered = 1, stream_seq = 0;
+    if (!ack_metadata(reply, delivered, stream_seq)) {
       jsMsgMetaData* md = nullptr;
-      std::uint64_t delivered = 1, stream_seq = 0;
       if (natsMsg_GetMetaData(&md, nm) == NATS_OK) {
         delivered = md->NumDelivered;
         stream_seq = md->Sequence.Stream;
         jsMsgMetaData_Destroy(md);
       }
-      Message& m = out.emplace();
-      m.seq = stream_seq;
-      m.ingest_ns = now;
-      m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
-      m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
-      m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
-      m.attrs.set("nats_delivered", std::to_string(delivered));
-      if (delivered > 1) ++redelivered;
-      const char* reply = natsMsg_GetReply(nm);
-      m.ack = AckRef::make(tracker_, tracker_->add(reply ? reply : "", delivered, now));
     }
-    ctx.add_counter("fetched", static_cast<std::uint64_t>(list.Count));
-    if (redelivered > 0) ctx.add_counter("redelivered", redelivered);
-    natsMsgList_Destroy(&list);
-    return SourceStatus::more;
+    Message& m = out.emplace();
+    m.seq = stream_seq;
+    m.ingest_ns = now;
+    m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
+    m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
+    m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
+    m.attrs.set("nats_delivered", std::to_string(delivered));
+    m.ack =
+        AckRef::make(tracker_, tracker_->keeps_payloads()
+                                   ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
+                                                   natsMsg_GetSubject(nm), std::string(m.payload))
+                                   : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
+    return delivered > 1;
   }
 
- private:
-  /// Binds the pull subscription (creating the consumer when asked);
-  /// returns the consumer's MaxAckPending.
+  SourceStatus fetch_failed(Context& ctx, Nanos now, natsStatus s) {
+    request_.open = false;
+    if (now - last_warning_ >= 5 * kNanosPerSecond) {
+      last_warning_ = now;
+      ctx.log(LogLevel::warn,
+              fmt::format("fetch from {} (stream '{}', consumer '{}') failed: {}; retrying",
+                          cfg_.connect.url, cfg_.stream, cfg_.consumer, error_text(s)));
+    }
+    ctx.add_counter("fetch_errors");
+    error_wait_ =
+        std::min<Nanos>(std::max<Nanos>(error_wait_ * 2, from_millis(50)), 2 * kNanosPerSecond);
+    ctx.wake_at(now + error_wait_);
+    return SourceStatus::wait;
+  }
+
+  /// Finds the consumer (creating it when asked) and subscribes the inbox its
+  /// messages come to; returns the consumer's MaxAckPending.
   std::int64_t bind_consumer(Context& ctx) {
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -375,7 +685,6 @@ class NatsSource final : public Source {
                       s == NATS_NOT_FOUND ? " (set create = true to create it)" : ""));
     }
     std::int64_t cap = 0;
-    std::string filter = cfg_.subject;
     if (ci->Config != nullptr) {
       cap = ci->Config->MaxAckPending;
       if (ci->Config->AckWait != cfg_.ack_wait) {
@@ -385,29 +694,39 @@ class NatsSource final : public Source {
                         "server's value applies",
                         cfg_.consumer, to_seconds(ci->Config->AckWait), to_seconds(cfg_.ack_wait)));
       }
-      if (filter.empty() && ci->Config->FilterSubject != nullptr) {
-        filter = ci->Config->FilterSubject;
-      }
     }
     jsConsumerInfo_Destroy(ci);
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = cfg_.stream.c_str();
-    so.Consumer = cfg_.consumer.c_str();
-    jerr = static_cast<jsErrCode>(0);
-    s = js_PullSubscribe(&sub_, conn_->js(), filter.empty() ? ">" : filter.c_str(),
-                         cfg_.consumer.c_str(), nullptr, &so, &jerr);
+    // Pulls are raw requests to the consumer (not natsSubscription_Fetch, whose
+    // 3.4.1 version can return more messages than its array holds after a
+    // reconnect: a heap overflow), answered on an inbox of our own.
+    natsInbox* inbox = nullptr;
+    if (natsInbox_Create(&inbox) != NATS_OK) throw std::runtime_error("nats: out of memory");
+    inbox_ = inbox;
+    natsInbox_Destroy(inbox);
+    next_subject_ = fmt::format("$JS.API.CONSUMER.MSG.NEXT.{}.{}", cfg_.stream, cfg_.consumer);
+    s = natsConnection_SubscribeSync(&inbox_sub_, conn_->nc(), (inbox_ + ".*").c_str());
+    if (s == NATS_OK) {
+      // Never drop what a pull request brings (the credit bounds it anyway).
+      s = natsSubscription_SetPendingLimits(inbox_sub_, -1, -1);
+    }
     if (s != NATS_OK) {
-      throw std::runtime_error(fmt::format("nats: cannot bind to consumer '{}' of stream '{}': {}",
-                                           cfg_.consumer, cfg_.stream, error_text(s, jerr)));
+      throw std::runtime_error(fmt::format("nats: cannot subscribe to an inbox on {}: {}",
+                                           cfg_.connect.url, error_text(s)));
     }
     return cap;
   }
 
   SourceConfig cfg_;
-  std::shared_ptr<Connection> conn_;
+  std::unique_ptr<nats::Connecting> connecting_;  ///< until the first connection is made
+  std::shared_ptr<Connection> conn_;              ///< JetStream API and pull requests (SendAsap)
+  std::shared_ptr<Connection> ack_conn_;  ///< acks, naks, leases (buffered); kept by tracker_
   std::shared_ptr<Tracker> tracker_;
-  natsSubscription* sub_{nullptr};
+  natsSubscription* inbox_sub_{nullptr};
+  std::string inbox_, next_subject_;
+  PullRequest request_;
+  std::uint64_t reconnects_seen_{0};
+  bool status_error_{false};
+  std::vector<natsMsg*> spent_;
   std::int64_t max_inflight_{0};
   Nanos credit_wait_{from_micros(500)};
   Nanos error_wait_{0};
@@ -490,6 +809,11 @@ StageType nats_source_type() {
        .doc = "growth of the redelivery delay per failed delivery",
        .default_value = OptionValue::of(2.0),
        .min = 1},
+      {.name = "dead_letter_subject",
+       .type = OptionType::string,
+       .doc = "publish a message given up on (max_deliver reached, or a permanent error) here, "
+              "with Sluice-Error / Sluice-Delivered / Sluice-Stream-Seq headers, and terminate "
+              "it only once that publish is acked; a stream must take this subject"},
       {.name = "stop_when_idle",
        .type = OptionType::duration,
        .doc = "end the source after this long without a message; 0 = never",
