@@ -225,7 +225,8 @@ path = "OUT"
     std::vector<std::string> args{"run",          file.string(),
                                   "--set",        std::string("stages.out.path=") + mode + ".txt",
                                   "--stats-json", std::string(mode) + ".json"};
-    if (std::string(mode) == "queued") args.push_back("--no-fuse");
+    args.push_back("--fuse");
+    args.push_back(std::string(mode) == "queued" ? "never" : "always");
     Sluice p(args, dir_);
     ASSERT_EQ(p.wait(), 0) << mode << ": " << p.err();
   }

@@ -24,7 +24,7 @@ struct RunArgs {
   std::string log_format{"text"};
   std::vector<std::string> plugins;
   std::string trace;
-  bool no_fuse{false};  ///< a queue and a task per stage, even between maps and filters
+  std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
 };
 
 int run_command(const RunArgs& args);

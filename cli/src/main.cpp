@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
   run->add_option("--plugin", run_args.plugins, "load a plugin library (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--trace", run_args.trace, "write a trace of the run here");
-  run->add_flag("--no-fuse", run_args.no_fuse,
-                "run every map and filter as its own task with a queue before it");
+  run->add_option("--fuse", run_args.fuse,
+                  "run chains of maps and filters as one loop (auto: with one thread)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
 
   std::string file;
   std::vector<std::string> sets;

@@ -167,7 +167,8 @@ int run_command(const RunArgs& args) {
   if (!loaded) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
-  if (args.no_fuse) options.fuse_chains = false;
+  if (args.fuse == "always") options.fusion = Fusion::always;
+  if (args.fuse == "never") options.fusion = Fusion::never;
   const bool json = args.log_format == "json";
   options.log = [logger, json](LogLevel level, std::string_view stage, std::string_view message) {
     if (json) {

@@ -301,7 +301,7 @@ TEST_P(FilteredBeforeAFailure, SettlesFilteredWrittenAndAbandonedOnce) {
   g.connect(again, out, {.capacity = 256});
   Pipeline p(std::move(g), {.threads = 2,
                             .log = [](LogLevel, std::string_view, std::string_view) {},
-                            .fuse_chains = GetParam()});
+                            .fusion = GetParam() ? Fusion::always : Fusion::never});
   EXPECT_FALSE(p.run().ok());
   EXPECT_EQ(rec->repeats, 0);
   EXPECT_EQ(rec->outcomes.at(15001), AckOutcome::abandoned);

@@ -62,7 +62,7 @@ struct NodeOptions {
   /// The stage is a map or a filter: process() emits at most the message it
   /// was given, on its first port, and it asks for no timer and emits
   /// nothing on close. A chain of such stages joined by plain edges runs as
-  /// one loop (RunOptions::fuse_chains); each keeps its own stats.
+  /// one loop (RunOptions::fusion); each keeps its own stats.
   bool fusable{false};
 };
 

@@ -29,6 +29,8 @@ inline namespace v1 {
 using LogFunction =
     std::function<void(LogLevel level, std::string_view stage, std::string_view message)>;
 
+enum class Fusion { automatic, always, never };
+
 struct RunOptions {
   std::size_t threads{0};                     ///< arena workers; 0 = all cores
   Nanos drain_timeout{10 * kNanosPerSecond};  ///< graceful-stop budget
@@ -37,9 +39,12 @@ struct RunOptions {
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
   LogFunction log{};            ///< nullptr = stderr
-  /// Runs chains of fusable stages (NodeOptions::fusable) as one loop: one
-  /// pass over each message instead of one task and one queue per stage.
-  bool fuse_chains{true};
+  /// Whether chains of fusable stages (NodeOptions::fusable) run as one
+  /// loop: one pass over each message instead of a task and a queue per
+  /// stage. `automatic` fuses on one thread, where fusing only removes
+  /// overhead; with more threads the stages of a chain run in parallel
+  /// (pipeline parallelism), which one loop would give up.
+  Fusion fusion{Fusion::automatic};
 };
 
 enum class RunStatus { ok, failed, interrupted };

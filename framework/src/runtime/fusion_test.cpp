@@ -1,4 +1,4 @@
-// Chain fusion (RunOptions::fuse_chains): a chain of fusable stages gives
+// Chain fusion (RunOptions::fusion): a chain of fusable stages gives
 // the same output, the same per-stage and per-edge stats and the same errors
 // as the same chain run with a queue between every two stages.
 #include <gtest/gtest.h>
@@ -57,8 +57,8 @@ struct Outcome {
 
 /// src(count) -> each of `stages` in turn -> out.
 Outcome run_chain(std::uint64_t count,
-                  const std::vector<std::pair<std::string, StageFactory>>& stages, bool fuse,
-                  NodeOptions options = kFusable) {
+                  const std::vector<std::pair<std::string, StageFactory>>& stages, Fusion fusion,
+                  NodeOptions options = kFusable, std::size_t threads = 2) {
   Kept kept;
   Graph g;
   NodeId prev = g.add_source("src", [count] { return std::make_unique<CountingSource>(count); });
@@ -68,10 +68,10 @@ Outcome run_chain(std::uint64_t count,
     prev = next;
   }
   g.connect(prev, g.add_sink("out", [&kept] { return std::make_unique<KeepSink>(kept); }));
-  Pipeline p(std::move(g), {.threads = 2,
+  Pipeline p(std::move(g), {.threads = threads,
                             .batch = 64,
                             .log = [](LogLevel, std::string_view, std::string_view) {},
-                            .fuse_chains = fuse});
+                            .fusion = fusion});
   Outcome o;
   o.result = p.run();
   o.stats = p.stats();
@@ -85,9 +85,9 @@ std::vector<std::pair<std::string, StageFactory>> add_filter_add() {
           {"add_again", [] { return std::make_unique<AddOne>(); }}};
 }
 
-TEST(Fusion, SameOutputAndStatsAsAQueueBetweenEveryStage) {
-  const Outcome fused = run_chain(20'000, add_filter_add(), true);
-  const Outcome queued = run_chain(20'000, add_filter_add(), false);
+TEST(ChainFusion, SameOutputAndStatsAsAQueueBetweenEveryStage) {
+  const Outcome fused = run_chain(20'000, add_filter_add(), Fusion::always);
+  const Outcome queued = run_chain(20'000, add_filter_add(), Fusion::never);
   ASSERT_TRUE(fused.result.ok()) << fused.result.error;
   ASSERT_TRUE(queued.result.ok()) << queued.result.error;
   ASSERT_EQ(fused.values.size(), 10'000u);
@@ -113,12 +113,23 @@ TEST(Fusion, SameOutputAndStatsAsAQueueBetweenEveryStage) {
   }
 }
 
-TEST(Fusion, AnErrorNamesTheFusedStageThatThrew) {
+TEST(ChainFusion, AutomaticFusesOnOneThreadOnly) {
+  // With more threads the stages of a chain run in parallel; one loop would
+  // give that up.
+  const Outcome one = run_chain(1'000, add_filter_add(), Fusion::automatic, kFusable, 1);
+  const Outcome two = run_chain(1'000, add_filter_add(), Fusion::automatic, kFusable, 2);
+  ASSERT_TRUE(one.result.ok() && two.result.ok());
+  EXPECT_EQ(stage(one.stats, "even").fused_into, "add");
+  EXPECT_EQ(stage(two.stats, "even").fused_into, "");
+  EXPECT_EQ(one.values, two.values);
+}
+
+TEST(ChainFusion, AnErrorNamesTheFusedStageThatThrew) {
   const Outcome o = run_chain(5'000,
                               {{"add", [] { return std::make_unique<AddOne>(); }},
                                {"bad", [] { return std::make_unique<testing::ThrowOn>(1'234); }},
                                {"add_again", [] { return std::make_unique<AddOne>(); }}},
-                              true);
+                              Fusion::always);
   ASSERT_FALSE(o.result.ok());
   EXPECT_EQ(o.result.error_stage, "bad");
   EXPECT_EQ(o.result.error_seq, 1'234u);
@@ -127,30 +138,30 @@ TEST(Fusion, AnErrorNamesTheFusedStageThatThrew) {
   EXPECT_EQ(stage(o.stats, "add").errors, 0u);
 }
 
-TEST(Fusion, AStageThatEmitsMoreThanItsMessageIsAClearError) {
+TEST(ChainFusion, AStageThatEmitsMoreThanItsMessageIsAClearError) {
   const Outcome o = run_chain(100,
                               {{"twice", [] { return std::make_unique<Twice>(); }},
                                {"add", [] { return std::make_unique<AddOne>(); }}},
-                              true);
+                              Fusion::always);
   ASSERT_FALSE(o.result.ok());
   EXPECT_EQ(o.result.error_stage, "twice");
   EXPECT_NE(o.result.error.find("fusable"), std::string::npos) << o.result.error;
 }
 
-TEST(Fusion, StagesWithTheirOwnPoliciesAreNotFused) {
+TEST(ChainFusion, StagesWithTheirOwnPoliciesAreNotFused) {
   // on_error = drop needs the stage's own loop: the chain is left unfused
   // and the drop still happens.
   const Outcome o = run_chain(1'000,
                               {{"add", [] { return std::make_unique<AddOne>(); }},
                                {"bad", [] { return std::make_unique<testing::ThrowOn>(10); }},
                                {"add_again", [] { return std::make_unique<AddOne>(); }}},
-                              true, {.on_error = OnError::drop, .fusable = true});
+                              Fusion::always, {.on_error = OnError::drop, .fusable = true});
   ASSERT_TRUE(o.result.ok()) << o.result.error;
   EXPECT_EQ(o.values.size(), 999u);
   EXPECT_EQ(stage(o.stats, "bad").dropped, 1u);
 }
 
-TEST(Fusion, BranchesAndWorkerPoolsEndAChain) {
+TEST(ChainFusion, BranchesAndWorkerPoolsEndAChain) {
   // src -> add (fusable, two consumers) -> {even -> a, pool (workers 2) -> b}
   Kept a, b;
   Graph g;
@@ -169,7 +180,7 @@ TEST(Fusion, BranchesAndWorkerPoolsEndAChain) {
   g.connect(pool, more);
   g.connect(even, g.add_sink("a", [&a] { return std::make_unique<KeepSink>(a); }));
   g.connect(more, g.add_sink("b", [&b] { return std::make_unique<KeepSink>(b); }));
-  Pipeline p(std::move(g), {.threads = 2});
+  Pipeline p(std::move(g), {.threads = 2, .fusion = Fusion::always});
   ASSERT_TRUE(p.run().ok());
   EXPECT_EQ(a.size(), 1'500u);
   EXPECT_EQ(b.size(), 3'000u);

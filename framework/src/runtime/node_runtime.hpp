@@ -39,7 +39,7 @@ struct NodeRuntime {
   std::unique_ptr<RetryBudget> retry_budget;  ///< retry.budget > 0: shared by the instances
   std::atomic<std::uint64_t> failures_logged{0};
 
-  /// Chain fusion (RunOptions::fuse_chains). On a chain's head: the stages
+  /// Chain fusion (RunOptions::fusion). On a chain's head: the stages
   /// after it, in order, which its instance runs in its own loop. On a fused
   /// stage: the head, and its counters, kept by the head's instance.
   std::vector<NodeRuntime*> fused;

@@ -86,7 +86,10 @@ void Runtime::build() {
     nodes_[e.to]->inputs.push_back(ch);
     nodes_[e.to]->hold_limit = std::max(nodes_[e.to]->hold_limit, e.options.capacity);
   }
-  if (options_.fuse_chains) fuse_chains();
+  if (options_.fusion == Fusion::always ||
+      (options_.fusion == Fusion::automatic && options_.threads == 1)) {
+    fuse_chains();
+  }
   for (auto& nr : nodes_) {
     if (nr->fused_into) continue;  // runs inside its chain's first stage
     const Node& n = *nr->node;
