@@ -118,7 +118,6 @@ for ((r = 1; r <= rounds; r++)); do
     run chain "$stages" "tbb::parallel_pipeline" 1 "$peers/peer_chain_tbb_pipeline" "$(n 6000000)" 1 "$stages"
     run chain "$stages" "sluice C++ API" 2 "$peers/peer_chain_sluice_api" "$(n 12000000)" 2 "$stages"
     run chain "$stages" "tbb::parallel_pipeline" 2 "$peers/peer_chain_tbb_pipeline" "$(n 6000000)" 2 "$stages"
-    run chain "$stages" "sluice C++ API, unfused" 2 "$peers/peer_chain_sluice_api" "$(n 12000000)" 2 "$stages" unfused
     run_toml chain "$stages" 2 "$toml" "$(n 6000000)"
     run chain "$stages" "tbb::flow::graph" 2 "$peers/peer_chain_tbb_flow" "$(n 1600000)" 2 "$stages"
     run_toml chain "$stages" 1 "$toml" "$(n 6000000)"

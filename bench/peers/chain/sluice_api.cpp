@@ -1,7 +1,8 @@
 // Chain through sluice, built with the C++ API: the real Message, the map on
 // its 64-bit `value`, one stage per map, default edges (capacity 1024). The
-// maps are declared fusable, as a map is: the runtime runs them as one loop.
-// A fourth argument `unfused` gives each map its own task and input queue.
+// maps are declared fusable, as a map is: on one thread the runtime runs them
+// as one loop (RunOptions::fusion). A fourth argument `unfused` gives each
+// map its own task and input queue on one thread too.
 #include <memory>
 #include <string>
 #include <string_view>
