@@ -17,14 +17,14 @@ class CountedState : public AckState {
   void release() noexcept final {
     if (tl_abandon_depth > 0) mark(AckOutcome::abandoned);
     if (drop_ref()) {
-      settle(outcome());
+      settle(outcome(), error());
       delete this;
     }
   }
 
  protected:
   /// The last reference went: report `outcome`. `delete this` follows.
-  virtual void settle(AckOutcome outcome) noexcept = 0;
+  virtual void settle(AckOutcome outcome, std::string_view error) noexcept = 0;
 };
 
 /// A source's handle: tells its receiver.
@@ -34,7 +34,9 @@ class ReceiverState final : public CountedState {
       : receiver_(std::move(receiver)), token_(token) {}
 
  private:
-  void settle(AckOutcome outcome) noexcept override { receiver_->settle(token_, outcome); }
+  void settle(AckOutcome outcome, std::string_view error) noexcept override {
+    receiver_->settle(token_, outcome, error);
+  }
 
   std::shared_ptr<AckReceiver> receiver_;
   std::uint64_t token_;
@@ -47,8 +49,8 @@ class JoinedState final : public CountedState {
   void add(AckRef ref) { parts_.push_back(std::move(ref)); }
 
  private:
-  void settle(AckOutcome outcome) noexcept override {
-    for (const AckRef& p : parts_) p.fail(outcome);  // ok marks nothing
+  void settle(AckOutcome outcome, std::string_view error) noexcept override {
+    for (const AckRef& p : parts_) p.fail(outcome, error);  // ok marks nothing
     // parts_ are released when this state is deleted, right after.
   }
 

@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,10 +22,11 @@ namespace {
 
 /// Records every settle() by token; counts repeats so exactly-once is checked.
 struct Recorder final : AckReceiver {
-  void settle(std::uint64_t token, AckOutcome outcome) noexcept override {
+  void settle(std::uint64_t token, AckOutcome outcome, std::string_view error) noexcept override {
     std::lock_guard lock(mu);
     auto [it, fresh] = outcomes.emplace(token, outcome);
     if (!fresh) ++repeats;
+    if (!error.empty()) errors.emplace(token, error);
   }
   std::size_t count(AckOutcome o) {
     std::lock_guard lock(mu);
@@ -37,6 +40,7 @@ struct Recorder final : AckReceiver {
   }
   std::mutex mu;
   std::map<std::uint64_t, AckOutcome> outcomes;
+  std::map<std::uint64_t, std::string> errors;
   int repeats{0};
 };
 
@@ -121,6 +125,37 @@ TEST(Ack, JoinSettlesEveryPartWithTheJoinedOutcome) {
   ASSERT_EQ(rec->size(), 5u);
   EXPECT_EQ(rec->count(AckOutcome::failed), 5u);
   EXPECT_EQ(AckRef::join(AckRef(), AckRef()), AckRef());
+}
+
+TEST(Ack, TheFirstErrorNotedReachesTheReceiverThroughJoinsToo) {
+  auto rec = std::make_shared<Recorder>();
+  {
+    AckRef a = AckRef::make(rec, 1);
+    const AckRef copy = a;
+    copy.fail(AckOutcome::failed, "parse: bad json");
+    a.fail(AckOutcome::rejected, "enrich: no such user");  // worse outcome, later text
+    AckRef joined = AckRef::join(AckRef::make(rec, 2), AckRef::make(rec, 3));
+    joined.fail(AckOutcome::failed, "batch: too big");
+  }
+  EXPECT_EQ(rec->outcomes.at(1), AckOutcome::rejected);
+  EXPECT_EQ(rec->errors.at(1), "parse: bad json");
+  EXPECT_EQ(rec->errors.at(2), "batch: too big");
+  EXPECT_EQ(rec->errors.at(3), "batch: too big");
+
+  // Noted from many threads at once: one text wins, the others are freed.
+  constexpr int kThreads = 4;
+  AckRef shared = AckRef::make(rec, 4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([copy = shared, t] {
+      copy.fail(AckOutcome::failed, "stage" + std::to_string(t) + ": busy");
+    });
+  }
+  shared.reset();
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(rec->errors.count(4), 1u);
+  EXPECT_NE(rec->errors.at(4).find(": busy"), std::string::npos);
+  EXPECT_EQ(rec->repeats, 0);
 }
 
 TEST(Ack, ReleasesOnManyThreadsSettleExactlyOnce) {
@@ -242,6 +277,10 @@ TEST(AckPipeline, ErrorsWithOnErrorDropFailOrRejectTheMessage) {
   EXPECT_EQ(written, 89u);
   EXPECT_EQ(rec->count(AckOutcome::failed), 10u);  // transient: try again later
   EXPECT_EQ(rec->outcomes.at(7), AckOutcome::rejected);
+  // The source hears why: the stage and its error.
+  EXPECT_EQ(rec->errors.at(7), "flaky: bad");
+  EXPECT_EQ(rec->errors.at(10), "flaky: busy");
+  EXPECT_EQ(rec->errors.size(), 11u);  // none for what was written
   EXPECT_EQ(rec->count(AckOutcome::ok), 89u);
 }
 

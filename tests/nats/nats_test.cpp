@@ -362,6 +362,9 @@ on_error = "drop"
   EXPECT_EQ(letter->headers["Sluice-Outcome"], "failed");
   EXPECT_EQ(letter->headers["Sluice-Subject"], "orders.new");
   EXPECT_NE(letter->headers["Sluice-Error"].find("3 deliveries"), std::string::npos);
+  EXPECT_NE(letter->headers["Sluice-Error"].find("work: injected transient failure"),
+            std::string::npos)
+      << letter->headers["Sluice-Error"];
   // Terminated only after the dead letter was stored: the work queue is empty.
   EXPECT_TRUE(drained(std::chrono::seconds(5)));
 }

@@ -2,7 +2,8 @@
 // learns once, through its AckReceiver, how the pipeline finished with it.
 //
 //   struct Tracker final : sluice::AckReceiver {
-//     void settle(std::uint64_t token, sluice::AckOutcome o) noexcept override { ... }
+//     void settle(std::uint64_t token, sluice::AckOutcome o, std::string_view error) noexcept
+//         override { ... }
 //   };
 //   auto tracker = std::make_shared<Tracker>();
 //   m.ack = sluice::AckRef::make(tracker, /*token=*/42);
@@ -27,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -49,7 +51,9 @@ class AckReceiver {
   virtual ~AckReceiver();
   /// Called exactly once per handle made with this receiver, on the thread
   /// that released its last reference; must not throw and should not block.
-  virtual void settle(std::uint64_t token, AckOutcome outcome) noexcept = 0;
+  /// `error` is the first stage error noted with the failure ("stage: what"),
+  /// empty when there is none; it is valid during the call only.
+  virtual void settle(std::uint64_t token, AckOutcome outcome, std::string_view error) noexcept = 0;
 };
 
 /// The shared state behind an AckRef (internal: sources use AckRef::make).
@@ -70,6 +74,15 @@ class AckState {
     while (have < want && !outcome_.compare_exchange_weak(have, want, std::memory_order_relaxed)) {
     }
   }
+  /// Marks `outcome` and keeps `error` (the first one noted) for the receiver.
+  void mark(AckOutcome outcome, std::string_view error) noexcept {
+    mark(outcome);
+    note_error(error);
+  }
+  [[nodiscard]] std::string_view error() const noexcept {
+    const std::string* e = error_.load(std::memory_order_acquire);
+    return e != nullptr ? std::string_view(*e) : std::string_view();
+  }
   [[nodiscard]] AckOutcome outcome() const noexcept {
     return static_cast<AckOutcome>(outcome_.load(std::memory_order_acquire));
   }
@@ -79,13 +92,26 @@ class AckState {
 
  protected:
   AckState() = default;
-  virtual ~AckState() = default;
+  virtual ~AckState() { delete error_.load(std::memory_order_acquire); }
   /// Drops one reference; true when it was the last.
   bool drop_ref() noexcept { return refs_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
  private:
+  void note_error(std::string_view error) noexcept {
+    if (error.empty() || error_.load(std::memory_order_acquire) != nullptr) return;
+    std::string* mine = nullptr;
+    try {
+      mine = new std::string(error);
+    } catch (...) {
+      return;  // out of memory: the outcome still goes through, without its text
+    }
+    const std::string* none = nullptr;
+    if (!error_.compare_exchange_strong(none, mine, std::memory_order_acq_rel)) delete mine;
+  }
+
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<std::uint8_t> outcome_{0};
+  std::atomic<const std::string*> error_{nullptr};  ///< set once, on failures only
 };
 
 /// For the runtime: while one is alive on a thread, every reference released
@@ -137,6 +163,10 @@ class AckRef {
   /// outcome is reported when the last reference goes.
   void fail(AckOutcome outcome = AckOutcome::failed) const noexcept {
     if (s_) s_->mark(outcome);
+  }
+  /// The same, saying why ("stage: what"): the source sees it in settle().
+  void fail(AckOutcome outcome, std::string_view error) const noexcept {
+    if (s_) s_->mark(outcome, error);
   }
   /// Lets go of this reference now (success unless marked).
   void reset() noexcept {

@@ -49,7 +49,7 @@ inline namespace v1 {
 /// Schema, StageType, Registry, Emitter, or the virtual functions of Source,
 /// Stage, Sink, Context and Clock. A host loads only plugins of its own
 /// version.
-inline constexpr std::uint32_t kPluginAbiVersion = 2;  // 2: StageType::fusable
+inline constexpr std::uint32_t kPluginAbiVersion = 2;  // 2: StageType::fusable, ack error text
 
 /// The C++ standard library the plugin was built against (its std::string
 /// and std::function layouts cross the boundary in every Message and StageType).

@@ -195,7 +195,7 @@ class Tracker final : public AckReceiver {
     return inflight_.load(std::memory_order_acquire);
   }
 
-  void settle(std::uint64_t token, AckOutcome outcome) noexcept override {
+  void settle(std::uint64_t token, AckOutcome outcome, std::string_view error) noexcept override {
     Entry e;
     {
       std::lock_guard lock(mu_);
@@ -216,7 +216,7 @@ class Tracker final : public AckReceiver {
         break;
       case AckOutcome::failed:
         if (max_deliver_ > 0 && e.delivered >= static_cast<std::uint64_t>(max_deliver_)) {
-          if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
+          if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome, error);
           body = "+TERM";
           counter = "termed";
         } else {
@@ -225,7 +225,7 @@ class Tracker final : public AckReceiver {
         }
         break;
       case AckOutcome::rejected:
-        if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome);
+        if (dead_js_ != nullptr) return dead_letter(std::move(e), outcome, error);
         body = "+TERM";
         counter = "termed";
         break;
@@ -267,17 +267,19 @@ class Tracker final : public AckReceiver {
   /// (on_dead_letter_ack), and nak'ed with a delay if the publish fails, so
   /// it is dead-lettered again later rather than lost. Nats-Msg-Id makes a
   /// repeat (after a redelivery) a duplicate the dead-letter stream drops.
-  void dead_letter(Entry e, AckOutcome outcome) noexcept {
+  void dead_letter(Entry e, AckOutcome outcome, std::string_view error) noexcept {
     natsMsg* nm = nullptr;
     natsStatus s = natsMsg_Create(&nm, dead_letter_.c_str(), nullptr, e.payload.data(),
                                   static_cast<int>(e.payload.size()));
     try {
       const std::string delivered = std::to_string(e.delivered);
       const std::string seq = std::to_string(e.stream_seq);
+      // The stage's own error when the pipeline noted one ("stage: what").
+      const std::string why = error.empty() ? std::string("a stage failed") : std::string(error);
       const std::string reason =
           outcome == AckOutcome::rejected
-              ? std::string("rejected: a stage failed with a permanent error")
-              : fmt::format("failed: still failing after {} deliveries (max_deliver)", e.delivered);
+              ? fmt::format("rejected (a permanent error): {}", why)
+              : fmt::format("failed after {} deliveries (max_deliver): {}", e.delivered, why);
       if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Error", reason.c_str());
       if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Outcome", to_string(outcome).data());
       if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Delivered", delivered.c_str());

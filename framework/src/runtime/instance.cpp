@@ -463,8 +463,9 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
     if (holding_permit_) release_permit();
     bump(counters_.errors, 1);
     emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
-    if (on_error == OnError::drop) {
-      ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected);
+    if (on_error == OnError::drop && ack) {
+      ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected,
+               std::string(stage_name()) + ": " + e.what());
     }
     divert(std::move(saved), e.what());
   }

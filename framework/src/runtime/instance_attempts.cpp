@@ -136,8 +136,10 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const bool retryable = transient || o.retry.retry_on == RetryOn::any;
   if (!retryable || st.attempt >= o.retry.max_attempts ||
       (node_.retry_budget && !node_.retry_budget->try_retry())) {
-    if (o.on_error == OnError::drop)
-      ack.fail(transient ? AckOutcome::failed : AckOutcome::rejected);
+    if (o.on_error == OnError::drop && ack) {
+      ack.fail(transient ? AckOutcome::failed : AckOutcome::rejected,
+               std::string(stage_name()) + ": " + error);
+    }
     if (o.on_error == OnError::fail) ack.fail(AckOutcome::abandoned);
     return final_failure(m, error, st.attempt);
   }
