@@ -162,28 +162,25 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     std::vector<std::string> ports = s.ports;
     if (type->name == "publish" && s.role == Role::sink) {
       kind = Role::stage;
-      ports = {"out"};
+      ports.insert(ports.begin(), "out");  // before its dead_letter / rejected
     } else if (type->name == "subscribe" && s.role == Role::source && !s.inputs.empty()) {
       kind = Role::stage;
     }
 
-    if (kind != Role::stage) {
+    if (kind == Role::source) {
       for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
         if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
           warn(r.diagnostics, it->second,
-               "'" + std::string(key) + "' of " + std::string(to_string(kind)) + " '" + s.name +
-                   "' is not enforced",
-               "retry, circuit_breaker and timeout wrap the calls of a stage; a failing source "
-               "or sink fails the pipeline");
+               "'" + std::string(key) + "' of source '" + s.name + "' is not enforced",
+               "retry, circuit_breaker and timeout wrap the calls of a stage or sink; a failing "
+               "source fails the pipeline");
         }
       }
-    }
-    if (s.on_error != OnError::fail && kind != Role::stage) {
-      warn(r.diagnostics, s.on_error_span,
-           "'on_error' of " + std::string(to_string(kind)) + " '" + s.name + "' is not enforced",
-           "a failing source or sink fails the pipeline; on_error applies to stages");
-    }
-    if (kind == Role::source) {
+      if (s.on_error != OnError::fail) {
+        warn(r.diagnostics, s.on_error_span,
+             "'on_error' of source '" + s.name + "' is not enforced",
+             "a failing source fails the pipeline; on_error applies to stages and sinks");
+      }
       // The runtime admits the messages a node takes; a source takes none.
       for (const char* key : {"rate_limit", "semaphore"}) {
         if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
@@ -201,8 +198,8 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         .rate_limit = nullptr,
         .semaphore = nullptr,
         .interleave_inputs = false,
-        .on_error = kind == Role::stage ? to_runtime(s.on_error) : sluice::OnError::fail};
-    if (kind == Role::stage) {
+        .on_error = kind != Role::source ? to_runtime(s.on_error) : sluice::OnError::fail};
+    if (kind != Role::source) {
       node.fusable = type->fusable;
       if (s.retry) node.retry = retry_policy(*s.retry);
       if (s.timeout) node.timeout = *s.timeout;
@@ -260,7 +257,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
       case Role::sink: {
         auto make = type->make_sink;
         ids[s.name] = r.graph.add_sink(
-            s.name, [make, options] { return make(options); }, node);
+            s.name, [make, options] { return make(options); }, node, ports);
         break;
       }
     }

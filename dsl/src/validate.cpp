@@ -749,9 +749,8 @@ void Loader::load_stage(StageWork& w) {
           "stage type " + quote(s.type) + " failed to list its ports: " + e.what());
     s.ports.clear();
   }
-  if (s.role == Role::sink) {
-    s.ports.clear();  // a sink's failures have nowhere to go but the counters
-  } else {
+  if (s.role == Role::sink) s.ports.clear();  // a sink's only outputs are what it diverts
+  if (s.role != Role::source) {
     if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
@@ -824,9 +823,13 @@ void Loader::resolve_inputs() {
         continue;
       }
       const auto& ports = from->spec.ports;
-      if (ports.empty()) {
+      const bool sink = from->spec.role == Role::sink;
+      if (ports.empty() || (sink && port.empty())) {
         error("unknown-port", in.span,
-              "stage " + quote(from->spec.name) + " is a sink and has no outputs to consume");
+              "stage " + quote(from->spec.name) + " is a sink and has no outputs to consume",
+              ports.empty() ? std::string{}
+                            : "its failures can be consumed: " + quote(from->spec.name + "." +
+                                                                       ports.front()));
         in.stage.clear();
         continue;
       }

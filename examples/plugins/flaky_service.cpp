@@ -1,24 +1,32 @@
 // flaky_service: a simulated remote call, for trying retry, circuit breaker
-// and timeout settings without a real service.
+// and timeout settings without a real service. Two types share it:
 //
 //   [stages.svc]
-//   type = "flaky_service"
+//   type = "flaky_service"   # a stage: a call per message, passes it on
 //   inputs = ["requests"]
 //   latency = "2ms"        # each call takes this long
 //   failure_rate = 0.2     # share of calls that fail (TransientError, like a 503)
 //   seed = 7               # same seed, same failures (per instance)
 //   outage_after = 0       # > 0: every call after this many fails (a service that goes down)
 //
-// A call waits `latency` (the type is `blocking`: it runs on the I/O pool,
-// not the arena), watching Context::cancelled() and Context::deadline(): a
-// call past its deadline fails as transient ("timed out"), a cancelled one
-// returns at once. A successful call passes the message on with attrs
-// `served_by` (the instance) and `attempt`.
+//   [stages.store]
+//   type = "flaky_sink"      # a sink: a remote store that takes each message
+//   inputs = ["svc"]
+//   path = "stored.txt"    # optional: what the store accepted, one payload a line
+//   (latency, failure_rate, seed, outage_after as above)
+//
+// A call waits `latency` (the types are `blocking`: they run on the I/O
+// pool, not the arena), watching Context::cancelled() and
+// Context::deadline(): a call past its deadline fails as transient ("timed
+// out"), a cancelled one returns at once. A successful stage call passes the
+// message on with attrs `served_by` (the instance) and `attempt`.
 // Counters: `calls`, `failures`.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <random>
+#include <span>
 #include <sluice/plugin.hpp>
 #include <string>
 #include <thread>
@@ -29,33 +37,33 @@ using sluice::Nanos;
 using sluice::OptionType;
 using sluice::OptionValue;
 
-class FlakyService final : public sluice::Stage {
+/// One simulated remote call per message: takes `latency`, fails as the
+/// options say.
+class SimulatedCall {
  public:
-  explicit FlakyService(const sluice::Options& o)
+  explicit SimulatedCall(const sluice::Options& o)
       : latency_(o.get_duration("latency")),
         failure_rate_(o.get_double("failure_rate")),
         seed_(static_cast<std::uint64_t>(o.get_int("seed"))),
         outage_after_(static_cast<std::uint64_t>(o.get_int("outage_after"))) {}
 
-  void open(sluice::Context& ctx) override {
+  void open(sluice::Context& ctx) {
     // One stream of draws per instance: `workers = N` stays reproducible.
     random_.seed(seed_ + ctx.instance());
-    served_by_ = std::string(ctx.stage_name()) + "#" + std::to_string(ctx.instance());
   }
 
-  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context& ctx) override {
+  /// False when cancelled; throws TransientError when the call fails.
+  bool operator()(sluice::Context& ctx) {
     ctx.add_counter("calls");
     ++calls_;
-    if (!wait(ctx)) return;  // cancelled: the runtime discards the attempt
+    if (!wait(ctx)) return false;
     const bool down = outage_after_ > 0 && calls_ > outage_after_;
     if (down || std::uniform_real_distribution<double>(0, 1)(random_) < failure_rate_) {
       ctx.add_counter("failures");
       throw sluice::TransientError(down ? "service down (simulated outage)"
                                         : "service unavailable (simulated 503)");
     }
-    m.attrs.set("served_by", served_by_);
-    m.attrs.set("attempt", std::to_string(ctx.attempt()));
-    out.emit(std::move(m));
+    return true;
   }
 
  private:
@@ -81,7 +89,59 @@ class FlakyService final : public sluice::Stage {
   std::uint64_t outage_after_;
   std::uint64_t calls_{0};
   std::mt19937_64 random_;
+};
+
+class FlakyService final : public sluice::Stage {
+ public:
+  explicit FlakyService(const sluice::Options& o) : call_(o) {}
+
+  void open(sluice::Context& ctx) override {
+    call_.open(ctx);
+    served_by_ = std::string(ctx.stage_name()) + "#" + std::to_string(ctx.instance());
+  }
+
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context& ctx) override {
+    if (!call_(ctx)) return;  // cancelled: the runtime discards the attempt
+    m.attrs.set("served_by", served_by_);
+    m.attrs.set("attempt", std::to_string(ctx.attempt()));
+    out.emit(std::move(m));
+  }
+
+ private:
+  SimulatedCall call_;
   std::string served_by_;
+};
+
+/// A remote store: one call per message. Under retry, a breaker, a timeout
+/// or on_error other than fail the runtime hands it one message at a time,
+/// so a failed call fails only that message.
+class FlakySink final : public sluice::Sink {
+ public:
+  explicit FlakySink(const sluice::Options& o) : call_(o), path_(o.get_string("path")) {}
+
+  void open(sluice::Context& ctx) override {
+    call_.open(ctx);
+    if (path_.empty()) return;
+    if (ctx.instances() > 1) path_ += "." + std::to_string(ctx.instance());
+    stored_.open(path_, std::ios::trunc);
+    if (!stored_) throw std::runtime_error("cannot open '" + path_ + "' for writing");
+  }
+
+  void consume(std::span<sluice::Message> batch, sluice::Context& ctx) override {
+    for (const sluice::Message& m : batch) {
+      if (!call_(ctx)) throw sluice::TransientError("cancelled");
+      if (stored_.is_open()) stored_ << m.payload << '\n';
+    }
+  }
+
+  void close(sluice::Context&) override {
+    if (stored_.is_open()) stored_.flush();
+  }
+
+ private:
+  SimulatedCall call_;
+  std::string path_;
+  std::ofstream stored_;
 };
 
 void register_types(sluice::Registry& r) {
@@ -112,9 +172,20 @@ void register_types(sluice::Registry& r) {
   r.add({.name = "flaky_service",
          .role = sluice::Role::stage,
          .doc = "a simulated remote call with latency and failures",
-         .schema = std::move(schema),
+         .schema = schema,
          .blocking = true,
          .make_stage = [](const sluice::Options& o) { return std::make_unique<FlakyService>(o); }});
+  sluice::Schema sink_schema = std::move(schema);
+  sink_schema.options.push_back({.name = "path",
+                                 .type = OptionType::string,
+                                 .doc = "file of what the store accepted; empty: none",
+                                 .default_value = OptionValue::of(std::string{})});
+  r.add({.name = "flaky_sink",
+         .role = sluice::Role::sink,
+         .doc = "a simulated remote store with latency and failures",
+         .schema = std::move(sink_schema),
+         .blocking = true,
+         .make_sink = [](const sluice::Options& o) { return std::make_unique<FlakySink>(o); }});
 }
 
 }  // namespace

@@ -97,7 +97,10 @@ class Graph {
                     std::vector<std::string> ports = {"out"});
   NodeId add_stage(std::string name, StageFactory make, NodeOptions options = {},
                    std::vector<std::string> ports = {"out"});
-  NodeId add_sink(std::string name, SinkFactory make, NodeOptions options = {});
+  /// A sink's ports carry only what its failures divert: `dead_letter`
+  /// (on_error = dead_letter) and `rejected` (a circuit breaker).
+  NodeId add_sink(std::string name, SinkFactory make, NodeOptions options = {},
+                  std::vector<std::string> ports = {});
 
   /// Joins output port `port` of `from` to `to`. Several edges from one port
   /// broadcast: each gets every message, through its own capacity and policy.

@@ -44,11 +44,13 @@ NodeId Graph::add_stage(std::string name, StageFactory make, NodeOptions options
   return nodes_.size() - 1;
 }
 
-NodeId Graph::add_sink(std::string name, SinkFactory make, NodeOptions options) {
+NodeId Graph::add_sink(std::string name, SinkFactory make, NodeOptions options,
+                       std::vector<std::string> ports) {
   Node n;
   n.name = std::move(name);
   n.kind = NodeKind::sink;
   n.options = options;
+  n.ports = std::move(ports);
   n.make_sink = std::move(make);
   nodes_.push_back(std::move(n));
   return nodes_.size() - 1;

@@ -191,7 +191,9 @@ bool Instance::flush() {
     blocked_on_ = nullptr;
   }
   const bool dead = node_.sequencer ? node_.sequencer->output().all_dead() : out_.all_dead();
-  if (dead) stop_requested_ = true;  // nobody reads what this stage would make
+  // Nobody reads what this stage would make. (What a sink diverts is no
+  // reason to stop writing.)
+  if (dead && !sink_) stop_requested_ = true;
   return true;
 }
 
@@ -383,11 +385,11 @@ std::size_t Instance::take_interleaved() {
 }
 
 void Instance::process_input() {
-  if (sink_) {
-    consume_input();
+  if (sink_ && !resilient() && node_.node->options.on_error == OnError::fail) {
+    consume_input();  // whole batches: nothing to retry or divert one by one
     return;
   }
-  if (resilient()) {
+  if (resilient() || sink_) {
     process_attempts();
     return;
   }

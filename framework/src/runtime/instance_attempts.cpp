@@ -1,5 +1,6 @@
 // How an instance runs a stage under retry, circuit breaker and timeout
-// (SPEC 4). Per message, outer to inner: retry -> breaker permission ->
+// (SPEC 4), and a sink too: a sink under any of them, or with on_error other
+// than fail, is handed one message per call. Per message, outer to inner: retry -> breaker permission ->
 // rate-limit token -> semaphore permit -> the call under its time limit.
 //
 // An attempt works on a copy of the message, so a failed attempt can be made
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <span>
 #include <string>
 
 #include "runtime/instance.hpp"
@@ -106,7 +108,11 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   std::string error;
   bool transient = false;
   try {
-    stage_->process(std::move(given), emitter_, *this);
+    if (sink_) {
+      sink_->consume(std::span<Message>(&given, 1), *this);
+    } else {
+      stage_->process(std::move(given), emitter_, *this);
+    }
   } catch (const TransientError& e) {
     error = e.what();
     transient = true;
@@ -129,7 +135,10 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     permit_ = {};
     if (changed) log_transition(*changed);
   }
-  if (error.empty()) return Step::done;
+  if (error.empty()) {
+    if (sink_) bump(counters_.out, 1);  // written
+    return Step::done;
+  }
 
   emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
   bump(counters_.errors, 1);
