@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -302,6 +303,35 @@ TEST_F(Plugins, FlakyServiceSampleAccountsForEveryRequest) {
     EXPECT_TRUE(contains(json::parse(line)["attrs"]["served_by"].get<std::string>(), "svc#"));
   }
   EXPECT_EQ(stats()["stages"]["svc"]["in"], 200);
+}
+
+// The sink is wrapped like a stage: retries, then the breaker opens on the
+// outage and rejects the rest; every event is stored or failed, once.
+TEST_F(Plugins, FlakySinkSampleAccountsForEveryEvent) {
+  ASSERT_EQ(sluice({"run", (kPipelines / "flaky_sink.toml").string(), "--plugin",
+                    plugin("flaky_service"), "--stats-json", "stats.json", "--progress", "never"}),
+            0)
+      << err_;
+  const auto stored = lines(read(dir_ / "flaky_sink.stored.jsonl"));
+  const auto failed = lines(read(dir_ / "flaky_sink.failed.jsonl"));
+  std::set<std::int64_t> seen;
+  for (const auto& line : stored) seen.insert(json::parse(line)["event"].get<std::int64_t>());
+  for (const auto& line : failed) {
+    const auto m = json::parse(line);
+    EXPECT_EQ(m["attrs"]["stage"], "store");
+    seen.insert(json::parse(m["payload"].get<std::string>())["event"].get<std::int64_t>());
+  }
+  EXPECT_EQ(stored.size() + failed.size(), 300u) << "an event was written twice or lost";
+  EXPECT_EQ(seen.size(), 300u);
+  const json all = stats();
+  const auto& st = all["stages"]["store"];
+  EXPECT_EQ(st["in"], 300);
+  EXPECT_EQ(st["out"].get<std::size_t>(), stored.size());
+  EXPECT_EQ(st["dead_letter"].get<std::size_t>() + st["rejected"].get<std::size_t>(),
+            failed.size());
+  EXPECT_GT(st["retries"].get<std::size_t>(), 0u);
+  EXPECT_GT(st["rejected"].get<std::size_t>(), 0u) << "the store goes down after 250 writes";
+  EXPECT_NE(st["breaker"]["state"], "closed");  // open, or half-open with failing probes
 }
 
 // --- in this process: the loader itself ------------------------------------------

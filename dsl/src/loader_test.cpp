@@ -297,6 +297,49 @@ inputs = ["b", "b.dead_letter"]
   EXPECT_TRUE(has(bad, "undeclared-name", 6, 14)) << all(bad);
 }
 
+// A sink takes the same wrappers; what it diverts leaves by its ports.
+TEST(Loader, CompilesResilienceOntoASinkWithItsFailurePorts) {
+  auto r = load(R"([stages.a]
+type = "gen"
+[stages.store]
+type = "sink"
+inputs = ["a"]
+retry = { max_attempts = 3 }
+circuit_breaker = { window = 10 }
+timeout = "1s"
+on_error = "dead_letter"
+[stages.failed]
+type = "sink"
+inputs = ["store.dead_letter", "store.rejected"]
+)");
+  ASSERT_TRUE(r.ok()) << all(r);
+  EXPECT_EQ(r.spec.stages[1].ports, (std::vector<std::string>{"dead_letter", "rejected"}));
+  static const Registry registry = test_registry();
+  auto c = compile(r.spec, registry);
+  ASSERT_TRUE(c.ok()) << all(r);
+  EXPECT_EQ(count(c.diagnostics, Severity::warning), 0u) << all(r);
+  const auto& store = c.graph.nodes()[1].options;
+  EXPECT_EQ(store.on_error, sluice::OnError::dead_letter);
+  EXPECT_EQ(store.retry.max_attempts, 3);
+  EXPECT_TRUE(store.circuit_breaker);
+  EXPECT_EQ(store.timeout, kNanosPerSecond);
+
+  // Its failures must be asked for by port: a sink has no default output.
+  auto bad = load(R"([stages.a]
+type = "gen"
+[stages.store]
+type = "sink"
+inputs = ["a"]
+on_error = "dead_letter"
+[stages.failed]
+type = "sink"
+inputs = ["store"]
+)");
+  EXPECT_TRUE(has(bad, "unknown-port", 9, 11)) << all(bad);
+  EXPECT_NE(all(bad).find("its failures can be consumed: 'store.dead_letter'"), std::string::npos)
+      << all(bad);
+}
+
 TEST(Loader, WarnsAboutOutputsNobodyConsumes) {
   auto r = load(
       "[stages.a]\ntype = \"gen\"\n[stages.f]\ntype = \"split2\"\ninputs = [\"a\"]\n"
