@@ -59,6 +59,10 @@ class RateLimiter {
   /// limiter can never hand it a time older than one it has already seen
   /// (which it would take for the clock stepping back, and refill).
   Grant acquire(const Clock& clock, std::int64_t n = 1);
+  /// The same for a message that has already waited `waited` since it
+  /// arrived: that wait counts against `max_wait` too (x/time/rate reserves
+  /// at arrival; a stage asks for one message's token at a time).
+  Grant acquire(const Clock& clock, std::int64_t n, Nanos waited);
   /// Tokens available at `t` (negative: reserved ahead), for stats and tests.
   [[nodiscard]] double tokens_at(Nanos t) const;
   [[nodiscard]] const Config& config() const noexcept { return config_; }
@@ -67,7 +71,7 @@ class RateLimiter {
 
  private:
   void rebase_locked(Nanos now);
-  Grant acquire_locked(Nanos now, std::int64_t n);
+  Grant acquire_locked(Nanos now, std::int64_t n, Nanos waited = 0);
 
   const Config config_;
   const Nanos interval_;  ///< ns per token; kForever for rate 0

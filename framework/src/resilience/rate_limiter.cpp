@@ -55,7 +55,12 @@ RateLimiter::Grant RateLimiter::acquire(const Clock& clock, std::int64_t n) {
   return acquire_locked(clock.now(), n);
 }
 
-RateLimiter::Grant RateLimiter::acquire_locked(Nanos now, std::int64_t n) {
+RateLimiter::Grant RateLimiter::acquire(const Clock& clock, std::int64_t n, Nanos waited) {
+  std::lock_guard lock(mu_);
+  return acquire_locked(clock.now(), n, waited);
+}
+
+RateLimiter::Grant RateLimiter::acquire_locked(Nanos now, std::int64_t n, Nanos waited) {
   rebase_locked(now);
   Grant g;
   g.at = now;
@@ -71,9 +76,11 @@ RateLimiter::Grant RateLimiter::acquire_locked(Nanos now, std::int64_t n) {
     const Nanos next_tat = add(std::max(tat_, now), mul(n, interval_));
     const Nanos allow_at = next_tat - mul(config_.burst, interval_);
     const Nanos at = std::max(now, allow_at);
+    const Nanos wait_left =
+        config_.max_wait == kForever ? kForever : config_.max_wait - std::max<Nanos>(0, waited);
     if (at > now && config_.mode == Mode::drop) {
       g.outcome = Outcome::rejected_drop;
-    } else if (at - now > config_.max_wait || next_tat == kForever) {
+    } else if (at - now > wait_left || next_tat == kForever) {
       g.outcome = Outcome::rejected_max_wait;
     } else {
       tat_ = next_tat;

@@ -235,6 +235,7 @@ Instance::Next Instance::turn_consumer() {
     return Next::yield;
   }
   if (take_due_retries()) {  // then the retries whose backoff is over
+    note_taken();
     process_input();
     if (rt_.cancelled()) return finish(true);
     if (!flush() || !rest_.empty()) return Next::park;
@@ -261,6 +262,7 @@ Instance::Next Instance::turn_consumer() {
     if (!parked_.empty()) return Next::park;  // retries still to come
     return begin_close();
   }
+  note_taken();
   process_input();
   if (rt_.cancelled()) return finish(true);
   release_held();
@@ -315,7 +317,7 @@ Instance::Gate Instance::admit() {
   const auto& opts = node_.node->options;
   if (opts.rate_limit) {
     if (!token_reserved_) {
-      const auto g = opts.rate_limit->acquire(rt_.clock());
+      const auto g = opts.rate_limit->acquire(rt_.clock(), 1, rt_.clock().now() - taken_at_);
       const Nanos now = rt_.clock().now();
       if (!g.granted()) {
         bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
@@ -339,6 +341,10 @@ Instance::Gate Instance::admit() {
     holding_permit_ = true;
   }
   return Gate::pass;
+}
+
+void Instance::note_taken() {
+  if (node_.node->options.rate_limit) taken_at_ = rt_.clock().now();
 }
 
 void Instance::release_permit() noexcept {

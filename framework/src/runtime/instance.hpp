@@ -106,6 +106,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Whether the next message may be processed now (rate limit, semaphore).
   enum class Gate { pass, skip, wait };
   Gate admit();
+  /// A batch was taken: under a rate limit, its messages' wait for a token
+  /// counts from now (against the limiter's max_wait).
+  void note_taken();
   void release_permit() noexcept;
   /// Keeps in_[from..] to process before any new input.
   void keep_rest(std::size_t from);  ///< and their attempt states
@@ -167,6 +170,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::vector<AttemptState> rest_states_;      ///< and of rest_
   bool token_reserved_{false};                 ///< rest_.front() owns a token due at token_at_
   Nanos token_at_{0};
+  Nanos taken_at_{0};  ///< when the batch being processed was taken
   bool holding_permit_{false};
   std::vector<bool> input_ended_;
   std::size_t cursor_{0};

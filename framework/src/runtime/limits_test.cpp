@@ -63,6 +63,31 @@ TEST(RateLimit, StageReleasesMessagesOnTheBucketsSchedule) {
   EXPECT_EQ(seqs.size(), 20u);
 }
 
+// RL-4 through a stage: 10 messages taken at once, 10/s, burst 1, max_wait
+// 100 ms. #1 goes at 0 and #2 at 100 ms; the rest would have waited longer
+// than 100 ms since the stage took them, so they are dropped.
+TEST(RateLimit, MaxWaitCountsFromWhenTheStageTookTheMessage) {
+  ManualClock clock;
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(10); });
+  auto limiter = std::make_shared<RateLimiter>(
+      RateLimiter::Config{.rate = 10, .burst = 1, .max_wait = 100 * kMs}, clock.now());
+  auto lim = g.add_stage("limited", [] { return std::make_unique<PassThrough>(); },
+                         {.rate_limit = limiter});
+  g.connect(src, lim);
+  g.connect(lim, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  settle([&] { return got.snapshot().size() == 1 && p.pending_timers() == 1; });
+  clock.advance(100 * kMs);
+  p.fire_due_timers();
+  ASSERT_TRUE(p.wait().ok());
+  EXPECT_EQ(got.snapshot(), (std::vector<std::uint64_t>{1, 2}));
+  const auto stats = p.stats();
+  EXPECT_EQ(stage(stats, "limited").dropped, 8u);
+}
+
 // Issue 4: the rate holds within 1% over 10 s and the burst is never
 // exceeded: at every instant, released <= burst + rate * t.
 TEST(RateLimit, HoldsItsRateOverTenSecondsAndNeverExceedsTheBurst) {
