@@ -5,9 +5,12 @@
 // refresh its value, so a value is remembered for at most `ttl` after it
 // was first seen and then passes once more.
 //
-// With `workers = N` the instances share the memory: a sharded map (16
-// shards, each holding capacity / 16 values, so eviction is per shard).
-// With one worker it is one shard and the capacity is exact.
+// With `workers = N` the instances share the memory: a sharded map of 16
+// shards, each holding up to `capacity` values. A value is forgotten only
+// once `capacity` newer values reached its shard, so the last `capacity`
+// values are always remembered, whatever the hashing; the price is up to
+// 16 x `capacity` values in memory. With one worker it is one shard and the
+// capacity is exact.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -64,7 +67,6 @@ class Dedupe final : public Stage {
     const std::size_t shards = ctx.instances() > 1 ? kShardsWhenShared : 1;
     state_ = node_state<Sharded<Admitted>>(
         node_key_, ctx, [&] { return std::make_shared<Sharded<Admitted>>(shards); });
-    per_shard_ = (capacity_ + state_->shard_count() - 1) / state_->shard_count();
   }
 
   void process(Message&& m, Emitter& out, Context& ctx) override {
@@ -72,7 +74,7 @@ class Dedupe final : public Stage {
     by_.render(m, scratch_);
     const Nanos now = ctx.now();
     const bool fresh = state_->with(StringHash{}(scratch_), [&](Admitted& a) {
-      return a.admit(scratch_, now, per_shard_, ttl_);
+      return a.admit(scratch_, now, capacity_, ttl_);
     });
     if (fresh) {
       out.emit(std::move(m));
@@ -87,7 +89,6 @@ class Dedupe final : public Stage {
   const std::size_t capacity_;
   const Nanos ttl_;
   std::shared_ptr<Sharded<Admitted>> state_;
-  std::size_t per_shard_{1};
   std::string scratch_;
 };
 

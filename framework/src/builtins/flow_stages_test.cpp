@@ -443,6 +443,15 @@ TEST(Dedupe, WorkersShareWhatTheyHaveSeen) {
   EXPECT_EQ(r.stats.in, r.stats.out + r.stats.filtered);
 }
 
+// Shared by workers the memory is sharded, but no value is forgotten before
+// `capacity` newer ones came: 50 users with room for 60 pass once each.
+TEST(Dedupe, WorkersRememberAtLeastTheLastCapacityValues) {
+  const auto r = dedupe(5000, "user-{seq % 50}", {{"capacity", OptionValue::of(60)}},
+                        /*workers=*/2);
+  EXPECT_EQ(r.keys.size(), 50u);
+  EXPECT_EQ(r.stats.in, r.stats.out + r.stats.filtered);
+}
+
 TEST(Dedupe, TtlCountsFromAdmission) {
   ManualClock clock;
   Kept got;
