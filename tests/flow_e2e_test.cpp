@@ -158,6 +158,26 @@ TEST_F(FlowE2E, SlowSubscriberDropsWithoutHoldingBackTheFastOne) {
   }
 }
 
+// A broadcast where one branch is slow: its dropping edge never holds back
+// the source or the other branch, which gets everything, in order.
+TEST_F(FlowE2E, ASlowBroadcastBranchOnADroppingEdgeHoldsNobodyBack) {
+  auto s = run_sample("broadcast_isolated");
+  const auto& st = s["stages"];
+  const auto archived = lines(read(dir_ / "broadcast_isolated.archive.txt"));
+  ASSERT_EQ(archived.size(), 5000u);
+  for (std::size_t i = 0; i < archived.size(); ++i) {
+    ASSERT_EQ(archived[i], "event-" + std::to_string(i + 1));
+  }
+  const auto& hook = edge(s, "events", "alert_hook");
+  EXPECT_EQ(u(hook, "capacity"), 32u);
+  EXPECT_GT(u(hook, "dropped"), 0u) << "the hook is slower than the source";
+  EXPECT_EQ(hook.value("blocked_s", -1.0), 0.0);
+  EXPECT_EQ(u(st["alert_hook"], "in") + u(hook, "dropped"), 5000u);
+  EXPECT_EQ(u(st["alerts"], "in"), u(st["alert_hook"], "out"));
+  EXPECT_EQ(u(edge(s, "events", "archive"), "dropped"), 0u);
+  for (const char* stage : {"archive", "alert_hook", "alerts"}) expect_one_to_one(s, stage);
+}
+
 TEST_F(FlowE2E, GraphShowsTopicEdges) {
   Sluice dot({"graph", (kPipelines / "pubsub_bus.toml").string()}, dir_);
   ASSERT_EQ(dot.wait(), 0) << dot.err();
