@@ -17,5 +17,7 @@ function(sluice_add_test name)
   else()
     list(GET T_LABELS 0 label)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${label})
+  # NO_PRETTY_VALUES: a parameter without a printer would name the test by its
+  # bytes (pointers included), a different name in every build.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES PROPERTIES LABELS ${label})
 endfunction()
