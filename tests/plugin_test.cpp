@@ -147,6 +147,15 @@ TEST_F(Plugins, RegisterFunctionThatThrows) {
       << err_;
 }
 
+TEST_F(Plugins, ATypeWithoutTheFactoryOfItsRoleIsRejectedAtLoad) {
+  const auto path = test_plugin("test_wrong_factory");
+  EXPECT_EQ(sluice({"list", "--plugin", path}), 2);
+  EXPECT_TRUE(contains(err_, "plugin '" + path +
+                                 "' failed to register its types: stage type 'half_done' is a "
+                                 "sink but has no make_sink factory"))
+      << err_;
+}
+
 TEST_F(Plugins, FactoryThatRejectsItsOptionsIsReportedAtTheStage) {
   const auto path = test_plugin("test_types");
   write("p.toml", "[pipeline]\nplugins = [\"" + path +

@@ -92,6 +92,35 @@ format = "json"
       << err_;
 }
 
+// Without retry a final failure is logged too, for drop as for dead_letter.
+TEST_F(ResilienceE2E, FinalFailuresAreLoggedWithoutRetry) {
+  for (const char* policy : {"drop", "dead_letter"}) {
+    ASSERT_EQ(run_file("log", std::string(R"([stages.src]
+type = "generate"
+count = 20
+
+[stages.check]
+type = "fail"
+inputs = ["src"]
+when = "seq % 10 == 0"
+kind = "permanent"
+on_error = ")") + policy + R"("
+
+[stages.out]
+type = "discard"
+inputs = ["check"]
+)"),
+              0)
+        << err_;
+    EXPECT_NE(
+        err_.find("check: message seq 10 failed after 1 attempt: injected permanent "
+                  "failure; " +
+                  std::string(std::string(policy) == "drop" ? "dropped" : "sent to dead_letter")),
+        std::string::npos)
+        << policy << ": " << err_;
+  }
+}
+
 TEST_F(ResilienceE2E, ABreakerInFrontOfADeadServiceLosesNothing) {
   ASSERT_EQ(run_file("dead_service", R"([breakers.svc]
 window = 10

@@ -1,5 +1,8 @@
 #include "sluice/registry.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace sluice {
 inline namespace v1 {
 
@@ -22,6 +25,15 @@ std::vector<std::string> StageType::output_ports(const Options& options) const {
 }
 
 bool Registry::add(StageType type) {
+  const bool made = type.role == Role::source  ? static_cast<bool>(type.make_source)
+                    : type.role == Role::stage ? static_cast<bool>(type.make_stage)
+                                               : static_cast<bool>(type.make_sink);
+  if (!made) {
+    // Caught here rather than as a bad_function_call when a pipeline runs.
+    throw std::invalid_argument("stage type '" + type.name + "' is a " +
+                                std::string(to_string(type.role)) + " but has no make_" +
+                                std::string(to_string(type.role)) + " factory");
+  }
   const bool source = type.role == Role::source;
   for (const StageType& t : types_) {
     if (t.name == type.name && (t.role == Role::source) == source) return false;

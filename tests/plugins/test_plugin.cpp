@@ -63,6 +63,10 @@ class Boom final : public sluice::Stage {
 #elif defined(TEST_PLUGIN_REGISTER_THROWS)
   r.add(idle("never_registered"));
   throw std::runtime_error("no licence key found");
+#elif defined(TEST_PLUGIN_WRONG_FACTORY)
+  sluice::StageType t = idle("half_done");
+  t.role = sluice::Role::sink;  // declared a sink, given only a stage's factory
+  r.add(std::move(t));
 #else
   r.add({.name = "picky",
          .role = sluice::Role::stage,

@@ -42,6 +42,7 @@ struct StageType {
 class Registry {
  public:
   /// Adds a type; returns false when the name is taken for that kind of role.
+  /// Throws std::invalid_argument when the type has no factory for its role.
   bool add(StageType type);
   /// The type called `name` usable with (has_inputs) or without inputs.
   [[nodiscard]] const StageType* find(std::string_view name, bool has_inputs) const noexcept;

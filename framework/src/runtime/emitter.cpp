@@ -20,6 +20,7 @@ void Emitter::emit(std::string_view port_name, Message&& m) {
 
 Emitter::Mark Emitter::mark() const {
   Mark m;
+  if (names_->empty()) return m;  // a sink without failure ports
   const std::size_t in_place = batch_ ? static_cast<std::size_t>(write_ - batch_->data()) : 0;
   m.passed = ports_[0].size() + in_place;
   m.sizes.reserve(names_->size());
@@ -28,6 +29,8 @@ Emitter::Mark Emitter::mark() const {
 }
 
 void Emitter::rollback(const Mark& mark) {
+  current_ = nullptr;
+  if (names_->empty()) return;
   // Port 0 reads as its vector followed by what was passed on in place.
   auto& out = ports_[0];
   if (mark.passed <= out.size()) {
@@ -39,7 +42,6 @@ void Emitter::rollback(const Mark& mark) {
   for (std::size_t p = 1; p < mark.sizes.size(); ++p) {
     if (ports_[p].size() > mark.sizes[p]) ports_[p].resize(mark.sizes[p]);
   }
-  current_ = nullptr;
 }
 
 void Emitter::begin_batch(std::vector<Message>& batch) noexcept {

@@ -464,6 +464,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
   const Emitter::Mark mark = emitter_.mark();
   const AckRef ack = m.ack;
+  const std::uint64_t seq = m.seq;
   emitter_.set_current(&m);
   try {
     stage_->process(std::move(m), emitter_, *this);
@@ -475,7 +476,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
       ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected,
                std::string(stage_name()) + ": " + e.what());
     }
-    divert(std::move(saved), e.what());
+    divert(std::move(saved), seq, e.what());
   }
 }
 
@@ -511,8 +512,9 @@ void Instance::consume_input() {
     holding_permit_ = true;
   }
   try {
+    const std::uint64_t skipped = counters_.skipped();
     if (!in_.empty()) sink_->consume(std::span<Message>(in_), *this);
-    bump(counters_.out, in_.size());
+    bump(counters_.out, in_.size() - (counters_.skipped() - skipped));  // the rest was written
   } catch (const std::exception& e) {
     release_permit();
     fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
@@ -522,11 +524,13 @@ void Instance::consume_input() {
   in_.clear();
 }
 
-void Instance::divert(Message&& failed, const char* what) {
+void Instance::divert(Message&& failed, std::uint64_t seq, const char* what) {
   if (node_.node->options.on_error == OnError::drop) {
+    log_failure(seq, what, 1, "dropped");
     bump(counters_.dropped, 1);
     return;
   }
+  log_failure(seq, what, 1, "sent to dead_letter");
   failed.attrs.set("error", what);
   failed.attrs.set("stage", std::string(stage_name()));
   failed.attrs.set("attempts", "1");

@@ -144,7 +144,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void fail(const char* what, std::optional<std::uint64_t> seq);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
-  void divert(Message&& failed, const char* what);
+  void divert(Message&& failed, std::uint64_t seq, const char* what);
   OutputBuffer::FlushResult flush_outputs();
   void account(const OutputBuffer::FlushResult& r) noexcept;
   /// Ordered stages: the next batch number, and handing a batch to the Sequencer.

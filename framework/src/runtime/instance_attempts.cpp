@@ -1,7 +1,7 @@
 // How an instance runs a stage under retry, circuit breaker and timeout
 // (SPEC 4), and a sink too: a sink under any of them, or with on_error other
-// than fail, is handed one message per call. Per message, outer to inner: retry -> breaker permission ->
-// rate-limit token -> semaphore permit -> the call under its time limit.
+// than fail, is handed one message per call. Per message, outer to inner: retry -> breaker
+// permission -> rate-limit token -> semaphore permit -> the call under its time limit.
 //
 // An attempt works on a copy of the message, so a failed attempt can be made
 // again or dead-lettered with the original; what it emitted is rolled back.
@@ -107,6 +107,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   attempt_deadline_ = o.timeout > 0 ? start + o.timeout : kNoDeadline;
   std::string error;
   bool transient = false;
+  const std::uint64_t skipped = counters_.skipped();
   try {
     if (sink_) {
       sink_->consume(std::span<Message>(&given, 1), *this);
@@ -136,7 +137,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     if (changed) log_transition(*changed);
   }
   if (error.empty()) {
-    if (sink_) bump(counters_.out, 1);  // written
+    if (sink_ && counters_.skipped() == skipped) bump(counters_.out, 1);  // written
     return Step::done;
   }
 

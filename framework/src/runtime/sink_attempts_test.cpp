@@ -191,5 +191,35 @@ TEST(SinkRetry, APlainSinkIsHandedWholeBatches) {
   EXPECT_LT(r.log.batch_sizes.size(), 1000u);
 }
 
+/// Writes even seqs, and says it skipped the odd ones.
+class EvenOnly final : public Sink {
+ public:
+  void consume(std::span<Message> batch, Context& ctx) override {
+    for (const Message& m : batch) {
+      if (m.seq % 2 == 1) ctx.count_filtered();
+    }
+  }
+};
+
+// What a sink reports as filtered is not counted as written: in = out + filtered,
+// whether it gets whole batches or one message per call.
+TEST(SinkCounts, WhatASinkSkipsIsNotCountedAsWritten) {
+  for (const bool one_at_a_time : {false, true}) {
+    Graph g;
+    auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(100); });
+    NodeOptions options;
+    if (one_at_a_time) options.on_error = OnError::drop;
+    g.connect(src, g.add_sink(
+                       "even", [] { return std::make_unique<EvenOnly>(); }, options));
+    Pipeline p(std::move(g), {.threads = 2});
+    ASSERT_TRUE(p.run().ok());
+    const auto stats = p.stats();
+    const auto& st = stage(stats, "even");
+    EXPECT_EQ(st.in, 100u) << one_at_a_time;
+    EXPECT_EQ(st.filtered, 50u) << one_at_a_time;
+    EXPECT_EQ(st.out, 50u) << one_at_a_time;
+  }
+}
+
 }  // namespace
 }  // namespace sluice
