@@ -28,6 +28,15 @@ run("configure the consumer" ${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK} -G ${GENER
     -DEXAMPLES=${EXAMPLES})
 run("build the consumer" ${CMAKE_COMMAND} --build ${WORK})
 
+# A plugin needs none of the static libraries' dependencies: the README's
+# plugin builds where TBB, fmt and nlohmann_json cannot be found.
+run("configure a plugin without the framework's dependencies" ${CMAKE_COMMAND}
+    -S ${EXAMPLES}/stamp -B ${WORK}/stamp-alone -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${PREFIX}
+    -DCMAKE_DISABLE_FIND_PACKAGE_TBB=ON -DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON
+    -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+run("build that plugin" ${CMAKE_COMMAND} --build ${WORK}/stamp-alone)
+
 file(WRITE ${WORK}/customers.csv "id,name\nc-0,Ann\nc-1,Bo\n")
 file(WRITE ${WORK}/p.toml [=[
 [pipeline]
