@@ -246,7 +246,8 @@ TEST(Expression, JsonMissingIsNull) {
 TEST(Expression, NonJsonPayloadGivesNull) {
   Message m = sample();
   for (const char* payload :
-       {"plain text", "", R"({"status": 503)", R"({"status": 503} trailing)"}) {
+       {"plain text", "", R"({"status": 503)", R"({"status": 503} trailing)",
+        R"({"status": 503, garbage)", R"({"status": 503}})", R"({"status": 503} {"x": 1})"}) {
     m.payload = payload;
     EXPECT_TRUE(is_null(".status", m)) << payload;
     EXPECT_FALSE(check(".status >= 500", m)) << payload;
