@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake ninja-build pkg-config clang-format git
   libtbb-dev libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
-  nlohmann-json3-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libsimdjson-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev graphviz
   libnats-dev nats-server
 )

@@ -1,5 +1,5 @@
 // EvalContext: the per-evaluation state of one Expression or Template run over one
-// message: the message itself, the cached validity of its JSON payload, and an arena for
+// message: the message itself, its JSON payload opened at most once, and an arena for
 // the few values that must own memory (lower(), concatenation, split()). The arena starts
 // empty, so an evaluation that needs no owned values never allocates.
 //
@@ -7,7 +7,6 @@
 //   Value v = root.eval(ctx);
 #pragma once
 
-#include <cstdint>
 #include <forward_list>
 #include <span>
 #include <string>
@@ -15,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "expr/json_scan.hpp"
+#include "expr/json_doc.hpp"
 #include "expr/value.hpp"
 #include "sluice/message.hpp"
 
@@ -23,19 +22,14 @@ namespace sluice::expr::detail {
 
 class EvalContext {
  public:
-  explicit EvalContext(const Message& m) noexcept : message_(m) {}
+  explicit EvalContext(const Message& m) noexcept : message_(m), json_(m.payload) {}
   EvalContext(const EvalContext&) = delete;
   EvalContext& operator=(const EvalContext&) = delete;
 
   [[nodiscard]] const Message& message() const noexcept { return message_; }
 
-  /// True when the payload is one well-formed JSON document; checked once per evaluation.
-  [[nodiscard]] bool payload_is_json() noexcept {
-    if (json_state_ == JsonState::unknown) {
-      json_state_ = json_valid(message_.payload) ? JsonState::valid : JsonState::invalid;
-    }
-    return json_state_ == JsonState::valid;
-  }
+  /// The payload's JSON fields; every path of the evaluation shares one opening.
+  [[nodiscard]] JsonDoc& json() noexcept { return json_; }
 
   /// Keeps `s` alive until the evaluation ends and returns a view of it.
   std::string_view keep(std::string s) {
@@ -48,15 +42,10 @@ class EvalContext {
   }
 
  private:
-  enum class JsonState : std::uint8_t { unknown, valid, invalid };
-
   const Message& message_;
-  JsonState json_state_{JsonState::unknown};
+  JsonDoc json_;
   std::forward_list<std::string> strings_;
   std::forward_list<std::vector<Value>> lists_;
 };
-
-/// Converts the raw text of a JSON value of the payload into a Value.
-[[nodiscard]] Value json_to_value(std::string_view raw, EvalContext& ctx);
 
 }  // namespace sluice::expr::detail

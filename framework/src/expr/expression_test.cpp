@@ -246,11 +246,105 @@ TEST(Expression, JsonMissingIsNull) {
 TEST(Expression, NonJsonPayloadGivesNull) {
   Message m = sample();
   for (const char* payload :
-       {"plain text", "", R"({"status": 503)", R"({"status": 503} trailing)"}) {
+       {"plain text", "", R"({"status": 503)", R"({"status": 503} trailing)",
+        R"({"status": 503, garbage)", R"({"status": 503}})", R"({"status": 503} {"x": 1})"}) {
     m.payload = payload;
     EXPECT_TRUE(is_null(".status", m)) << payload;
     EXPECT_FALSE(check(".status >= 500", m)) << payload;
   }
+}
+
+TEST(Expression, JsonNegativeIndexes) {
+  EXPECT_EQ(eval(".items[-2].sku"), "x1");
+  EXPECT_EQ(eval(".m[-1][-1]"), "4");
+  EXPECT_EQ(eval(".m[-1][0]"), "3");
+  EXPECT_EQ(eval("len(.m[-2])"), "2");
+  EXPECT_EQ(eval(R"(.items[-1]["sku"])"), "x2");
+  EXPECT_EQ(eval(".items[seq - 8].sku"), "x2");  // a computed index of -1
+  EXPECT_EQ(eval(".items[seq - 9].sku"), "x1");
+  EXPECT_TRUE(is_null(".items[seq - 10]"));
+  EXPECT_TRUE(is_null(".m[-3]"));
+  EXPECT_TRUE(is_null(".tags[-1]"));
+}
+
+TEST(Expression, JsonSeveralFieldsInOneExpression) {
+  EXPECT_EQ(eval(".user.name + .service"), "A\"napi");  // an unescaped string, then another
+  EXPECT_EQ(eval(".service + .user.name + .items[1].sku"), "apiA\"nx2");
+  EXPECT_TRUE(check(".user.name == .user.name"));
+  EXPECT_TRUE(check(".service != .code && .status > .user.id"));
+  EXPECT_TRUE(check(".items[0].sku < .items[1].sku"));
+  EXPECT_TRUE(check(".items[0] == .items[0] && .items[0] != .items[1]"));
+  EXPECT_TRUE(check(".items[0] in .items"));
+  EXPECT_FALSE(check(".user in .items"));
+  EXPECT_TRUE(check("coalesce(.missing, .user.id) == 42 && .status == 503"));
+  auto t = Template::compile(R"({.service}/{.user.name}/{.items[-1].sku}/{len(.m)}/{.m[0]})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->render(sample()), "api/A\"n/x2/2/[1, 2]");
+}
+
+TEST(Expression, JsonStringsInArrays) {
+  Message m;
+  m.payload = R"({"arr": ["a", "b\"c", "b", 2, {"k": 1}], "s": "x\u0041"})";
+  EXPECT_TRUE(check(R"("b" in .arr)", m));
+  EXPECT_TRUE(check(R"("b\"c" in .arr)", m));
+  EXPECT_TRUE(check(R"(2 in .arr)", m));
+  EXPECT_TRUE(check(R"("2" in .arr)", m));  // textual, like == on a string and a number
+  EXPECT_FALSE(check(R"("c" in .arr)", m));
+  EXPECT_TRUE(check(R"(.s in .arr || .s == "xA")", m));
+  EXPECT_EQ(eval(".arr[1] + .s + .arr[-1].k", m), "b\"cxA1");
+}
+
+TEST(Expression, JsonUnicodeEscapes) {
+  Message m;
+  m.payload = R"({"s": "caf\u00e9 \ud83d\ude00 \u4e2d", "\u0063": 2, "a\"b": 3, "k\u00e9y": 4,)"
+              R"( "raw": "caf\u00e9", "utf8": "café"})";
+  EXPECT_EQ(eval(".s", m), "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE4\xB8\xAD");
+  EXPECT_EQ(eval("len(.s)", m), "14");  // bytes of UTF-8
+  EXPECT_EQ(eval(".c", m), "2");        // keys match once decoded
+  EXPECT_EQ(eval(R"(.["a\"b"])", m), "3");
+  EXPECT_EQ(eval(".[\"k\xC3\xA9y\"]", m), "4");
+  EXPECT_TRUE(check(".raw == .utf8", m));
+  EXPECT_TRUE(is_null(".b", m));
+}
+
+TEST(Expression, JsonHugeNumbers) {
+  Message m;
+  m.payload =
+      R"({"max": 9223372036854775807, "min": -9223372036854775808,)"
+      R"( "above": 9223372036854775808, "below": -9223372036854775809,)"
+      R"( "u64": 18446744073709551615, "big": 123456789012345678901234567890,)"
+      R"( "tiny": 1e-400, "huge": 1e400, "neg0": -0, "one": 1.0, "exp": 2E3, "frac": -12.5e-1})";
+  EXPECT_EQ(eval(".max", m), "9223372036854775807");
+  EXPECT_EQ(eval(".min", m), "-9223372036854775808");
+  EXPECT_EQ(eval(".max + 1", m), "-9223372036854775808");  // an integer: wraps
+  EXPECT_EQ(eval(".above", m), "9223372036854775808");     // a float from here on
+  EXPECT_EQ(eval(".above + 1", m), "9223372036854775808");
+  EXPECT_EQ(eval(".below", m), "-9223372036854775808");
+  EXPECT_EQ(eval(".u64", m), "18446744073709551616");
+  EXPECT_EQ(eval(".big", m), "1.2345678901234568e+29");
+  EXPECT_TRUE(check(".big > .max", m));
+  EXPECT_EQ(eval(".neg0", m), "0");
+  EXPECT_EQ(eval(".one", m), "1");
+  EXPECT_EQ(eval(".one / 2", m), "0.5");  // 1.0 stays a float
+  EXPECT_EQ(eval(".exp", m), "2000");
+  EXPECT_EQ(eval(".frac", m), "-1.25");
+  EXPECT_EQ(eval("int(.big)", m), "9223372036854775807");
+  EXPECT_TRUE(is_null(".huge", m));  // out of a double's range
+}
+
+TEST(Expression, JsonDeepNesting) {
+  Message m;
+  std::string path = ".";
+  for (int k = 0; k < 100; ++k) {
+    m.payload += R"({"a": [)";
+    path += "a[0]";
+    if (k + 1 < 100) path += ".";
+  }
+  m.payload += "7";
+  for (int k = 0; k < 100; ++k) m.payload += "]}";
+  EXPECT_EQ(eval(path, m), "7");
+  EXPECT_EQ(eval("len(.a[0].a)", m), "1");
+  EXPECT_TRUE(is_null(path + "[0]", m));
 }
 
 TEST(Expression, JsonRootAndArrays) {

@@ -57,14 +57,14 @@ Value trim(const Value& v, EvalContext& ctx) {
   return Value::string(t.substr(b, e - b + 1));
 }
 
-Value length(const Value& v) {
+Value length(const Value& v, EvalContext& ctx) {
   switch (v.kind) {
     case Kind::null:
       return Value::integer(0);
     case Kind::list:
       return Value::integer(static_cast<std::int64_t>(v.list.size()));
     case Kind::json:
-      return Value::integer(static_cast<std::int64_t>(json_size(v.s)));
+      return Value::integer(static_cast<std::int64_t>(ctx.json().size(v.s)));
     default: {
       TextBuf buf;
       return Value::integer(static_cast<std::int64_t>(text_of(v, buf).size()));
@@ -140,7 +140,7 @@ Value call_function(Func f, std::span<const std::unique_ptr<const Node>> args, E
     case Func::trim:
       return trim(arg(0), ctx);
     case Func::len:
-      return length(arg(0));
+      return length(arg(0), ctx);
     case Func::split: {
       const Value s = arg(0);
       return split(s, arg(1), ctx);

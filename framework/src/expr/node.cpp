@@ -2,11 +2,9 @@
 
 #include <re2/re2.h>
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string_view>
-#include <system_error>
 
 namespace sluice::expr::detail {
 namespace {
@@ -76,15 +74,6 @@ Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
   }
 }
 
-bool in_json_array(const Value& needle, std::string_view raw, EvalContext& ctx) {
-  const auto n = static_cast<std::int64_t>(json_size(raw));
-  for (std::int64_t k = 0; k < n; ++k) {
-    const auto e = json_element(raw, k);
-    if (e && values_equal(needle, json_to_value(*e, ctx))) return true;
-  }
-  return false;
-}
-
 /// `hay contains needle` and `needle in hay`.
 bool contains(const Value& hay, const Value& needle, EvalContext& ctx) {
   if (hay.is_null() || needle.is_null()) return false;
@@ -94,7 +83,9 @@ bool contains(const Value& hay, const Value& needle, EvalContext& ctx) {
     }
     return false;
   }
-  if (hay.kind == Kind::json && hay.s.front() == '[') return in_json_array(needle, hay.s, ctx);
+  if (hay.kind == Kind::json && hay.s.front() == '[') {
+    return ctx.json().array_contains(hay.s, needle, ctx);
+  }
   TextBuf bh;
   TextBuf bn;
   return text_of(hay, bh).find(text_of(needle, bn)) != std::string_view::npos;
@@ -144,51 +135,14 @@ bool regex_match(std::string_view text, const re2::RE2& re) {
 
 }  // namespace
 
-Value json_to_value(std::string_view raw, EvalContext& ctx) {
-  if (raw.empty()) return Value::null();
-  switch (raw.front()) {
-    case '"': {
-      const std::string_view body = raw.substr(1, raw.size() - 2);
-      if (body.find('\\') == std::string_view::npos) return Value::string(body);
-      std::string decoded;
-      if (!json_unescape(body, decoded)) return Value::null();
-      return Value::string(ctx.keep(std::move(decoded)));
-    }
-    case 't':
-      return Value::boolean(true);
-    case 'f':
-      return Value::boolean(false);
-    case 'n':
-      return Value::null();
-    case '{':
-    case '[':
-      return Value::json(raw);
-    default:
-      break;
-  }
-  const char* first = raw.data();
-  const char* last = raw.data() + raw.size();
-  if (raw.find_first_of(".eE") == std::string_view::npos) {
-    std::int64_t n = 0;
-    const auto r = std::from_chars(first, last, n);
-    if (r.ec == std::errc() && r.ptr == last) return Value::integer(n);
-  }
-  double d = 0;
-  const auto r = std::from_chars(first, last, d);
-  if (r.ec == std::errc() && r.ptr == last) return Value::floating(d);
-  return Value::null();
-}
-
 Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
   if (base.kind == Kind::json) {
     if (base.s.front() == '{') {
       if (index.kind != Kind::string) return Value::null();
-      const auto m = json_member(base.s, index.s);
-      return m ? json_to_value(*m, ctx) : Value::null();
+      return ctx.json().member(base.s, index.s, ctx);
     }
     if (index.kind != Kind::integer) return Value::null();
-    const auto e = json_element(base.s, index.i);
-    return e ? json_to_value(*e, ctx) : Value::null();
+    return ctx.json().element(base.s, index.i, ctx);
   }
   if (index.kind != Kind::integer) return Value::null();
   std::int64_t k = index.i;
@@ -235,20 +189,7 @@ Value AttrNode::eval(EvalContext& ctx) const {
   return v != nullptr ? Value::string(*v) : Value::null();
 }
 
-Value PathNode::eval(EvalContext& ctx) const {
-  if (!ctx.payload_is_json()) return Value::null();
-  std::string_view raw = ctx.message().payload;
-  // Trim the document's surrounding whitespace so that `.` yields exactly the value.
-  const auto b = raw.find_first_not_of(" \t\r\n");
-  const auto e = raw.find_last_not_of(" \t\r\n");
-  raw = raw.substr(b, e - b + 1);
-  for (const PathStep& step : steps_) {
-    const auto next = step.is_index ? json_element(raw, step.index) : json_member(raw, step.key);
-    if (!next) return Value::null();
-    raw = *next;
-  }
-  return json_to_value(raw, ctx);
-}
+Value PathNode::eval(EvalContext& ctx) const { return ctx.json().path(steps_, ctx); }
 
 Value NotNode::eval(EvalContext& ctx) const { return Value::boolean(!truthy(operand_->eval(ctx))); }
 

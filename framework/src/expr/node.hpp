@@ -68,13 +68,6 @@ class AttrNode final : public Node {
   std::string name_;
 };
 
-/// One step of a JSON path: `.name` / `["name"]` or `[3]`.
-struct PathStep {
-  std::string key;
-  std::int64_t index{0};
-  bool is_index{false};
-};
-
 class PathNode final : public Node {
  public:
   explicit PathNode(std::vector<PathStep> steps) : steps_(std::move(steps)) {}
