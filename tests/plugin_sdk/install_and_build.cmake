@@ -34,7 +34,7 @@ run("configure a plugin without the framework's dependencies" ${CMAKE_COMMAND}
     -S ${EXAMPLES}/stamp -B ${WORK}/stamp-alone -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
     -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${PREFIX}
     -DCMAKE_DISABLE_FIND_PACKAGE_TBB=ON -DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON
-    -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+    -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON -DCMAKE_DISABLE_FIND_PACKAGE_simdjson=ON)
 run("build that plugin" ${CMAKE_COMMAND} --build ${WORK}/stamp-alone)
 
 file(WRITE ${WORK}/customers.csv "id,name\nc-0,Ann\nc-1,Bo\n")
