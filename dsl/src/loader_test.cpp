@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace sluice::dsl {
 namespace {
@@ -53,6 +54,14 @@ Registry test_registry() {
   auto split = type("split2", Role::stage);
   split.ports = [](const Options&) { return std::vector<std::string>{"left", "right"}; };
   r.add(split);
+  auto named = type("named", Role::stage, {option("names", OptionType::list, {}, {}, {}, true)});
+  named.ports = [](const Options& o) {
+    std::vector<std::string> ports;
+    for (const auto& v : o.get("names").list) ports.push_back(v.str);
+    if (ports.empty()) throw std::invalid_argument("names lists no port");
+    return ports;
+  };
+  r.add(named);
   r.add(type("keep", Role::stage, {option("condition", OptionType::expression, {}, {}, {}, true)}));
   r.add(type("sink", Role::sink,
              {option("mode", OptionType::string, OptionValue::of("a"), {}, {"a", "b"})}));
@@ -232,6 +241,22 @@ type = "pass"
   EXPECT_NE(all(r).find("f -> g -> f"), std::string::npos) << all(r);
   EXPECT_TRUE(has(r, "unknown-port", 12, 11)) << all(r);
   EXPECT_TRUE(has(r, "missing-inputs", 13, 1)) << all(r);
+}
+
+TEST(Loader, PortsThatCannotBeListedAreReportedOnceWithoutEchoesInTheConsumers) {
+  auto r = load(R"([stages.a]
+type = "gen"
+[stages.n]
+type = "named"
+inputs = ["a"]
+names = []
+[stages.s]
+type = "sink"
+inputs = ["n", "n.x"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 1u) << all(r);
+  EXPECT_TRUE(has(r, "bad-option", 6, 9)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "stage 'n': names lists no port");
 }
 
 TEST(Loader, MapsExpressionErrorsIntoTheFile) {

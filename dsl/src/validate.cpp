@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,9 @@
 #include <sstream>
 #include <tuple>
 
+#include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
+#include "factory_error.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
@@ -140,7 +143,16 @@ struct StageWork {
   StageSpec spec;
   const toml::table* table{nullptr};
   const StageType* type{nullptr};  ///< null: unknown type, options unchecked
+  /// False when the type could not list its ports for these options: its
+  /// consumers are not checked (their errors would only echo the stage's).
+  bool ports_known{true};
 };
+
+/// A type registered by sluice itself (plugins cannot take a built-in's name).
+bool is_builtin(const StageType& type) {
+  const StageType* b = builtin_registry().find(type.name, type.role != Role::source);
+  return b != nullptr && b->role == type.role;
+}
 
 class Loader {
  public:
@@ -224,6 +236,10 @@ class Loader {
                       std::string_view section, const std::vector<SharedSpec>& declared);
   void load_inputs(StageWork& w, const toml::node& n);
   void check_rate_limit_node(const StageWork& w);
+  void build_once(StageWork& w, bool clean);
+  void factory_error(const StageWork& w, const std::exception& e);
+  const toml::node* option_node(const StageWork& w, std::string_view path) const;
+  void check_priority_lanes(const StageWork& w);
   void resolve_inputs();
   void wire_topics();
   void find_cycles();
@@ -591,6 +607,7 @@ void Loader::load_stage(StageWork& w) {
   const toml::table& t = *w.table;
   const std::string where = " in stage " + quote(s.name);
   const bool has_inputs = t.contains("inputs");
+  const std::size_t errors_before = count(diags_, Severity::error);
 
   // The type first: it decides which keys are allowed.
   if (const toml::node* tn = t.get("type")) {
@@ -742,19 +759,119 @@ void Loader::load_stage(StageWork& w) {
     opts.values.emplace_back(o.name, std::move(*v));
   }
   s.options = Options(std::move(opts.values));
+  // An option already reported is missing from s.options: a type that then
+  // asks for it (OptionError) only echoes that error.
+  const bool clean = count(diags_, Severity::error) == errors_before;
   try {
     s.ports = w.type->output_ports(s.options);
-  } catch (const std::exception& e) {
-    error("bad-type", s.type_span,
-          "stage type " + quote(s.type) + " failed to list its ports: " + e.what());
+  } catch (const OptionError& e) {
+    if (clean) factory_error(w, e);
     s.ports.clear();
+    w.ports_known = false;
+  } catch (const std::exception& e) {
+    factory_error(w, e);
+    s.ports.clear();
+    w.ports_known = false;
   }
+  if (w.ports_known && is_builtin(*w.type)) build_once(w, clean);
   if (s.role == Role::sink) s.ports.clear();  // a sink's only outputs are what it diverts
   if (s.role != Role::source) {
     if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
   if (w.type->name == "rate_limit" && w.type->role == Role::stage) check_rate_limit_node(w);
+}
+
+/// Builds the stage once and drops it, so that what its factory checks beyond
+/// the schema (an empty separator, a template inside attrs) is reported now,
+/// with a position and with every other problem, not when `sluice run`
+/// starts it. Plugin types are built by check_plugin_stages(), which names
+/// the plugin. `clean`: none of the stage's options was rejected.
+void Loader::build_once(StageWork& w, bool clean) {
+  const StageType& type = *w.type;
+  try {
+    switch (type.role) {
+      case Role::source:
+        if (type.make_source) (void)type.make_source(w.spec.options);
+        break;
+      case Role::stage:
+        if (type.make_stage) (void)type.make_stage(w.spec.options);
+        break;
+      case Role::sink:
+        if (type.make_sink) (void)type.make_sink(w.spec.options);
+        break;
+    }
+  } catch (const OptionError& e) {
+    if (clean) factory_error(w, e);
+  } catch (const std::exception& e) {
+    factory_error(w, e);
+  }
+}
+
+/// The node at `path` ("attrs.tenant", "weights[1]") in the stage's table, or
+/// the deepest one found on the way; null when not even the option is given.
+const toml::node* Loader::option_node(const StageWork& w, std::string_view path) const {
+  const toml::node* n = nullptr;  // null: the stage's table itself
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    const toml::node* next = nullptr;
+    if (path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      std::size_t index = 0;
+      const char* first = path.data() + i + 1;
+      const char* last = path.data() + (close == std::string_view::npos ? path.size() : close);
+      const toml::array* a = n != nullptr ? n->as_array() : nullptr;
+      if (a != nullptr && std::from_chars(first, last, index).ptr == last) next = a->get(index);
+      i = close == std::string_view::npos ? path.size() : close + 1;
+    } else {
+      std::size_t end = path.find_first_of(".[", i);
+      if (end == std::string_view::npos) end = path.size();
+      const toml::table* t = n != nullptr ? n->as_table() : w.table;
+      if (t != nullptr) next = t->get(path.substr(i, end - i));
+      i = end;
+    }
+    if (next == nullptr) break;
+    n = next;
+  }
+  return n;
+}
+
+/// A factory's (or a port list's) complaint about the stage's options, at the
+/// option it names; else at the stage.
+void Loader::factory_error(const StageWork& w, const std::exception& e) {
+  const StageSpec& s = w.spec;
+  if (const auto* bad = dynamic_cast<const builtins::BadOption*>(&e)) {
+    Span span = s.span;
+    if (const toml::node* n = option_node(w, bad->option())) {
+      span = bad->column() > 0 && n->is_string() ? inside_string(*n, bad->column()) : span_of(*n);
+    }
+    error("bad-option", span, detail::in_stage(bad->message(), bad->option(), s.name), bad->hint());
+    return;
+  }
+  const std::string message = e.what();
+  const auto option = detail::mentioned_option(message, s.option_spans);
+  error("bad-option", option ? s.option_spans.at(*option) : s.span,
+        detail::in_stage(message, option.value_or(""), s.name));
+}
+
+/// With several inputs, a priority stage's lanes are its inputs: `weights`
+/// needs one entry per input (the stage itself only finds out when it opens).
+void Loader::check_priority_lanes(const StageWork& w) {
+  const StageSpec& s = w.spec;
+  if (!w.type || w.type->name != "priority" || !is_builtin(*w.type)) return;
+  const OptionValue* weights = s.options.find("weights");
+  if (weights == nullptr || s.inputs.size() < 2 || weights->list.size() == s.inputs.size()) return;
+  const auto it = s.option_spans.find("weights");
+  error("bad-option", it != s.option_spans.end() ? it->second : s.span,
+        "'weights' in stage " + quote(s.name) + " has " + std::to_string(weights->list.size()) +
+            (weights->list.size() == 1 ? " entry" : " entries") + " for " +
+            std::to_string(s.inputs.size()) + " lanes",
+        "with several inputs, each input is a lane (the first the highest): give one weight per "
+        "input");
 }
 
 void Loader::check_rate_limit_node(const StageWork& w) {
@@ -818,7 +935,7 @@ void Loader::resolve_inputs() {
         continue;
       }
       in.stage = from->spec.name;
-      if (!from->type) {  // its ports are unknown; the type error says enough
+      if (!from->type || !from->ports_known) {  // the stage's own error says enough
         in.port = port;
         continue;
       }
@@ -828,8 +945,8 @@ void Loader::resolve_inputs() {
         error("unknown-port", in.span,
               "stage " + quote(from->spec.name) + " is a sink and has no outputs to consume",
               ports.empty() ? std::string{}
-                            : "its failures can be consumed: " + quote(from->spec.name + "." +
-                                                                       ports.front()));
+                            : "its failures can be consumed: " +
+                                  quote(from->spec.name + "." + ports.front()));
         in.stage.clear();
         continue;
       }
@@ -1055,6 +1172,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     });
     for (auto& w : stages_) load_stage(w);
     resolve_inputs();
+    for (const auto& w : stages_) check_priority_lanes(w);
     wire_topics();
     find_cycles();
     // With errors, unconsumed outputs are mostly their echo (a broken input).
