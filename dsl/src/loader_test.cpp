@@ -62,6 +62,11 @@ Registry test_registry() {
     return ports;
   };
   r.add(named);
+  // One name, two roles, picked by `inputs` (like `file`).
+  r.add(type("io", Role::source, {option("path", OptionType::string)}));
+  r.add(type("io", Role::sink,
+             {option("path", OptionType::string), option("format", OptionType::string),
+              option("mode", OptionType::string)}));
   r.add(type("keep", Role::stage, {option("condition", OptionType::expression, {}, {}, {}, true)}));
   r.add(type("sink", Role::sink,
              {option("mode", OptionType::string, OptionValue::of("a"), {}, {"a", "b"})}));
@@ -257,6 +262,28 @@ inputs = ["n", "n.x"]
   ASSERT_EQ(r.diagnostics.size(), 1u) << all(r);
   EXPECT_TRUE(has(r, "bad-option", 6, 9)) << all(r);
   EXPECT_EQ(r.diagnostics[0].message, "stage 'n': names lists no port");
+}
+
+TEST(Loader, KeysOfTheOtherRoleMeanInputsAreWrong) {
+  auto r = load(R"([stages.a]
+type = "gen"
+[stages.out]
+type = "io"
+path = "x"
+format = "json"
+mode = "append"
+)");
+  ASSERT_EQ(r.diagnostics.size(), 1u) << all(r);
+  EXPECT_TRUE(has(r, "missing-inputs", 3, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "stage 'out' has no 'inputs', so type 'io' is read as a source, which takes no "
+            "'format' or 'mode'");
+  EXPECT_EQ(r.diagnostics[0].hint, "for a 'io' sink, add inputs = [\"<upstream stage>\"]");
+
+  // A key that fits neither role is just unknown.
+  auto typo = load("[stages.a]\ntype = \"gen\"\n[stages.out]\ntype = \"io\"\nformt = 1\n");
+  ASSERT_EQ(typo.diagnostics.size(), 1u) << all(typo);
+  EXPECT_EQ(typo.diagnostics[0].code, "unknown-key");
 }
 
 TEST(Loader, MapsExpressionErrorsIntoTheFile) {

@@ -236,6 +236,7 @@ class Loader {
                       std::string_view section, const std::vector<SharedSpec>& declared);
   void load_inputs(StageWork& w, const toml::node& n);
   void check_rate_limit_node(const StageWork& w);
+  void switch_role_if_keys_say_so(StageWork& w, const std::vector<std::string>& common);
   void build_once(StageWork& w, bool clean);
   void factory_error(const StageWork& w, const std::exception& e);
   const toml::node* option_node(const StageWork& w, std::string_view path) const;
@@ -650,12 +651,12 @@ void Loader::load_stage(StageWork& w) {
     error("missing-key", s.span, "stage " + quote(s.name) + " has no 'type'",
           "add type = \"<stage type>\"; `sluice list` shows them");
   }
-  if (w.type) s.role = w.type->role;
-
   // Common keys, then the type's own options (unknown keys are reported once).
   std::vector<std::string> special = {"inputs", "rate_limit", "semaphore", "circuit_breaker",
                                       "retry"};
   for (const auto& o : common_schema().options) special.push_back(o.name);
+  if (w.type) switch_role_if_keys_say_so(w, special);
+  if (w.type) s.role = w.type->role;
   if (w.type) {  // with an unknown type, only the common keys can be checked
     std::vector<std::string> known = special;
     for (const auto& o : w.type->schema.options) known.push_back(o.name);
@@ -780,6 +781,52 @@ void Loader::load_stage(StageWork& w) {
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
   if (w.type->name == "rate_limit" && w.type->role == Role::stage) check_rate_limit_node(w);
+}
+
+/// A type with a source and a non-source of one name (`file`, `nats`) is
+/// picked by `inputs`. When keys the picked role does not take all belong to
+/// the other one, it is `inputs` that is wrong (a file sink written without
+/// them reads as the file source): say so, once, and check the keys as the
+/// other role's.
+void Loader::switch_role_if_keys_say_so(StageWork& w, const std::vector<std::string>& common) {
+  const StageSpec& s = w.spec;
+  const auto foreign = [&](const StageType& type) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : *w.table) {
+      const std::string key(k.str());
+      if (std::find(common.begin(), common.end(), key) == common.end() && !type.schema.find(key)) {
+        keys.push_back(key);
+      }
+    }
+    return keys;
+  };
+  const std::vector<std::string> unknown = foreign(*w.type);
+  if (unknown.empty()) return;
+  for (const StageType* other : registry_.find_all(s.type)) {
+    if (other == w.type || (other->role == Role::source) == (w.type->role == Role::source)) {
+      continue;
+    }
+    if (!foreign(*other).empty()) continue;
+    std::vector<std::string> quoted;
+    for (const auto& k : unknown) quoted.push_back(quote(k));
+    const std::string keys =
+        quoted.size() == 1 ? quoted.front()
+                           : join({quoted.begin(), quoted.end() - 1}) + " or " + quoted.back();
+    const std::string read_as = "type " + quote(s.type) + " is read as a " +
+                                std::string(to_string(w.type->role)) + ", which takes no " + keys;
+    if (w.type->role == Role::source) {
+      error("missing-inputs", s.span, "stage " + quote(s.name) + " has no 'inputs', so " + read_as,
+            "for a " + quote(s.type) + " " + std::string(to_string(other->role)) +
+                ", add inputs = [\"<upstream stage>\"]");
+    } else {
+      const toml::node* in = w.table->get("inputs");
+      error("source-with-inputs", in != nullptr ? span_of(*in) : s.span,
+            "stage " + quote(s.name) + " has 'inputs', so " + read_as,
+            "for a " + quote(s.type) + " source, remove 'inputs'");
+    }
+    w.type = other;
+    return;
+  }
 }
 
 /// Builds the stage once and drops it, so that what its factory checks beyond
