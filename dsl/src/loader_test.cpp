@@ -286,6 +286,26 @@ mode = "append"
   EXPECT_EQ(typo.diagnostics[0].code, "unknown-key");
 }
 
+TEST(Loader, AMisspeltTypeOrInputsIsNamedAtTheKeyAndTheStageStillChecked) {
+  auto r = load(R"([stages.a]
+typ = "gen"
+cuont = 3
+[stages.b]
+type = "pass"
+input = ["a"]
+[stages.c]
+type = "sink"
+inputs = ["b"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 3u) << all(r);
+  EXPECT_TRUE(has(r, "missing-key", 2, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "unknown key 'typ' in stage 'a', which has no 'type'");
+  EXPECT_EQ(r.diagnostics[0].hint, "did you mean 'type'?");
+  EXPECT_TRUE(has(r, "unknown-key", 3, 1)) << all(r);  // checked as a 'gen'
+  EXPECT_TRUE(has(r, "unknown-key", 6, 1)) << all(r);  // and no "needs inputs" besides
+  EXPECT_EQ(r.diagnostics[2].hint, "did you mean 'inputs'?");
+}
+
 TEST(Loader, MapsExpressionErrorsIntoTheFile) {
   auto r = load(
       "[stages.a]\ntype = \"gen\"\n[stages.k]\ntype = \"keep\"\ninputs = [\"a\"]\n"

@@ -607,11 +607,42 @@ void Loader::load_stage(StageWork& w) {
   StageSpec& s = w.spec;
   const toml::table& t = *w.table;
   const std::string where = " in stage " + quote(s.name);
-  const bool has_inputs = t.contains("inputs");
   const std::size_t errors_before = count(diags_, Severity::error);
+  std::vector<std::string> special_keys;  // keys already dealt with (a misspelt `type`)
 
-  // The type first: it decides which keys are allowed.
-  if (const toml::node* tn = t.get("type")) {
+  // The type first: it decides which keys are allowed. A misspelt `type`
+  // (typ, tpye) is reported and then read as the type, so that the stage's
+  // other keys are still checked.
+  std::string type_key = "type";
+  const toml::node* type_node = t.get("type");
+  if (type_node == nullptr) {
+    for (const auto& [k, v] : t) {
+      if (!v.is_string() || !did_you_mean(k.str(), {"type"})) continue;
+      type_key = std::string(k.str());
+      type_node = &v;
+      error("missing-key", span_of(k, v),
+            "unknown key " + quote(type_key) + where + ", which has no 'type'",
+            "did you mean 'type'?");
+      break;
+    }
+  }
+  // A misspelt `inputs` (input, imputs) that is no option of the type counts:
+  // its unknown-key error says what to fix, and the stage is read as the role
+  // it was meant to have.
+  std::string misspelt_inputs;
+  if (!t.contains("inputs")) {
+    const auto types = registry_.find_all(
+        type_node && type_node->is_string() ? type_node->as_string()->get() : "");
+    for (const auto& [k, v] : t) {
+      const auto own = [&, key = k.str()](const StageType* st) { return st->schema.find(key); };
+      if (did_you_mean(k.str(), {"inputs"}) && std::none_of(types.begin(), types.end(), own)) {
+        misspelt_inputs = std::string(k.str());
+      }
+    }
+  }
+  const bool has_inputs = t.contains("inputs") || !misspelt_inputs.empty();
+
+  if (const toml::node* tn = type_node) {
     s.type_span = span_of(*tn);
     if (auto ts = tn->as_string()) {
       s.type = ts->get();
@@ -631,11 +662,15 @@ void Loader::load_stage(StageWork& w) {
         } else {
           w.type = all.front();
           if (has_inputs) {
-            const toml::node* in = t.get("inputs");
-            error("source-with-inputs", span_of(*in),
+            std::string key = "inputs";
+            if (!misspelt_inputs.empty()) {  // this error is the one to give about it
+              key = misspelt_inputs;
+              special_keys.push_back(key);
+            }
+            error("source-with-inputs", span_of(*t.get(key)),
                   "stage " + quote(s.name) + " of type " + quote(s.type) +
                       " is a source and takes no inputs",
-                  "remove 'inputs', or use a stage type that consumes messages");
+                  "remove " + quote(key) + ", or use a stage type that consumes messages");
           } else {
             error("missing-inputs", s.span,
                   "stage " + quote(s.name) + " of type " + quote(s.type) + " needs inputs",
@@ -651,10 +686,12 @@ void Loader::load_stage(StageWork& w) {
     error("missing-key", s.span, "stage " + quote(s.name) + " has no 'type'",
           "add type = \"<stage type>\"; `sluice list` shows them");
   }
+  if (type_key != "type") special_keys.push_back(type_key);
   // Common keys, then the type's own options (unknown keys are reported once).
   std::vector<std::string> special = {"inputs", "rate_limit", "semaphore", "circuit_breaker",
                                       "retry"};
   for (const auto& o : common_schema().options) special.push_back(o.name);
+  special.insert(special.end(), special_keys.begin(), special_keys.end());
   if (w.type) switch_role_if_keys_say_so(w, special);
   if (w.type) s.role = w.type->role;
   if (w.type) {  // with an unknown type, only the common keys can be checked
