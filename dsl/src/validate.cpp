@@ -21,6 +21,7 @@
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
+#include "syntax_error.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -1203,7 +1204,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     root = toml::parse(text_, path_);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
-    error("syntax", Span{path_, b.line, b.column}, std::string(e.description()));
+    diags_.push_back(detail::syntax_error(e.description(), Span{path_, b.line, b.column}, text_));
     result.diagnostics = std::move(diags_);
     return result;
   }
