@@ -123,7 +123,7 @@ inputs = ["router.slow", "router.odd", "router.unmatched"]
   // The first bad route is reported; the ports stay, so the consumers are
   // checked against them and only the real typo is an error.
   EXPECT_EQ(r.diagnostics.size(), 2u) << all(r);
-  EXPECT_TRUE(has(r, "bad-option", 7, 58,
+  EXPECT_TRUE(has(r, "bad-option", 7, 57,
                   "in expression 'routes.slow' in stage 'router': expected an expression, found "
                   "end of input"))
       << all(r);

@@ -17,6 +17,7 @@
 #include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
 #include "factory_error.hpp"
+#include "position_in_string.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
@@ -158,15 +159,7 @@ bool is_builtin(const StageType& type) {
 class Loader {
  public:
   Loader(std::string path, std::string_view text, const Registry& registry)
-      : path_(std::move(path)), text_(text), registry_(registry) {
-    std::size_t start = 0;
-    while (start <= text_.size()) {
-      auto end = text_.find('\n', start);
-      if (end == std::string::npos) end = text_.size();
-      lines_.push_back(std::string_view(text_).substr(start, end - start));
-      start = end + 1;
-    }
-  }
+      : path_(std::move(path)), text_(text), registry_(registry) {}
 
   LoadResult run(const std::vector<std::string>& overrides);
 
@@ -185,24 +178,22 @@ class Loader {
     }
     return Span{path_, k.source().begin.line, k.source().begin.column};
   }
-  /// The file position of (1-based) column `column` inside a string value.
+  /// The file position of (1-based) byte `column` of a string value. Past
+  /// the end ("found end of input") means just after its last non-blank
+  /// character, not after the line break before the closing quotes.
   Span inside_string(const toml::node& n, std::size_t column) const {
     Span s = span_of(n);
-    if (s.line == 0 || s.line > lines_.size()) return s;
-    std::string_view raw = lines_[s.line - 1];
-    std::size_t i = s.column - 1;
-    if (i >= raw.size() || (raw[i] != '"' && raw[i] != '\'')) return s;
-    if (raw.substr(i, 3) == "\"\"\"" || raw.substr(i, 3) == "'''") return s;
-    const bool literal = raw[i] == '\'';
-    ++i;
-    for (std::size_t decoded = 1; decoded < column && i < raw.size(); ++decoded) {
-      if (!literal && raw[i] == '\\' && i + 1 < raw.size()) {
-        i += raw[i + 1] == 'u' ? 6 : raw[i + 1] == 'U' ? 10 : 2;
-      } else {
-        ++i;
-      }
+    if (s.line == 0) return s;
+    if (const auto* str = n.as_string()) {
+      const std::string& v = str->get();
+      const std::size_t end = v.find_last_not_of(" \t\r\n");
+      const std::size_t used = end == std::string::npos ? 0 : end + 1;
+      if (column > used + 1) column = used + 1;
     }
-    s.column = i + 1;
+    if (auto at = detail::position_in_string(text_, {s.line, s.column}, column)) {
+      s.line = at->line;
+      s.column = at->column;
+    }
     return s;
   }
   void error(std::string code, Span span, std::string message, std::string hint = {}) {
@@ -249,7 +240,6 @@ class Loader {
 
   std::string path_;
   std::string text_;
-  std::vector<std::string_view> lines_;
   const Registry& registry_;
   std::vector<Diagnostic> diags_;
   std::map<const toml::node*, std::string> origin_;  ///< nodes made by --set
