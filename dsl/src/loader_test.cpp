@@ -332,6 +332,23 @@ TEST(Loader, AppliesOverridesBeforeValidation) {
       << all(bad);
 }
 
+TEST(Loader, AnOverrideThatNamesNoStageOrReplacesOneIsBlamedOnTheOverride) {
+  auto r = load(kValid, {"stages.sorc.count=3", "stages.zzz.count=1"});
+  ASSERT_EQ(r.diagnostics.size(), 2u) << all(r);
+  EXPECT_EQ(format(r.diagnostics[0]),
+            "--set stages.sorc.count=3: error: the file declares no stage 'sorc'\n"
+            "  hint: did you mean 'src'?\n");
+  EXPECT_EQ(r.diagnostics[1].span.file, "--set stages.zzz.count=1");
+  EXPECT_NE(r.diagnostics[1].hint.find("its stages are: src, fork"), std::string::npos) << all(r);
+
+  // A stage replaced by a value: one error, the override's, and no echo at
+  // the stages that read from it.
+  auto replaced = load(kValid, {"stages.src=5"});
+  ASSERT_EQ(replaced.diagnostics.size(), 1u) << all(replaced);
+  EXPECT_EQ(replaced.diagnostics[0].span.file, "--set stages.src=5");
+  EXPECT_EQ(replaced.diagnostics[0].message, "stage 'src' must be a table");
+}
+
 TEST(Loader, CompilesSharedPoliciesAndResilienceOntoTheNode) {
   auto r = load(R"([limiters.api]
 rate = 10

@@ -172,10 +172,12 @@ class Loader {
     if (src.path && *src.path != path_) return Span{*src.path, 0, 0};  // a --set value
     return Span{path_, src.begin.line, src.begin.column};
   }
+  /// The key's position; a value a --set replaced is the override's.
   Span span_of(const toml::key& k, const toml::node& value) const {
     if (k.source().begin.line == 0 || (k.source().path && *k.source().path != path_)) {
       return span_of(value);
     }
+    if (Span v = span_of(value); v.line == 0 && v.file != path_) return v;
     return Span{path_, k.source().begin.line, k.source().begin.column};
   }
   /// The file position of (1-based) byte `column` of a string value. Past
@@ -243,6 +245,7 @@ class Loader {
   const Registry& registry_;
   std::vector<Diagnostic> diags_;
   std::map<const toml::node*, std::string> origin_;  ///< nodes made by --set
+  std::set<std::string> broken_stages_;  ///< stage names whose entry is not a table (reported)
   PipelineSpec spec_;
   std::vector<StageWork> stages_;
 };
@@ -673,6 +676,21 @@ void Loader::load_stage(StageWork& w) {
       error("type-mismatch", s.type_span,
             "'type'" + where + " must be a string, not " + std::string(type_name(*tn)));
     }
+  } else if (s.span.line == 0 && s.span.file.rfind("--set ", 0) == 0) {
+    // Made by an override: most likely a misspelt stage name.
+    std::vector<std::string> declared;
+    for (const auto& other : stages_) {
+      if (other.spec.span.line != 0) declared.push_back(other.spec.name);
+    }
+    std::string hint = suggest(s.name, declared);
+    if (hint.empty()) {
+      hint = declared.empty() ? "to add a stage with --set, also set its type: --set stages." +
+                                    s.name + ".type=\"<stage type>\""
+                              : "its stages are: " + join(declared) +
+                                    "; to add one, also set its type: --set stages." + s.name +
+                                    ".type=\"<stage type>\"";
+    }
+    error("unknown-stage", s.span, "the file declares no stage " + quote(s.name), hint);
   } else {
     error("missing-key", s.span, "stage " + quote(s.name) + " has no 'type'",
           "add type = \"<stage type>\"; `sluice list` shows them");
@@ -1000,6 +1018,10 @@ void Loader::resolve_inputs() {
       }
       if (!from) {
         const std::string stage_part = ref.substr(0, ref.find('.'));
+        if (broken_stages_.count(stage_part) != 0) {  // its own error says enough
+          in.stage.clear();
+          continue;
+        }
         auto hint = suggest(stage_part, names);
         if (hint.empty() && stage_part != ref) {
           hint = "inputs name stages as \"stage\" or \"stage.port\"";
@@ -1231,6 +1253,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
       if (!t) {
         error("type-mismatch", span_of(k, v), "stage " + quote(k.str()) + " must be a table",
               "write [stages." + std::string(k.str()) + "]");
+        broken_stages_.insert(std::string(k.str()));
         continue;
       }
       StageWork w;
