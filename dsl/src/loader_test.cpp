@@ -349,6 +349,15 @@ TEST(Loader, AnOverrideThatNamesNoStageOrReplacesOneIsBlamedOnTheOverride) {
   EXPECT_EQ(replaced.diagnostics[0].message, "stage 'src' must be a table");
 }
 
+TEST(Loader, TopLevelKeysOfPipelineOrAStageSayWhereTheyBelong) {
+  auto r = load("name = \"x\"\ntype = \"gen\"\nnmae = 1\n[stages.a]\ntype = \"gen\"\n");
+  ASSERT_EQ(r.diagnostics.size(), 3u) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "'name' belongs under [pipeline]");
+  EXPECT_TRUE(has(r, "unknown-key", 1, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[1].message, "'type' belongs to a stage");
+  EXPECT_EQ(r.diagnostics[2].message, "unknown section 'nmae'");
+}
+
 TEST(Loader, CompilesSharedPoliciesAndResilienceOntoTheNode) {
   auto r = load(R"([limiters.api]
 rate = 10

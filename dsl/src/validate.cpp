@@ -1226,6 +1226,19 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
                                                      "breakers", "topics",   "stages"};
   for (const auto& [k, v] : root) {
     if (std::find(kSections.begin(), kSections.end(), k.str()) == kSections.end()) {
+      if (!v.is_table() && pipeline_schema().find(k.str())) {
+        error("unknown-key", span_of(k, v), quote(k.str()) + " belongs under [pipeline]",
+              root.contains("pipeline")
+                  ? "move it below the [pipeline] header"
+                  : "add a [pipeline] header above it: keys before the first [header] are "
+                    "top-level");
+        continue;
+      }
+      if (!v.is_table() && (k.str() == "inputs" || common_schema().find(k.str()))) {
+        error("unknown-key", span_of(k, v), quote(k.str()) + " belongs to a stage",
+              "put it below the [stages.NAME] header of its stage");
+        continue;
+      }
       auto hint = suggest(k.str(), kSections);
       if (hint.empty()) hint = "top-level sections: " + join(kSections);
       error("unknown-key", span_of(k, v), "unknown section " + quote(k.str()), hint);
