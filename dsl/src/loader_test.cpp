@@ -358,6 +358,33 @@ TEST(Loader, TopLevelKeysOfPipelineOrAStageSayWhereTheyBelong) {
   EXPECT_EQ(r.diagnostics[2].message, "unknown section 'nmae'");
 }
 
+TEST(Loader, HintsForQuotedNumbersInputTablesAndFarOffStageNames) {
+  auto r = load(R"([pipeline]
+threads = "4"
+[stages.src]
+type = "gen"
+count = "10"
+[stages.b]
+type = "pass"
+inputs = { from = "src" }
+[stages.c]
+type = "sink"
+inputs = ["sorce", { form = "b" }, "elsewhere"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 6u) << all(r);
+  EXPECT_EQ(r.diagnostics[0].hint, "remove the quotes: threads = 4");
+  EXPECT_EQ(r.diagnostics[1].hint, "remove the quotes: count = 10");
+  EXPECT_TRUE(has(r, "type-mismatch", 8, 10)) << all(r);
+  EXPECT_EQ(r.diagnostics[2].hint,
+            "an input table goes in the list too: inputs = [{ from = ... }]");
+  EXPECT_TRUE(has(r, "unknown-input", 11, 11)) << all(r);
+  EXPECT_EQ(r.diagnostics[3].hint, "did you mean 'src'?");
+  // `form`: one error, the misspelling, not also "missing 'from'"
+  EXPECT_TRUE(has(r, "unknown-key", 11, 22)) << all(r);
+  EXPECT_TRUE(has(r, "unknown-input", 11, 36)) << all(r);
+  EXPECT_EQ(r.diagnostics[5].hint, "the stages are: src, b");
+}
+
 TEST(Loader, CompilesSharedPoliciesAndResilienceOntoTheNode) {
   auto r = load(R"([limiters.api]
 rate = 10

@@ -316,7 +316,25 @@ void Loader::apply_override(toml::table& root, const std::string& text) {
 std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const toml::node& n,
                                                const std::string& where) {
   const std::string name = quote(spec.name);
+  // "4" for 4, "true" for true: the value is right, the quotes are not.
+  const auto unquoted = [&]() -> std::string {
+    const auto s = n.as_string();
+    if (!s) return {};
+    const std::string& v = s->get();
+    bool fits = false;
+    if (spec.type == OptionType::boolean) {
+      fits = v == "true" || v == "false";
+    } else if (spec.type == OptionType::integer || spec.type == OptionType::floating) {
+      try {
+        const toml::table t = toml::parse("v = " + v);
+        fits = spec.type == OptionType::integer ? t["v"].is_integer() : t["v"].is_number();
+      } catch (const toml::parse_error&) {
+      }
+    }
+    return fits ? "remove the quotes: " + std::string(spec.name) + " = " + v : std::string{};
+  };
   auto mismatch = [&](std::string hint = {}) {
+    if (hint.empty()) hint = unquoted();
     error("type-mismatch", span_of(n),
           name + where + " must be " + std::string(wanted(spec.type)) + ", not " +
               std::string(type_name(n)),
@@ -440,11 +458,13 @@ Checked Loader::check_table(const toml::table& t, const Schema& schema, const st
   Checked out;
   std::vector<std::string> known = also_allowed;
   for (const auto& o : schema.options) known.push_back(o.name);
+  std::set<std::string> suggested;  // a misspelt required key is not also "missing"
   for (const auto& [k, v] : t) {
     const std::string key(k.str());
     if (std::find(also_allowed.begin(), also_allowed.end(), key) != also_allowed.end()) continue;
     const OptionSpec* spec = schema.find(key);
     if (!spec) {
+      if (auto s = did_you_mean(key, known)) suggested.insert(*s);
       auto hint = suggest(key, known);
       if (hint.empty() && !known.empty()) hint = "known keys: " + join(known);
       error("unknown-key", span_of(k, v), "unknown key " + quote(key) + where, hint);
@@ -456,6 +476,7 @@ Checked Loader::check_table(const toml::table& t, const Schema& schema, const st
   }
   for (const auto& o : schema.options) {
     if (t.contains(o.name)) continue;
+    if (o.required && suggested.count(o.name) != 0) continue;
     if (o.required) {
       error("missing-key", table_span, "missing required key " + quote(o.name) + where,
             o.doc.empty() ? "" : quote(o.name) + ": " + o.doc);
@@ -562,6 +583,7 @@ void Loader::load_inputs(StageWork& w, const toml::node& n) {
   if (!a) {
     std::string hint;
     if (auto s = n.as_string()) hint = "write inputs = [\"" + s->get() + "\"]";
+    if (n.is_table()) hint = "an input table goes in the list too: inputs = [{ from = ... }]";
     error("type-mismatch", span_of(n),
           "'inputs'" + where + " must be an array, not " + std::string(type_name(n)), hint);
     return;
@@ -1022,9 +1044,20 @@ void Loader::resolve_inputs() {
           in.stage.clear();
           continue;
         }
-        auto hint = suggest(stage_part, names);
-        if (hint.empty() && stage_part != ref) {
-          hint = "inputs name stages as \"stage\" or \"stage.port\"";
+        // Stage names are the user's own: a looser match is still a good guess.
+        std::string hint;
+        std::vector<std::string> others;
+        for (const auto& n : names) {
+          if (n != w.spec.name && others.size() < 10) others.push_back(n);
+        }
+        if (others.size() + 1 < names.size()) others.emplace_back("...");
+        if (auto s = did_you_mean(stage_part, names, stage_part.size() >= 4 ? 2 : 1)) {
+          hint = "did you mean " + quote(*s) + "?";
+        } else if (stage_part != ref) {
+          hint =
+              "inputs name stages as \"stage\" or \"stage.port\"; the stages are: " + join(others);
+        } else if (!others.empty()) {
+          hint = "the stages are: " + join(others);
         }
         error("unknown-input", in.span,
               "input " + quote(ref) + " of stage " + quote(w.spec.name) + " names no stage", hint);
