@@ -412,7 +412,15 @@ std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const tom
       }
       auto d = parse_duration(s->get());
       if (!d) {
-        error("bad-duration", span_of(n), d.error() + " for " + name + where,
+        // 'invalid duration "X" for 'key' in stage 's': why', the why last.
+        std::string message = d.error();
+        const std::string value = "invalid duration \"" + s->get() + "\"";
+        if (message.rfind(value, 0) == 0) {
+          message.insert(value.size(), " for " + name + where);
+        } else {
+          message += " for " + name + where;
+        }
+        error("bad-duration", span_of(n), message,
               "use a number and one of the units " + std::string(kDurationUnits) +
                   ", e.g. \"250ms\" or \"1.5s\"");
         return std::nullopt;
