@@ -1356,6 +1356,14 @@ LoadResult load_pipeline_text(std::string_view text, const std::string& path,
 
 LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
                          const Registry& registry) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    LoadResult r;
+    r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0},
+                             "is a directory, not a pipeline file",
+                             "name a .toml file, e.g. pipelines/quickstart.toml"});
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;
