@@ -184,6 +184,25 @@ TEST_F(E2E, UsageAndConfigErrorsExitWith2) {
   EXPECT_EQ(help.wait(), 0);
 }
 
+TEST_F(E2E, UsageErrorsSayWhatIsWrong) {
+  const std::string quickstart = (kPipelines / "quickstart.toml").string();
+  Sluice typo({"chek", quickstart}, dir_);
+  EXPECT_EQ(typo.wait(), 2);
+  EXPECT_EQ(typo.err(), "sluice: error: unknown command 'chek'\n  hint: did you mean 'check'?\n");
+  Sluice threads({"run", quickstart, "--threads", "0"}, dir_);
+  EXPECT_EQ(threads.wait(), 2);
+  EXPECT_NE(threads.err().find("--threads: must be a whole number of at least 1, not '0'"),
+            std::string::npos)
+      << threads.err();
+  Sluice folder({"check", kPipelines.string()}, dir_);
+  EXPECT_EQ(folder.wait(), 2);
+  EXPECT_NE(folder.err().find("is a directory, not a pipeline file"), std::string::npos)
+      << folder.err();
+  Sluice help({"run", "--help"}, dir_);
+  EXPECT_EQ(help.wait(), 0);
+  EXPECT_EQ(help.out().find("--trace"), std::string::npos) << "not implemented: not offered";
+}
+
 TEST_F(E2E, AFailingStageExitsWith1AndStillWritesStats) {
   auto file = write("fail.toml", R"([stages.in]
 type = "file"
@@ -389,6 +408,9 @@ TEST_F(E2E, ListShowsTypesAndTheirOptions) {
   ASSERT_EQ(one.wait(), 0);
   EXPECT_NE(one.out().find("count"), std::string::npos) << one.out();
   EXPECT_NE(one.out().find("capacity"), std::string::npos) << one.out();  // common keys
+  Sluice split({"list", "split"}, dir_);
+  ASSERT_EQ(split.wait(), 0);
+  EXPECT_NE(split.out().find("\"\\n\""), std::string::npos) << split.out();  // escaped
   Sluice typo({"list", "genrate"}, dir_);
   EXPECT_EQ(typo.wait(), 2);
   EXPECT_NE(typo.err().find("did you mean 'generate'?"), std::string::npos) << typo.err();

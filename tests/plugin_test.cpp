@@ -156,7 +156,7 @@ TEST_F(Plugins, ATypeWithoutTheFactoryOfItsRoleIsRejectedAtLoad) {
       << err_;
 }
 
-TEST_F(Plugins, FactoryThatRejectsItsOptionsIsReportedAtTheStage) {
+TEST_F(Plugins, FactoryThatRejectsItsOptionsIsReportedAtTheOptionItNames) {
   const auto path = test_plugin("test_types");
   write("p.toml", "[pipeline]\nplugins = [\"" + path +
                       "\"]\n\n[stages.src]\ntype = \"generate\"\ncount = 3\n\n"
@@ -164,7 +164,8 @@ TEST_F(Plugins, FactoryThatRejectsItsOptionsIsReportedAtTheStage) {
                       "[stages.out]\ntype = \"discard\"\ninputs = [\"judge\"]\n");
   for (const char* command : {"check", "run"}) {
     EXPECT_EQ(sluice({command, "p.toml"}), 2) << command;
-    EXPECT_TRUE(contains(err_, "p.toml:8:1: error: stage 'judge': type 'picky' of plugin '" + path +
+    EXPECT_TRUE(contains(err_, "p.toml:11:9: error: stage 'judge': type 'picky' of plugin '" +
+                                   path +
                                    "' rejects its options: level 5 is above the highest "
                                    "level, 3"))
         << command << ": " << err_;

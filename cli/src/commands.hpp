@@ -23,7 +23,6 @@ struct RunArgs {
   std::string progress{"auto"};
   std::string log_format{"text"};
   std::vector<std::string> plugins;
-  std::string trace;
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
 };
 

@@ -58,8 +58,31 @@ std::string to_toml(const OptionValue& v) {
     case K::string: {
       std::string s = "\"";
       for (char c : v.str) {
-        if (c == '"' || c == '\\') s += '\\';
-        s += c;
+        switch (c) {
+          case '"':
+            s += "\\\"";
+            break;
+          case '\\':
+            s += "\\\\";
+            break;
+          case '\n':
+            s += "\\n";
+            break;
+          case '\t':
+            s += "\\t";
+            break;
+          case '\r':
+            s += "\\r";
+            break;
+          default:
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+              char buf[8];
+              std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned char>(c));
+              s += buf;
+            } else {
+              s += c;
+            }
+        }
       }
       return s + "\"";
     }

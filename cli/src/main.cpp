@@ -1,7 +1,14 @@
 // sluice: run, check, draw and list pipelines declared in TOML (SPEC 5).
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <vector>
 
 #include "commands.hpp"
+#include "sluice/dsl/did_you_mean.hpp"
 
 int main(int argc, char** argv) {
   using sluice::cli::RunArgs;
@@ -12,7 +19,15 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a pipeline");
   run->add_option("FILE", run_args.file, "pipeline file")->required();
   run->add_option("--threads", run_args.threads, "task arena workers (overrides the file)")
-      ->check(CLI::PositiveNumber);
+      ->check([](const std::string& value) -> std::string {
+        // CLI11's PositiveNumber prints its range as 0 to DBL_MAX, 300 digits long.
+        std::size_t n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc() || end != value.data() + value.size() || n == 0) {
+          return "must be a whole number of at least 1, not '" + value + "'";
+        }
+        return {};
+      });
   run->add_option("--set", run_args.sets, "override KEY=VALUE before validation (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--stats-json", run_args.stats_json, "write the run's counters here at exit");
@@ -22,7 +37,6 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   run->add_option("--plugin", run_args.plugins, "load a plugin library (repeatable)")
       ->allow_extra_args(false);
-  run->add_option("--trace", run_args.trace, "write a trace of the run here");
   run->add_option("--fuse", run_args.fuse,
                   "run chains of maps and filters as one loop (auto: with one thread)")
       ->check(CLI::IsMember({"auto", "always", "never"}));
@@ -53,6 +67,20 @@ int main(int argc, char** argv) {
   list->add_option("TYPE", type, "show this type's options");
   add_plugin_option(list);
 
+  // A first word that is no subcommand: CLI11 would only say "A subcommand
+  // is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::vector<std::string> commands = {"run", "check", "graph", "list"};
+    const std::string word = argv[1];
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      std::fprintf(stderr, "sluice: error: unknown command '%s'\n", word.c_str());
+      const auto close = sluice::dsl::did_you_mean(word, commands);
+      std::fprintf(stderr, "  hint: %s\n",
+                   close ? ("did you mean '" + *close + "'?").c_str()
+                         : "the commands are run, check, graph and list; see sluice --help");
+      return sluice::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

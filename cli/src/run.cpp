@@ -161,7 +161,6 @@ int run_command(const RunArgs& args) {
   auto display = progress ? std::make_shared<ProgressDisplay>(stderr) : nullptr;
   auto logger = make_logger(args.log_format, display);
   spdlog::set_default_logger(logger);
-  if (!args.trace.empty()) spdlog::warn("--trace is not implemented yet; ignoring it");
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded) return kExitUsage;

@@ -29,5 +29,10 @@ TEST(DidYouMean, StaysQuietWhenNothingIsClose) {
   EXPECT_EQ(did_you_mean("ab", {"cd"}), std::nullopt);
 }
 
+TEST(DidYouMean, ALooserLimitCanBeGiven) {
+  EXPECT_EQ(did_you_mean("sorce", {"src", "out"}), std::nullopt);
+  EXPECT_EQ(did_you_mean("sorce", {"src", "out"}, 2), "src");
+}
+
 }  // namespace
 }  // namespace sluice::dsl

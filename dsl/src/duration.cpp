@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <vector>
 
 namespace sluice::dsl {
 namespace {
@@ -21,6 +22,59 @@ constexpr std::array<Unit, 6> kUnits{{{"ns", 1},
                                       {"h", 3600 * kNanosPerSecond}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/// Longer or other spellings people write, and the unit they mean.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kAliases{{
+    {"nsec", "ns"},       {"nsecs", "ns"},       {"nano", "ns"},        {"nanos", "ns"},
+    {"nanosecond", "ns"}, {"nanoseconds", "ns"}, {"usec", "us"},        {"usecs", "us"},
+    {"micro", "us"},      {"micros", "us"},      {"microsecond", "us"}, {"microseconds", "us"},
+    {"\xC2\xB5s", "us"},  {"\xCE\xBCs", "us"},   {"msec", "ms"},        {"msecs", "ms"},
+    {"milli", "ms"},      {"millis", "ms"},      {"millisecond", "ms"}, {"milliseconds", "ms"},
+    {"sec", "s"},         {"secs", "s"},         {"second", "s"},       {"seconds", "s"},
+    {"min", "m"},         {"mins", "m"},         {"minute", "m"},       {"minutes", "m"},
+    {"hr", "h"},          {"hrs", "h"},          {"hour", "h"},         {"hours", "h"},
+}};
+
+const Unit* find_unit(std::string_view name) {
+  for (const auto& u : kUnits) {
+    if (u.name == name) return &u;
+  }
+  return nullptr;
+}
+
+/// The unit `word` most likely means: an alias or another case ("MS", "Sec").
+std::string_view meant_unit(std::string_view word) {
+  std::string lower(word);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (const Unit* u = find_unit(lower)) return u->name;
+  for (const auto& [alias, unit] : kAliases) {
+    if (alias == lower) return unit;
+  }
+  return {};
+}
+
+/// "1h30m" as one duration, or -1 when it is not a run of number-unit pairs.
+Nanos compound(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t start = i;
+    while (i < text.size() && (is_digit(text[i]) || text[i] == '.')) ++i;
+    const std::size_t unit_start = i;
+    while (i < text.size() && !is_digit(text[i]) && text[i] != '.') ++i;
+    if (unit_start == start || unit_start == i) return -1;
+    if (find_unit(text.substr(unit_start, i - unit_start)) == nullptr) return -1;
+    parts.push_back(text.substr(start, i - start));
+  }
+  if (parts.size() < 2) return -1;  // one part: parse_duration has said what is wrong
+  Nanos total = 0;
+  for (const auto part : parts) {
+    auto ns = parse_duration(part);  // a known unit: no way back here
+    if (!ns || *ns > std::numeric_limits<Nanos>::max() - total) return -1;
+    total += *ns;
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -51,8 +105,26 @@ Result<Nanos, std::string> parse_duration(std::string_view text) {
   if (!digits) return bad("expected a number followed by a unit");
   std::string_view unit = text.substr(i);
   if (unit.empty()) return bad("missing unit");
-  if (unit.front() == ' ' || unit.front() == '\t')
-    return bad("no space is allowed before the unit");
+  const std::string_view number = text.substr(0, i);
+  const auto instead = [&](std::string_view spelling) {
+    return " (did you mean \"" + std::string(spelling) + "\"?)";
+  };
+  if (is_blank(unit.front())) {
+    while (!unit.empty() && is_blank(unit.front())) unit.remove_prefix(1);
+    const std::string_view meant = meant_unit(unit);
+    if (meant.empty()) return bad("unknown unit '" + std::string(unit) + "'");
+    return bad("no space is allowed before the unit" +
+               instead(std::string(number) + std::string(meant)));
+  }
+  if (find_unit(unit) == nullptr) {
+    if (const std::string_view meant = meant_unit(unit); !meant.empty()) {
+      return bad("unknown unit '" + std::string(unit) + "'" +
+                 instead(std::string(number) + std::string(meant)));
+    }
+    if (const Nanos total = compound(text); total >= 0) {
+      return bad("one number and one unit only" + instead(format_duration(total)));
+    }
+  }
   for (const auto& u : kUnits) {
     if (u.name != unit) continue;
     if (whole > std::numeric_limits<Nanos>::max() / u.ns) return bad("too large");

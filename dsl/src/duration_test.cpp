@@ -32,6 +32,26 @@ TEST(Duration, RejectsBadSpellings) {
   EXPECT_FALSE(parse_duration("99999999999999999999h").has_value());
 }
 
+TEST(Duration, SaysWhatWasMeant) {
+  const auto error = [](std::string_view text) { return parse_duration(text).error(); };
+  EXPECT_EQ(error("10 sec"),
+            "invalid duration \"10 sec\": no space is allowed before the unit (did you mean "
+            "\"10s\"?)");
+  EXPECT_EQ(error("500 millis"),
+            "invalid duration \"500 millis\": no space is allowed before the unit (did you mean "
+            "\"500ms\"?)");
+  EXPECT_EQ(error("1.5 fortnights"),
+            "invalid duration \"1.5 fortnights\": unknown unit 'fortnights'");
+  EXPECT_EQ(error("5sec"), "invalid duration \"5sec\": unknown unit 'sec' (did you mean \"5s\"?)");
+  EXPECT_EQ(error("100MS"),
+            "invalid duration \"100MS\": unknown unit 'MS' (did you mean \"100ms\"?)");
+  EXPECT_EQ(error("1h30m"),
+            "invalid duration \"1h30m\": one number and one unit only (did you mean \"1.5h\"?)");
+  EXPECT_EQ(error("1m30s"),
+            "invalid duration \"1m30s\": one number and one unit only (did you mean \"1.5m\"?)");
+  EXPECT_EQ(error("10x"), "invalid duration \"10x\": unknown unit 'x'");
+}
+
 TEST(Duration, FormatsShortestExactSpelling) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(1'500'000'000), "1.5s");

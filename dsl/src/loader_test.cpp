@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace sluice::dsl {
 namespace {
@@ -53,6 +54,19 @@ Registry test_registry() {
   auto split = type("split2", Role::stage);
   split.ports = [](const Options&) { return std::vector<std::string>{"left", "right"}; };
   r.add(split);
+  auto named = type("named", Role::stage, {option("names", OptionType::list, {}, {}, {}, true)});
+  named.ports = [](const Options& o) {
+    std::vector<std::string> ports;
+    for (const auto& v : o.get("names").list) ports.push_back(v.str);
+    if (ports.empty()) throw std::invalid_argument("names lists no port");
+    return ports;
+  };
+  r.add(named);
+  // One name, two roles, picked by `inputs` (like `file`).
+  r.add(type("io", Role::source, {option("path", OptionType::string)}));
+  r.add(type("io", Role::sink,
+             {option("path", OptionType::string), option("format", OptionType::string),
+              option("mode", OptionType::string)}));
   r.add(type("keep", Role::stage, {option("condition", OptionType::expression, {}, {}, {}, true)}));
   r.add(type("sink", Role::sink,
              {option("mode", OptionType::string, OptionValue::of("a"), {}, {"a", "b"})}));
@@ -234,6 +248,64 @@ type = "pass"
   EXPECT_TRUE(has(r, "missing-inputs", 13, 1)) << all(r);
 }
 
+TEST(Loader, PortsThatCannotBeListedAreReportedOnceWithoutEchoesInTheConsumers) {
+  auto r = load(R"([stages.a]
+type = "gen"
+[stages.n]
+type = "named"
+inputs = ["a"]
+names = []
+[stages.s]
+type = "sink"
+inputs = ["n", "n.x"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 1u) << all(r);
+  EXPECT_TRUE(has(r, "bad-option", 6, 9)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "stage 'n': names lists no port");
+}
+
+TEST(Loader, KeysOfTheOtherRoleMeanInputsAreWrong) {
+  auto r = load(R"([stages.a]
+type = "gen"
+[stages.out]
+type = "io"
+path = "x"
+format = "json"
+mode = "append"
+)");
+  ASSERT_EQ(r.diagnostics.size(), 1u) << all(r);
+  EXPECT_TRUE(has(r, "missing-inputs", 3, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "stage 'out' has no 'inputs', so type 'io' is read as a source, which takes no "
+            "'format' or 'mode'");
+  EXPECT_EQ(r.diagnostics[0].hint, "for a 'io' sink, add inputs = [\"<upstream stage>\"]");
+
+  // A key that fits neither role is just unknown.
+  auto typo = load("[stages.a]\ntype = \"gen\"\n[stages.out]\ntype = \"io\"\nformt = 1\n");
+  ASSERT_EQ(typo.diagnostics.size(), 1u) << all(typo);
+  EXPECT_EQ(typo.diagnostics[0].code, "unknown-key");
+}
+
+TEST(Loader, AMisspeltTypeOrInputsIsNamedAtTheKeyAndTheStageStillChecked) {
+  auto r = load(R"([stages.a]
+typ = "gen"
+cuont = 3
+[stages.b]
+type = "pass"
+input = ["a"]
+[stages.c]
+type = "sink"
+inputs = ["b"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 3u) << all(r);
+  EXPECT_TRUE(has(r, "missing-key", 2, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "unknown key 'typ' in stage 'a', which has no 'type'");
+  EXPECT_EQ(r.diagnostics[0].hint, "did you mean 'type'?");
+  EXPECT_TRUE(has(r, "unknown-key", 3, 1)) << all(r);  // checked as a 'gen'
+  EXPECT_TRUE(has(r, "unknown-key", 6, 1)) << all(r);  // and no "needs inputs" besides
+  EXPECT_EQ(r.diagnostics[2].hint, "did you mean 'inputs'?");
+}
+
 TEST(Loader, MapsExpressionErrorsIntoTheFile) {
   auto r = load(
       "[stages.a]\ntype = \"gen\"\n[stages.k]\ntype = \"keep\"\ninputs = [\"a\"]\n"
@@ -258,6 +330,59 @@ TEST(Loader, AppliesOverridesBeforeValidation) {
   ASSERT_EQ(bad.diagnostics.size(), 2u) << all(bad);
   EXPECT_NE(all(bad).find("--set stages.src.count=ten: error: 'count'"), std::string::npos)
       << all(bad);
+}
+
+TEST(Loader, AnOverrideThatNamesNoStageOrReplacesOneIsBlamedOnTheOverride) {
+  auto r = load(kValid, {"stages.sorc.count=3", "stages.zzz.count=1"});
+  ASSERT_EQ(r.diagnostics.size(), 2u) << all(r);
+  EXPECT_EQ(format(r.diagnostics[0]),
+            "--set stages.sorc.count=3: error: the file declares no stage 'sorc'\n"
+            "  hint: did you mean 'src'?\n");
+  EXPECT_EQ(r.diagnostics[1].span.file, "--set stages.zzz.count=1");
+  EXPECT_NE(r.diagnostics[1].hint.find("its stages are: src, fork"), std::string::npos) << all(r);
+
+  // A stage replaced by a value: one error, the override's, and no echo at
+  // the stages that read from it.
+  auto replaced = load(kValid, {"stages.src=5"});
+  ASSERT_EQ(replaced.diagnostics.size(), 1u) << all(replaced);
+  EXPECT_EQ(replaced.diagnostics[0].span.file, "--set stages.src=5");
+  EXPECT_EQ(replaced.diagnostics[0].message, "stage 'src' must be a table");
+}
+
+TEST(Loader, TopLevelKeysOfPipelineOrAStageSayWhereTheyBelong) {
+  auto r = load("name = \"x\"\ntype = \"gen\"\nnmae = 1\n[stages.a]\ntype = \"gen\"\n");
+  ASSERT_EQ(r.diagnostics.size(), 3u) << all(r);
+  EXPECT_EQ(r.diagnostics[0].message, "'name' belongs under [pipeline]");
+  EXPECT_TRUE(has(r, "unknown-key", 1, 1)) << all(r);
+  EXPECT_EQ(r.diagnostics[1].message, "'type' belongs to a stage");
+  EXPECT_EQ(r.diagnostics[2].message, "unknown section 'nmae'");
+}
+
+TEST(Loader, HintsForQuotedNumbersInputTablesAndFarOffStageNames) {
+  auto r = load(R"([pipeline]
+threads = "4"
+[stages.src]
+type = "gen"
+count = "10"
+[stages.b]
+type = "pass"
+inputs = { from = "src" }
+[stages.c]
+type = "sink"
+inputs = ["sorce", { form = "b" }, "elsewhere"]
+)");
+  ASSERT_EQ(r.diagnostics.size(), 6u) << all(r);
+  EXPECT_EQ(r.diagnostics[0].hint, "remove the quotes: threads = 4");
+  EXPECT_EQ(r.diagnostics[1].hint, "remove the quotes: count = 10");
+  EXPECT_TRUE(has(r, "type-mismatch", 8, 10)) << all(r);
+  EXPECT_EQ(r.diagnostics[2].hint,
+            "an input table goes in the list too: inputs = [{ from = ... }]");
+  EXPECT_TRUE(has(r, "unknown-input", 11, 11)) << all(r);
+  EXPECT_EQ(r.diagnostics[3].hint, "did you mean 'src'?");
+  // `form`: one error, the misspelling, not also "missing 'from'"
+  EXPECT_TRUE(has(r, "unknown-key", 11, 22)) << all(r);
+  EXPECT_TRUE(has(r, "unknown-input", 11, 36)) << all(r);
+  EXPECT_EQ(r.diagnostics[5].hint, "the stages are: src, b");
 }
 
 TEST(Loader, CompilesSharedPoliciesAndResilienceOntoTheNode) {

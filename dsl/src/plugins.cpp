@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "factory_error.hpp"
+
 namespace sluice::dsl {
 namespace {
 
@@ -136,7 +138,8 @@ std::vector<Diagnostic> check_plugin_stages(const PipelineSpec& spec, const Plug
       problem = "unknown exception";
     }
     if (problem.empty()) continue;
-    error(out, "plugin-bad-options", s.span,
+    const auto option = detail::mentioned_option(problem, s.option_spans);
+    error(out, "plugin-bad-options", option ? s.option_spans.at(*option) : s.span,
           "stage " + quote(s.name) + ": type " + quote(s.type) + " of plugin " +
               quote(plugin->path) + " rejects its options: " + problem);
   }

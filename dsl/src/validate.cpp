@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,11 +14,15 @@
 #include <sstream>
 #include <tuple>
 
+#include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
+#include "factory_error.hpp"
+#include "position_in_string.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
+#include "syntax_error.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -140,20 +145,21 @@ struct StageWork {
   StageSpec spec;
   const toml::table* table{nullptr};
   const StageType* type{nullptr};  ///< null: unknown type, options unchecked
+  /// False when the type could not list its ports for these options: its
+  /// consumers are not checked (their errors would only echo the stage's).
+  bool ports_known{true};
 };
+
+/// A type registered by sluice itself (plugins cannot take a built-in's name).
+bool is_builtin(const StageType& type) {
+  const StageType* b = builtin_registry().find(type.name, type.role != Role::source);
+  return b != nullptr && b->role == type.role;
+}
 
 class Loader {
  public:
   Loader(std::string path, std::string_view text, const Registry& registry)
-      : path_(std::move(path)), text_(text), registry_(registry) {
-    std::size_t start = 0;
-    while (start <= text_.size()) {
-      auto end = text_.find('\n', start);
-      if (end == std::string::npos) end = text_.size();
-      lines_.push_back(std::string_view(text_).substr(start, end - start));
-      start = end + 1;
-    }
-  }
+      : path_(std::move(path)), text_(text), registry_(registry) {}
 
   LoadResult run(const std::vector<std::string>& overrides);
 
@@ -166,30 +172,30 @@ class Loader {
     if (src.path && *src.path != path_) return Span{*src.path, 0, 0};  // a --set value
     return Span{path_, src.begin.line, src.begin.column};
   }
+  /// The key's position; a value a --set replaced is the override's.
   Span span_of(const toml::key& k, const toml::node& value) const {
     if (k.source().begin.line == 0 || (k.source().path && *k.source().path != path_)) {
       return span_of(value);
     }
+    if (Span v = span_of(value); v.line == 0 && v.file != path_) return v;
     return Span{path_, k.source().begin.line, k.source().begin.column};
   }
-  /// The file position of (1-based) column `column` inside a string value.
+  /// The file position of (1-based) byte `column` of a string value. Past
+  /// the end ("found end of input") means just after its last non-blank
+  /// character, not after the line break before the closing quotes.
   Span inside_string(const toml::node& n, std::size_t column) const {
     Span s = span_of(n);
-    if (s.line == 0 || s.line > lines_.size()) return s;
-    std::string_view raw = lines_[s.line - 1];
-    std::size_t i = s.column - 1;
-    if (i >= raw.size() || (raw[i] != '"' && raw[i] != '\'')) return s;
-    if (raw.substr(i, 3) == "\"\"\"" || raw.substr(i, 3) == "'''") return s;
-    const bool literal = raw[i] == '\'';
-    ++i;
-    for (std::size_t decoded = 1; decoded < column && i < raw.size(); ++decoded) {
-      if (!literal && raw[i] == '\\' && i + 1 < raw.size()) {
-        i += raw[i + 1] == 'u' ? 6 : raw[i + 1] == 'U' ? 10 : 2;
-      } else {
-        ++i;
-      }
+    if (s.line == 0) return s;
+    if (const auto* str = n.as_string()) {
+      const std::string& v = str->get();
+      const std::size_t end = v.find_last_not_of(" \t\r\n");
+      const std::size_t used = end == std::string::npos ? 0 : end + 1;
+      if (column > used + 1) column = used + 1;
     }
-    s.column = i + 1;
+    if (auto at = detail::position_in_string(text_, {s.line, s.column}, column)) {
+      s.line = at->line;
+      s.column = at->column;
+    }
     return s;
   }
   void error(std::string code, Span span, std::string message, std::string hint = {}) {
@@ -224,6 +230,11 @@ class Loader {
                       std::string_view section, const std::vector<SharedSpec>& declared);
   void load_inputs(StageWork& w, const toml::node& n);
   void check_rate_limit_node(const StageWork& w);
+  void switch_role_if_keys_say_so(StageWork& w, const std::vector<std::string>& common);
+  void build_once(StageWork& w, bool clean);
+  void factory_error(const StageWork& w, const std::exception& e);
+  const toml::node* option_node(const StageWork& w, std::string_view path) const;
+  void check_priority_lanes(const StageWork& w);
   void resolve_inputs();
   void wire_topics();
   void find_cycles();
@@ -231,10 +242,10 @@ class Loader {
 
   std::string path_;
   std::string text_;
-  std::vector<std::string_view> lines_;
   const Registry& registry_;
   std::vector<Diagnostic> diags_;
   std::map<const toml::node*, std::string> origin_;  ///< nodes made by --set
+  std::set<std::string> broken_stages_;  ///< stage names whose entry is not a table (reported)
   PipelineSpec spec_;
   std::vector<StageWork> stages_;
 };
@@ -305,7 +316,25 @@ void Loader::apply_override(toml::table& root, const std::string& text) {
 std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const toml::node& n,
                                                const std::string& where) {
   const std::string name = quote(spec.name);
+  // "4" for 4, "true" for true: the value is right, the quotes are not.
+  const auto unquoted = [&]() -> std::string {
+    const auto s = n.as_string();
+    if (!s) return {};
+    const std::string& v = s->get();
+    bool fits = false;
+    if (spec.type == OptionType::boolean) {
+      fits = v == "true" || v == "false";
+    } else if (spec.type == OptionType::integer || spec.type == OptionType::floating) {
+      try {
+        const toml::table t = toml::parse("v = " + v);
+        fits = spec.type == OptionType::integer ? t["v"].is_integer() : t["v"].is_number();
+      } catch (const toml::parse_error&) {
+      }
+    }
+    return fits ? "remove the quotes: " + std::string(spec.name) + " = " + v : std::string{};
+  };
   auto mismatch = [&](std::string hint = {}) {
+    if (hint.empty()) hint = unquoted();
     error("type-mismatch", span_of(n),
           name + where + " must be " + std::string(wanted(spec.type)) + ", not " +
               std::string(type_name(n)),
@@ -383,7 +412,15 @@ std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const tom
       }
       auto d = parse_duration(s->get());
       if (!d) {
-        error("bad-duration", span_of(n), d.error() + " for " + name + where,
+        // 'invalid duration "X" for 'key' in stage 's': why', the why last.
+        std::string message = d.error();
+        const std::string value = "invalid duration \"" + s->get() + "\"";
+        if (message.rfind(value, 0) == 0) {
+          message.insert(value.size(), " for " + name + where);
+        } else {
+          message += " for " + name + where;
+        }
+        error("bad-duration", span_of(n), message,
               "use a number and one of the units " + std::string(kDurationUnits) +
                   ", e.g. \"250ms\" or \"1.5s\"");
         return std::nullopt;
@@ -429,11 +466,13 @@ Checked Loader::check_table(const toml::table& t, const Schema& schema, const st
   Checked out;
   std::vector<std::string> known = also_allowed;
   for (const auto& o : schema.options) known.push_back(o.name);
+  std::set<std::string> suggested;  // a misspelt required key is not also "missing"
   for (const auto& [k, v] : t) {
     const std::string key(k.str());
     if (std::find(also_allowed.begin(), also_allowed.end(), key) != also_allowed.end()) continue;
     const OptionSpec* spec = schema.find(key);
     if (!spec) {
+      if (auto s = did_you_mean(key, known)) suggested.insert(*s);
       auto hint = suggest(key, known);
       if (hint.empty() && !known.empty()) hint = "known keys: " + join(known);
       error("unknown-key", span_of(k, v), "unknown key " + quote(key) + where, hint);
@@ -445,6 +484,7 @@ Checked Loader::check_table(const toml::table& t, const Schema& schema, const st
   }
   for (const auto& o : schema.options) {
     if (t.contains(o.name)) continue;
+    if (o.required && suggested.count(o.name) != 0) continue;
     if (o.required) {
       error("missing-key", table_span, "missing required key " + quote(o.name) + where,
             o.doc.empty() ? "" : quote(o.name) + ": " + o.doc);
@@ -551,6 +591,7 @@ void Loader::load_inputs(StageWork& w, const toml::node& n) {
   if (!a) {
     std::string hint;
     if (auto s = n.as_string()) hint = "write inputs = [\"" + s->get() + "\"]";
+    if (n.is_table()) hint = "an input table goes in the list too: inputs = [{ from = ... }]";
     error("type-mismatch", span_of(n),
           "'inputs'" + where + " must be an array, not " + std::string(type_name(n)), hint);
     return;
@@ -590,10 +631,42 @@ void Loader::load_stage(StageWork& w) {
   StageSpec& s = w.spec;
   const toml::table& t = *w.table;
   const std::string where = " in stage " + quote(s.name);
-  const bool has_inputs = t.contains("inputs");
+  const std::size_t errors_before = count(diags_, Severity::error);
+  std::vector<std::string> special_keys;  // keys already dealt with (a misspelt `type`)
 
-  // The type first: it decides which keys are allowed.
-  if (const toml::node* tn = t.get("type")) {
+  // The type first: it decides which keys are allowed. A misspelt `type`
+  // (typ, tpye) is reported and then read as the type, so that the stage's
+  // other keys are still checked.
+  std::string type_key = "type";
+  const toml::node* type_node = t.get("type");
+  if (type_node == nullptr) {
+    for (const auto& [k, v] : t) {
+      if (!v.is_string() || !did_you_mean(k.str(), {"type"})) continue;
+      type_key = std::string(k.str());
+      type_node = &v;
+      error("missing-key", span_of(k, v),
+            "unknown key " + quote(type_key) + where + ", which has no 'type'",
+            "did you mean 'type'?");
+      break;
+    }
+  }
+  // A misspelt `inputs` (input, imputs) that is no option of the type counts:
+  // its unknown-key error says what to fix, and the stage is read as the role
+  // it was meant to have.
+  std::string misspelt_inputs;
+  if (!t.contains("inputs")) {
+    const auto types = registry_.find_all(
+        type_node && type_node->is_string() ? type_node->as_string()->get() : "");
+    for (const auto& [k, v] : t) {
+      const auto own = [&, key = k.str()](const StageType* st) { return st->schema.find(key); };
+      if (did_you_mean(k.str(), {"inputs"}) && std::none_of(types.begin(), types.end(), own)) {
+        misspelt_inputs = std::string(k.str());
+      }
+    }
+  }
+  const bool has_inputs = t.contains("inputs") || !misspelt_inputs.empty();
+
+  if (const toml::node* tn = type_node) {
     s.type_span = span_of(*tn);
     if (auto ts = tn->as_string()) {
       s.type = ts->get();
@@ -613,11 +686,15 @@ void Loader::load_stage(StageWork& w) {
         } else {
           w.type = all.front();
           if (has_inputs) {
-            const toml::node* in = t.get("inputs");
-            error("source-with-inputs", span_of(*in),
+            std::string key = "inputs";
+            if (!misspelt_inputs.empty()) {  // this error is the one to give about it
+              key = misspelt_inputs;
+              special_keys.push_back(key);
+            }
+            error("source-with-inputs", span_of(*t.get(key)),
                   "stage " + quote(s.name) + " of type " + quote(s.type) +
                       " is a source and takes no inputs",
-                  "remove 'inputs', or use a stage type that consumes messages");
+                  "remove " + quote(key) + ", or use a stage type that consumes messages");
           } else {
             error("missing-inputs", s.span,
                   "stage " + quote(s.name) + " of type " + quote(s.type) + " needs inputs",
@@ -629,16 +706,33 @@ void Loader::load_stage(StageWork& w) {
       error("type-mismatch", s.type_span,
             "'type'" + where + " must be a string, not " + std::string(type_name(*tn)));
     }
+  } else if (s.span.line == 0 && s.span.file.rfind("--set ", 0) == 0) {
+    // Made by an override: most likely a misspelt stage name.
+    std::vector<std::string> declared;
+    for (const auto& other : stages_) {
+      if (other.spec.span.line != 0) declared.push_back(other.spec.name);
+    }
+    std::string hint = suggest(s.name, declared);
+    if (hint.empty()) {
+      hint = declared.empty() ? "to add a stage with --set, also set its type: --set stages." +
+                                    s.name + ".type=\"<stage type>\""
+                              : "its stages are: " + join(declared) +
+                                    "; to add one, also set its type: --set stages." + s.name +
+                                    ".type=\"<stage type>\"";
+    }
+    error("unknown-stage", s.span, "the file declares no stage " + quote(s.name), hint);
   } else {
     error("missing-key", s.span, "stage " + quote(s.name) + " has no 'type'",
           "add type = \"<stage type>\"; `sluice list` shows them");
   }
-  if (w.type) s.role = w.type->role;
-
+  if (type_key != "type") special_keys.push_back(type_key);
   // Common keys, then the type's own options (unknown keys are reported once).
   std::vector<std::string> special = {"inputs", "rate_limit", "semaphore", "circuit_breaker",
                                       "retry"};
   for (const auto& o : common_schema().options) special.push_back(o.name);
+  special.insert(special.end(), special_keys.begin(), special_keys.end());
+  if (w.type) switch_role_if_keys_say_so(w, special);
+  if (w.type) s.role = w.type->role;
   if (w.type) {  // with an unknown type, only the common keys can be checked
     std::vector<std::string> known = special;
     for (const auto& o : w.type->schema.options) known.push_back(o.name);
@@ -742,19 +836,165 @@ void Loader::load_stage(StageWork& w) {
     opts.values.emplace_back(o.name, std::move(*v));
   }
   s.options = Options(std::move(opts.values));
+  // An option already reported is missing from s.options: a type that then
+  // asks for it (OptionError) only echoes that error.
+  const bool clean = count(diags_, Severity::error) == errors_before;
   try {
     s.ports = w.type->output_ports(s.options);
-  } catch (const std::exception& e) {
-    error("bad-type", s.type_span,
-          "stage type " + quote(s.type) + " failed to list its ports: " + e.what());
+  } catch (const OptionError& e) {
+    if (clean) factory_error(w, e);
     s.ports.clear();
+    w.ports_known = false;
+  } catch (const std::exception& e) {
+    factory_error(w, e);
+    s.ports.clear();
+    w.ports_known = false;
   }
+  if (w.ports_known && is_builtin(*w.type)) build_once(w, clean);
   if (s.role == Role::sink) s.ports.clear();  // a sink's only outputs are what it diverts
   if (s.role != Role::source) {
     if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
   if (w.type->name == "rate_limit" && w.type->role == Role::stage) check_rate_limit_node(w);
+}
+
+/// A type with a source and a non-source of one name (`file`, `nats`) is
+/// picked by `inputs`. When keys the picked role does not take all belong to
+/// the other one, it is `inputs` that is wrong (a file sink written without
+/// them reads as the file source): say so, once, and check the keys as the
+/// other role's.
+void Loader::switch_role_if_keys_say_so(StageWork& w, const std::vector<std::string>& common) {
+  const StageSpec& s = w.spec;
+  const auto foreign = [&](const StageType& type) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : *w.table) {
+      const std::string key(k.str());
+      if (std::find(common.begin(), common.end(), key) == common.end() && !type.schema.find(key)) {
+        keys.push_back(key);
+      }
+    }
+    return keys;
+  };
+  const std::vector<std::string> unknown = foreign(*w.type);
+  if (unknown.empty()) return;
+  for (const StageType* other : registry_.find_all(s.type)) {
+    if (other == w.type || (other->role == Role::source) == (w.type->role == Role::source)) {
+      continue;
+    }
+    if (!foreign(*other).empty()) continue;
+    std::vector<std::string> quoted;
+    for (const auto& k : unknown) quoted.push_back(quote(k));
+    const std::string keys =
+        quoted.size() == 1 ? quoted.front()
+                           : join({quoted.begin(), quoted.end() - 1}) + " or " + quoted.back();
+    const std::string read_as = "type " + quote(s.type) + " is read as a " +
+                                std::string(to_string(w.type->role)) + ", which takes no " + keys;
+    if (w.type->role == Role::source) {
+      error("missing-inputs", s.span, "stage " + quote(s.name) + " has no 'inputs', so " + read_as,
+            "for a " + quote(s.type) + " " + std::string(to_string(other->role)) +
+                ", add inputs = [\"<upstream stage>\"]");
+    } else {
+      const toml::node* in = w.table->get("inputs");
+      error("source-with-inputs", in != nullptr ? span_of(*in) : s.span,
+            "stage " + quote(s.name) + " has 'inputs', so " + read_as,
+            "for a " + quote(s.type) + " source, remove 'inputs'");
+    }
+    w.type = other;
+    return;
+  }
+}
+
+/// Builds the stage once and drops it, so that what its factory checks beyond
+/// the schema (an empty separator, a template inside attrs) is reported now,
+/// with a position and with every other problem, not when `sluice run`
+/// starts it. Plugin types are built by check_plugin_stages(), which names
+/// the plugin. `clean`: none of the stage's options was rejected.
+void Loader::build_once(StageWork& w, bool clean) {
+  const StageType& type = *w.type;
+  try {
+    switch (type.role) {
+      case Role::source:
+        if (type.make_source) (void)type.make_source(w.spec.options);
+        break;
+      case Role::stage:
+        if (type.make_stage) (void)type.make_stage(w.spec.options);
+        break;
+      case Role::sink:
+        if (type.make_sink) (void)type.make_sink(w.spec.options);
+        break;
+    }
+  } catch (const OptionError& e) {
+    if (clean) factory_error(w, e);
+  } catch (const std::exception& e) {
+    factory_error(w, e);
+  }
+}
+
+/// The node at `path` ("attrs.tenant", "weights[1]") in the stage's table, or
+/// the deepest one found on the way; null when not even the option is given.
+const toml::node* Loader::option_node(const StageWork& w, std::string_view path) const {
+  const toml::node* n = nullptr;  // null: the stage's table itself
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    const toml::node* next = nullptr;
+    if (path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      std::size_t index = 0;
+      const char* first = path.data() + i + 1;
+      const char* last = path.data() + (close == std::string_view::npos ? path.size() : close);
+      const toml::array* a = n != nullptr ? n->as_array() : nullptr;
+      if (a != nullptr && std::from_chars(first, last, index).ptr == last) next = a->get(index);
+      i = close == std::string_view::npos ? path.size() : close + 1;
+    } else {
+      std::size_t end = path.find_first_of(".[", i);
+      if (end == std::string_view::npos) end = path.size();
+      const toml::table* t = n != nullptr ? n->as_table() : w.table;
+      if (t != nullptr) next = t->get(path.substr(i, end - i));
+      i = end;
+    }
+    if (next == nullptr) break;
+    n = next;
+  }
+  return n;
+}
+
+/// A factory's (or a port list's) complaint about the stage's options, at the
+/// option it names; else at the stage.
+void Loader::factory_error(const StageWork& w, const std::exception& e) {
+  const StageSpec& s = w.spec;
+  if (const auto* bad = dynamic_cast<const builtins::BadOption*>(&e)) {
+    Span span = s.span;
+    if (const toml::node* n = option_node(w, bad->option())) {
+      span = bad->column() > 0 && n->is_string() ? inside_string(*n, bad->column()) : span_of(*n);
+    }
+    error("bad-option", span, detail::in_stage(bad->message(), bad->option(), s.name), bad->hint());
+    return;
+  }
+  const std::string message = e.what();
+  const auto option = detail::mentioned_option(message, s.option_spans);
+  error("bad-option", option ? s.option_spans.at(*option) : s.span,
+        detail::in_stage(message, option.value_or(""), s.name));
+}
+
+/// With several inputs, a priority stage's lanes are its inputs: `weights`
+/// needs one entry per input (the stage itself only finds out when it opens).
+void Loader::check_priority_lanes(const StageWork& w) {
+  const StageSpec& s = w.spec;
+  if (!w.type || w.type->name != "priority" || !is_builtin(*w.type)) return;
+  const OptionValue* weights = s.options.find("weights");
+  if (weights == nullptr || s.inputs.size() < 2 || weights->list.size() == s.inputs.size()) return;
+  const auto it = s.option_spans.find("weights");
+  error("bad-option", it != s.option_spans.end() ? it->second : s.span,
+        "'weights' in stage " + quote(s.name) + " has " + std::to_string(weights->list.size()) +
+            (weights->list.size() == 1 ? " entry" : " entries") + " for " +
+            std::to_string(s.inputs.size()) + " lanes",
+        "with several inputs, each input is a lane (the first the highest): give one weight per "
+        "input");
 }
 
 void Loader::check_rate_limit_node(const StageWork& w) {
@@ -808,9 +1048,24 @@ void Loader::resolve_inputs() {
       }
       if (!from) {
         const std::string stage_part = ref.substr(0, ref.find('.'));
-        auto hint = suggest(stage_part, names);
-        if (hint.empty() && stage_part != ref) {
-          hint = "inputs name stages as \"stage\" or \"stage.port\"";
+        if (broken_stages_.count(stage_part) != 0) {  // its own error says enough
+          in.stage.clear();
+          continue;
+        }
+        // Stage names are the user's own: a looser match is still a good guess.
+        std::string hint;
+        std::vector<std::string> others;
+        for (const auto& n : names) {
+          if (n != w.spec.name && others.size() < 10) others.push_back(n);
+        }
+        if (others.size() + 1 < names.size()) others.emplace_back("...");
+        if (auto s = did_you_mean(stage_part, names, stage_part.size() >= 4 ? 2 : 1)) {
+          hint = "did you mean " + quote(*s) + "?";
+        } else if (stage_part != ref) {
+          hint =
+              "inputs name stages as \"stage\" or \"stage.port\"; the stages are: " + join(others);
+        } else if (!others.empty()) {
+          hint = "the stages are: " + join(others);
         }
         error("unknown-input", in.span,
               "input " + quote(ref) + " of stage " + quote(w.spec.name) + " names no stage", hint);
@@ -818,7 +1073,7 @@ void Loader::resolve_inputs() {
         continue;
       }
       in.stage = from->spec.name;
-      if (!from->type) {  // its ports are unknown; the type error says enough
+      if (!from->type || !from->ports_known) {  // the stage's own error says enough
         in.port = port;
         continue;
       }
@@ -1002,7 +1257,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     root = toml::parse(text_, path_);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
-    error("syntax", Span{path_, b.line, b.column}, std::string(e.description()));
+    diags_.push_back(detail::syntax_error(e.description(), Span{path_, b.line, b.column}, text_));
     result.diagnostics = std::move(diags_);
     return result;
   }
@@ -1012,6 +1267,19 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
                                                      "breakers", "topics",   "stages"};
   for (const auto& [k, v] : root) {
     if (std::find(kSections.begin(), kSections.end(), k.str()) == kSections.end()) {
+      if (!v.is_table() && pipeline_schema().find(k.str())) {
+        error("unknown-key", span_of(k, v), quote(k.str()) + " belongs under [pipeline]",
+              root.contains("pipeline")
+                  ? "move it below the [pipeline] header"
+                  : "add a [pipeline] header above it: keys before the first [header] are "
+                    "top-level");
+        continue;
+      }
+      if (!v.is_table() && (k.str() == "inputs" || common_schema().find(k.str()))) {
+        error("unknown-key", span_of(k, v), quote(k.str()) + " belongs to a stage",
+              "put it below the [stages.NAME] header of its stage");
+        continue;
+      }
       auto hint = suggest(k.str(), kSections);
       if (hint.empty()) hint = "top-level sections: " + join(kSections);
       error("unknown-key", span_of(k, v), "unknown section " + quote(k.str()), hint);
@@ -1039,6 +1307,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
       if (!t) {
         error("type-mismatch", span_of(k, v), "stage " + quote(k.str()) + " must be a table",
               "write [stages." + std::string(k.str()) + "]");
+        broken_stages_.insert(std::string(k.str()));
         continue;
       }
       StageWork w;
@@ -1055,6 +1324,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     });
     for (auto& w : stages_) load_stage(w);
     resolve_inputs();
+    for (const auto& w : stages_) check_priority_lanes(w);
     wire_topics();
     find_cycles();
     // With errors, unconsumed outputs are mostly their echo (a broken input).
@@ -1086,6 +1356,14 @@ LoadResult load_pipeline_text(std::string_view text, const std::string& path,
 
 LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
                          const Registry& registry) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    LoadResult r;
+    r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0},
+                             "is a directory, not a pipeline file",
+                             "name a .toml file, e.g. pipelines/quickstart.toml"});
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;

@@ -1,27 +1,29 @@
 // Compiling an expression-typed option in a factory. The DSL has already
-// checked it; a failure here means a C++ caller passed a bad one.
+// checked a top-level option; a failure here means a C++ caller passed a bad
+// one, or the expression sits inside a table (route's routes).
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
 #include "sluice/options.hpp"
 
 namespace sluice::builtins {
 
-inline expr::Expression compile_expression(std::string_view source, std::string_view what) {
+/// `option` names it in the error: "by", "routes.slow".
+inline expr::Expression compile_expression(std::string_view source, const std::string& option) {
   auto e = expr::Expression::compile(source);
   if (!e) {
-    throw std::invalid_argument(std::string(what) + ", column " + std::to_string(e.error().column) +
-                                ": " + e.error().message);
+    throw BadOption(option, "in expression '" + option + "': " + e.error().message,
+                    e.error().column);
   }
   return std::move(e).value();
 }
 
 inline expr::Expression compile_expression(const Options& options, std::string_view name) {
-  return compile_expression(options.get_string(name), "option '" + std::string(name) + "'");
+  return compile_expression(options.get_string(name), std::string(name));
 }
 
 }  // namespace sluice::builtins

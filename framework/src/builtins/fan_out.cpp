@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "builtins/bad_option.hpp"
 #include "builtins/builtins.hpp"
 #include "builtins/expression_option.hpp"
 
@@ -51,7 +52,10 @@ class FanOut final : public Stage {
       : mode_(parse_mode(o.get_string("mode"))),
         outputs_(static_cast<std::size_t>(o.get_int("outputs"))) {
     if (mode_ == Mode::hash) {
-      if (!o.has("by")) throw std::invalid_argument("mode \"hash\" needs 'by'");
+      if (!o.has("by")) {
+        throw BadOption("mode", "'mode' is \"hash\" but no 'by' is given", 0,
+                        "add by = 'key' (or another expression): its value picks the port");
+      }
       by_.emplace(compile_expression(o, "by"));
     }
   }
@@ -113,9 +117,6 @@ StageType fan_out_type() {
        .max = 1024},
   };
   t.ports = [](const Options& o) {
-    if (o.get_string("mode") == "hash" && !o.has("by")) {
-      throw std::invalid_argument("mode \"hash\" needs 'by', e.g. by = 'key'");
-    }
     std::vector<std::string> ports;
     const auto n = o.get_int("outputs");
     for (std::int64_t i = 0; i < n; ++i) ports.push_back(std::to_string(i));

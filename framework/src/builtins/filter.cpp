@@ -1,26 +1,16 @@
 // filter: keeps the messages for which `condition` holds; the others are
 // counted as filtered.
 #include <memory>
-#include <stdexcept>
 
 #include "builtins/builtins.hpp"
-#include "expr/expression.hpp"
+#include "builtins/expression_option.hpp"
 
 namespace sluice::builtins {
 namespace {
 
-expr::Expression compile_condition(const Options& o) {
-  auto e = expr::Expression::compile(o.get_string("condition"));
-  if (!e) {
-    throw std::invalid_argument("condition, column " + std::to_string(e.error().column) + ": " +
-                                e.error().message);
-  }
-  return std::move(e).value();
-}
-
 class Filter final : public Stage {
  public:
-  explicit Filter(const Options& o) : condition_(compile_condition(o)) {}
+  explicit Filter(const Options& o) : condition_(compile_expression(o, "condition")) {}
   void process(Message&& m, Emitter& out, Context& ctx) override {
     if (condition_.test(m)) {
       out.emit(std::move(m));

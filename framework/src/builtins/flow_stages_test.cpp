@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "builtins/bad_option.hpp"
 #include "builtins/sharded_map.hpp"
 #include "builtins/test_graph.hpp"
 #include "sluice/pipeline.hpp"
@@ -20,6 +21,7 @@
 namespace sluice {
 namespace {
 
+using builtins::BadOption;
 using testing::add;
 using testing::KeepSink;
 using testing::Kept;
@@ -119,12 +121,38 @@ TEST(Route, UnwiredUnmatchedIsCountedDropped) {
   EXPECT_EQ(s.dropped, 5u);
 }
 
-TEST(Route, BadRoutesAreRejectedWhenListingPorts) {
+TEST(Route, BadRouteNamesAreRejectedWhenListingPorts) {
   const StageType* t = builtin_registry().find("route", true);
   ASSERT_NE(t, nullptr);
-  for (const auto& routes : {table({{"unmatched", "true"}}), table({{"a", "1 +"}}), table({})}) {
+  for (const auto& routes : {table({{"unmatched", "true"}}), table({})}) {
     Options o({{"routes", routes}});
-    EXPECT_THROW((void)t->output_ports(o), std::invalid_argument);
+    EXPECT_THROW((void)t->output_ports(o), BadOption);
+    EXPECT_THROW((void)t->make_stage(o), BadOption);
+  }
+}
+
+TEST(Route, ABadExpressionKeepsThePortsAndFailsTheFactoryAtItsColumn) {
+  const StageType* t = builtin_registry().find("route", true);
+  ASSERT_NE(t, nullptr);
+  Options o({{"routes", table({{"ok", "true"}, {"slow", ".latency > "}})}});
+  EXPECT_EQ(t->output_ports(o), (std::vector<std::string>{"ok", "slow", "unmatched"}));
+  try {
+    (void)t->make_stage(o);
+    ADD_FAILURE() << "no exception";
+  } catch (const BadOption& e) {
+    EXPECT_EQ(e.option(), "routes.slow");
+    EXPECT_EQ(e.column(), 12u);
+    EXPECT_EQ(e.message(),
+              "in expression 'routes.slow': expected an expression, found end of input");
+  }
+  OptionValue not_a_string = table({{"a", "true"}});
+  not_a_string.table[0].second = OptionValue::of(5);
+  try {
+    (void)t->make_stage(Options({{"routes", not_a_string}}));
+    ADD_FAILURE() << "no exception";
+  } catch (const BadOption& e) {
+    EXPECT_EQ(e.option(), "routes.a");
+    EXPECT_EQ(e.message(), "'routes.a' must be an expression string, not an integer");
   }
 }
 
@@ -219,7 +247,14 @@ TEST(FanOut, HashWithoutByIsRejected) {
   ASSERT_NE(t, nullptr);
   Options o({{"mode", OptionValue::of("hash")}});
   o.apply_defaults(t->schema);
-  EXPECT_THROW((void)t->output_ports(o), std::invalid_argument);
+  EXPECT_EQ(t->output_ports(o), (std::vector<std::string>{"0", "1"}));
+  try {
+    (void)t->make_stage(o);
+    ADD_FAILURE() << "no exception";
+  } catch (const BadOption& e) {
+    EXPECT_EQ(e.option(), "mode");
+    EXPECT_FALSE(e.hint().empty());
+  }
 }
 
 // --- take --------------------------------------------------------------------

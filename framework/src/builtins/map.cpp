@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "builtins/bad_option.hpp"
 #include "builtins/builtins.hpp"
 #include "builtins/template_option.hpp"
 
@@ -26,11 +27,12 @@ class Map final : public Stage {
         priority_(optional_template(o, "priority")) {
     if (const OptionValue* attrs = o.find("attrs")) {
       for (const auto& [name, value] : attrs->table) {
-        auto t = expr::Template::compile(value.str);
-        if (value.kind != OptionValue::Kind::string || !t) {
-          throw std::invalid_argument("attrs." + name + " must be a template string");
+        const std::string option = "attrs." + name;
+        if (value.kind != OptionValue::Kind::string) {
+          throw BadOption(option, "'" + option + "' must be a template string, not " +
+                                      std::string(kind_name(value.kind)));
         }
-        attrs_.emplace_back(name, std::move(t).value());
+        attrs_.emplace_back(name, compile_template(value.str, option));
       }
     }
   }

@@ -3,11 +3,11 @@
 // port `unmatched`. One message out per message in: in = out + dropped, where
 // dropped counts messages sent to a port nothing is wired to.
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "builtins/bad_option.hpp"
 #include "builtins/builtins.hpp"
 #include "builtins/expression_option.hpp"
 
@@ -16,20 +16,38 @@ namespace {
 
 constexpr const char* kUnmatched = "unmatched";
 
-/// The routes in order, checked: at least one, string expressions that
-/// compile, no route called `unmatched`. Runs at load time through `ports`.
-std::vector<std::pair<std::string, expr::Expression>> compile_routes(const Options& o) {
+/// The route names in order, checked: at least one, none called `unmatched`.
+/// Runs at load time through `ports`, so consumers of a route whose
+/// expression is wrong still find its port.
+std::vector<std::string> route_names(const Options& o) {
   const OptionValue& routes = o.get("routes");
-  if (routes.table.empty()) throw std::invalid_argument("'routes' names no route");
-  std::vector<std::pair<std::string, expr::Expression>> out;
+  if (routes.table.empty()) {
+    throw BadOption("routes", "'routes' names no route", 0,
+                    "e.g. routes = { errors = '.status >= 500' }");
+  }
+  std::vector<std::string> names;
   for (const auto& [name, value] : routes.table) {
     if (name == kUnmatched) {
-      throw std::invalid_argument("route name 'unmatched' is reserved for what no route matches");
+      throw BadOption("routes." + name,
+                      "route name 'unmatched' is reserved for what no route matches", 0,
+                      "rename the route; port 'unmatched' exists anyway");
     }
+    names.push_back(name);
+  }
+  return names;
+}
+
+/// The routes in order, compiled: string expressions that compile.
+std::vector<std::pair<std::string, expr::Expression>> compile_routes(const Options& o) {
+  (void)route_names(o);
+  std::vector<std::pair<std::string, expr::Expression>> out;
+  for (const auto& [name, value] : o.get("routes").table) {
+    const std::string option = "routes." + name;
     if (value.kind != OptionValue::Kind::string) {
-      throw std::invalid_argument("route '" + name + "' must be an expression string");
+      throw BadOption(option, "'" + option + "' must be an expression string, not " +
+                                  std::string(kind_name(value.kind)));
     }
-    out.emplace_back(name, compile_expression(value.str, "route '" + name + "'"));
+    out.emplace_back(name, compile_expression(value.str, option));
   }
   return out;
 }
@@ -64,8 +82,7 @@ StageType route_type() {
        .required = true},
   };
   t.ports = [](const Options& o) {
-    std::vector<std::string> ports;
-    for (auto& [name, e] : compile_routes(o)) ports.push_back(name);
+    std::vector<std::string> ports = route_names(o);
     ports.emplace_back(kUnmatched);
     return ports;
   };

@@ -4,10 +4,10 @@
 // message with nothing left is counted filtered. So `out` counts pieces and
 // in = (messages split) + filtered, with out >= messages split.
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "builtins/bad_option.hpp"
 #include "builtins/builtins.hpp"
 
 namespace sluice::builtins {
@@ -17,7 +17,10 @@ class Split final : public Stage {
  public:
   explicit Split(const Options& o)
       : separator_(o.get_string("separator")), keep_empty_(o.get_bool("keep_empty")) {
-    if (separator_.empty()) throw std::invalid_argument("'separator' must not be empty");
+    if (separator_.empty()) {
+      throw BadOption("separator", "'separator' must not be empty", 0,
+                      "e.g. separator = \",\" (the default is a newline)");
+    }
   }
 
   void process(Message&& m, Emitter& out, Context& ctx) override {

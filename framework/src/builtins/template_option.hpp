@@ -1,23 +1,28 @@
 // Compiling a template-typed option in a factory. The DSL has already
-// checked it; a failure here means a C++ caller passed a bad one.
+// checked a top-level option; a failure here means a C++ caller passed a bad
+// one, or the template sits inside a table (map's attrs).
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
 #include "sluice/options.hpp"
 
 namespace sluice::builtins {
 
-inline expr::Template compile_template(const Options& options, std::string_view name) {
-  auto t = expr::Template::compile(options.get_string(name));
+/// `option` names it in the error: "payload", "attrs.tenant".
+inline expr::Template compile_template(std::string_view source, const std::string& option) {
+  auto t = expr::Template::compile(source);
   if (!t) {
-    throw std::invalid_argument("option '" + std::string(name) + "', column " +
-                                std::to_string(t.error().column) + ": " + t.error().message);
+    throw BadOption(option, "in template '" + option + "': " + t.error().message, t.error().column);
   }
   return std::move(t).value();
+}
+
+inline expr::Template compile_template(const Options& options, std::string_view name) {
+  return compile_template(options.get_string(name), std::string(name));
 }
 
 }  // namespace sluice::builtins

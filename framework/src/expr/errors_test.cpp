@@ -27,7 +27,15 @@ TEST_P(ExpressionErrors, ReportsColumnAndMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Bad, ExpressionErrors,
     testing::Values(Case{"lowr(key)", 1, "unknown function 'lowr' (did you mean 'lower'?)"},
-                    Case{"key == frobnicate(1)", 8, "unknown function 'frobnicate'"},
+                    Case{"key == frobnicate(1)", 8,
+                         "unknown function 'frobnicate'; the functions are: lower, upper"},
+                    Case{"lowercase(key)", 1,
+                         "unknown function 'lowercase' (did you mean 'lower'?)"},
+                    Case{"key contians \"x\"", 5,
+                         "unexpected 'contians' after an expression (did you mean 'contains'?)"},
+                    Case{"key startswith \"x\"", 5,
+                         "unexpected 'startswith' after an expression (did you mean "
+                         "'starts_with'?)"},
                     Case{"(1 + 2", 7, "expected ')' to close '(' at column 1, found end of input"},
                     Case{"lower(key", 10, "expected ')' to close '(' at column 6"},
                     Case{"substr(key, 1)", 1, "function 'substr' takes 3 arguments, got 2"},

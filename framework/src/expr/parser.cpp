@@ -61,7 +61,13 @@ class Parser {
     if (peek().kind != Tok::end) {
       if (peek().kind == Tok::rparen) fail(peek(), "unmatched ')'");
       if (peek().kind == Tok::rbracket) fail(peek(), "unmatched ']'");
-      fail(peek(), "unexpected " + describe(peek()) + " after an expression (missing operator?)");
+      // A misspelt word operator (contians) is the likeliest reading of a
+      // name right after an expression.
+      const std::string_view op =
+          peek().kind == Tok::ident ? closest_name(peek().text, kWordOperators) : "";
+      fail(peek(), "unexpected " + describe(peek()) + " after an expression" +
+                       (op.empty() ? std::string(" (missing operator?)")
+                                   : " (did you mean '" + std::string(op) + "'?)"));
     }
     return root;
   }
@@ -408,8 +414,20 @@ class Parser {
     if (f == nullptr) {
       std::vector<std::string_view> names;
       for (const FuncInfo& fi : all_functions()) names.push_back(fi.name);
-      fail(name,
-           with_suggestion("unknown function '" + std::string(name.text) + "'", name.text, names));
+      std::string msg = "unknown function '" + std::string(name.text) + "'";
+      std::string_view best = closest_name(name.text, names);
+      for (const std::string_view n : names) {  // lowercase -> lower, to_upper -> upper
+        if (best.empty() && n.size() >= 3 && name.text.find(n) != std::string_view::npos) best = n;
+      }
+      if (!best.empty()) {
+        msg += " (did you mean '" + std::string(best) + "'?)";
+      } else {
+        msg += "; the functions are:";
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          msg += (i == 0 ? " " : ", ") + std::string(names[i]);
+        }
+      }
+      fail(name, msg);
     }
     const Token& open = advance();
     const Nest nest(*this, open);

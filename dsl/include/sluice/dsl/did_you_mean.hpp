@@ -19,4 +19,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> did_you_mean(std::string_view word,
                                         const std::vector<std::string>& candidates);
 
+/// The same with the distance limit given: for names the user chose (stage
+/// names), where a looser match is still worth a hint.
+std::optional<std::string> did_you_mean(std::string_view word,
+                                        const std::vector<std::string>& candidates,
+                                        std::size_t max_distance);
+
 }  // namespace sluice::dsl

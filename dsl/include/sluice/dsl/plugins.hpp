@@ -57,9 +57,9 @@ struct PluginSet {
                                      const Registry& base);
 
 /// Builds every stage of `spec` whose type comes from a plugin once, so that
-/// a factory that rejects its options (throws) is reported at the stage
-/// before anything runs. Built-in types are not built: their options are
-/// fully checked by their schema.
+/// a factory that rejects its options (throws) is reported before anything
+/// runs: at the option its message names, else at the stage. (load_pipeline
+/// builds the stages of built-in types itself.)
 [[nodiscard]] std::vector<Diagnostic> check_plugin_stages(const PipelineSpec& spec,
                                                           const PluginSet& plugins);
 

@@ -1,0 +1,120 @@
+#include "syntax_error.hpp"
+
+#include <cctype>
+#include <string>
+
+namespace sluice::dsl::detail {
+namespace {
+
+constexpr std::string_view kPrefix = "Error while parsing ";
+
+/// The byte offset of (1-based) character column `column` in `line`.
+std::size_t byte_offset(std::string_view line, std::size_t column) {
+  std::size_t i = 0;
+  for (std::size_t c = 1; c < column && i < line.size(); ++c) {
+    ++i;
+    while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+bool bare_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+         (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+std::string article(std::string_view what) {
+  return std::string(std::string_view("aeiou").find(what.front()) != std::string_view::npos
+                         ? "an "
+                         : "a ") +
+         std::string(what);
+}
+
+}  // namespace
+
+Diagnostic syntax_error(std::string_view description, const Span& at, std::string_view text) {
+  std::size_t line_start = 0;
+  for (std::size_t l = 1; l < at.line && line_start < text.size(); ++l) {
+    const auto nl = text.find('\n', line_start);
+    line_start = nl == std::string_view::npos ? text.size() : nl + 1;
+  }
+  std::string_view line = text.substr(line_start);
+  line = line.substr(0, line.find('\n'));
+  Diagnostic d;
+  d.code = "syntax";
+  d.span = at;
+  // "Error while parsing WHAT: PROBLEM"
+  std::string_view what, problem = description;
+  if (description.substr(0, kPrefix.size()) == kPrefix) {
+    const auto colon = description.find(": ", kPrefix.size());
+    if (colon != std::string_view::npos) {
+      what = description.substr(kPrefix.size(), colon - kPrefix.size());
+      problem = description.substr(colon + 2);
+    }
+  }
+  const std::size_t offset = byte_offset(line, at.column);
+  const std::string_view rest = offset < line.size() ? line.substr(offset) : std::string_view{};
+  const bool at_line_end = rest.empty() || rest == "\r";
+  const bool in_string = what.find("string") != std::string_view::npos;
+  const char quote = what.find("literal") != std::string_view::npos ? '\'' : '"';
+  // Inside a multi-line string when the text before has an odd number of
+  // triple quotes of its kind (good enough for a hint).
+  const std::string triple(3, quote);
+  std::size_t triples = 0;
+  const std::string_view before = text.substr(0, line_start + offset);
+  for (auto at3 = before.find(triple); at3 != std::string_view::npos;
+       at3 = before.find(triple, at3 + 3)) {
+    ++triples;
+  }
+  const bool multi_line = triples % 2 == 1;
+
+  if (in_string && problem.find("control characters") != std::string_view::npos && at_line_end) {
+    d.message = "missing closing quote: the string runs to the end of the line";
+    d.hint = std::string("end it with ") + quote + " on this line; a string over several lines " +
+             "is written between " + std::string(3, quote);
+    return d;
+  }
+  if (in_string && problem.find("end-of-file") != std::string_view::npos) {
+    d.message = "missing closing quote: the string runs to the end of the file";
+    d.hint = "end it with " + std::string(multi_line ? 3 : 1, quote);
+    return d;
+  }
+  if (problem.find("could not determine value type") != std::string_view::npos) {
+    std::size_t n = 0;
+    while (n < rest.size() && bare_word_char(rest[n])) ++n;
+    const std::string_view word = rest.substr(0, n);
+    if (!word.empty() && !std::isdigit(static_cast<unsigned char>(word.front())) &&
+        word.front() != '-' && word.front() != '.') {
+      d.message = "expected a value, found the bare word '" + std::string(word) + "'";
+      d.hint = "strings need quotes: \"" + std::string(word) + "\"";
+      return d;
+    }
+  }
+  if (what == "boolean") {
+    d.message = "expected a value: true and false are written in lower case";
+    d.hint = "for a string, use quotes";
+    return d;
+  }
+  std::string reworded(problem);
+  constexpr std::string_view kSawNewline = "saw '\\n'";  // as toml++ escapes it
+  if (const auto nl = reworded.find(kSawNewline); nl != std::string::npos) {
+    reworded.replace(nl, kSawNewline.size(), "found the end of the line");
+  }
+  d.message = what.empty() ? reworded : "invalid TOML in " + article(what) + ": " + reworded;
+  if (what == "array" && problem.find("end-of-file") != std::string_view::npos) {
+    d.hint = "close the array with ]";
+  } else if (what == "inline table") {
+    d.hint = "an inline table { ... } is written on one line, without a trailing comma";
+  } else if (what == "table header") {
+    d.hint = "a table header is written [stages.NAME]";
+  } else if (problem == "expected '=', saw ':'") {
+    d.hint = "TOML puts '=' between a key and its value: key = value";
+  } else if (problem.find("cannot redefine existing") != std::string_view::npos) {
+    d.hint = "each key and table may be given once; --set changes a value without editing";
+  } else if (problem.find("expected a comment or whitespace") != std::string_view::npos) {
+    d.hint = "one key = value per line; a list is written [a, b]";
+  }
+  return d;
+}
+
+}  // namespace sluice::dsl::detail
