@@ -16,7 +16,7 @@ cmake --build --preset fuzz
 bin=build/fuzz/tests/fuzz/dsl_fuzz
 work=build/fuzz/dsl_fuzz
 mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
-cp pipelines/*.toml tests/diagnostics/*.toml "$work/seeds/"
+find pipelines tests/diagnostics -name "*.toml" -exec cp {} "$work/seeds/" \;
 
 echo "== fuzz: dsl_fuzz for ${seconds}s"
 # New inputs go to the first directory, which is kept between runs.

@@ -60,17 +60,21 @@ void check_edge_accounting(const json& s) {
 
 // --- every sample pipeline ----------------------------------------------------
 
-std::vector<fs::path> sample_pipelines() {
+/// The samples directly in pipelines/ (each runs to exit 0 on its own), or
+/// with `all`, those of its subfolders too (failures/ exits 1 on purpose;
+/// nats/ needs a server and runs in nats_test).
+std::vector<fs::path> sample_pipelines(bool all = false) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(kPipelines)) {
-    if (e.path().extension() == ".toml") out.push_back(e.path());
+  for (const auto& e : fs::recursive_directory_iterator(kPipelines)) {
+    if (e.path().extension() != ".toml") continue;
+    if (all || e.path().parent_path() == kPipelines) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 TEST_F(E2E, EverySamplePipelineChecksClean) {
-  const auto files = sample_pipelines();
+  const auto files = sample_pipelines(/*all=*/true);
   ASSERT_FALSE(files.empty());
   for (const auto& f : files) {
     Sluice p(with_example_plugins({"check", f.string()}), dir_);
@@ -201,6 +205,39 @@ TEST_F(E2E, UsageErrorsSayWhatIsWrong) {
   Sluice help({"run", "--help"}, dir_);
   EXPECT_EQ(help.wait(), 0);
   EXPECT_EQ(help.out().find("--trace"), std::string::npos) << "not implemented: not offered";
+  Sluice version({"--version"}, dir_);
+  EXPECT_EQ(version.wait(), 0);
+  EXPECT_EQ(version.out().rfind("sluice 0.", 0), 0u) << version.out();
+  Sluice stats({"run", quickstart, "--stats-json", "no-such-folder/stats.json"}, dir_);
+  EXPECT_EQ(stats.wait(), 2) << "found out before the run, not after it";
+  EXPECT_NE(stats.err().find("cannot write stats to 'no-such-folder/stats.json'"),
+            std::string::npos)
+      << stats.err();
+  Sluice unknown({"list", "geo_lookup"}, dir_);
+  EXPECT_EQ(unknown.wait(), 2);
+  EXPECT_NE(unknown.err().find("--plugin"), std::string::npos) << unknown.err();
+}
+
+TEST_F(E2E, UnderJsonLogsTheFinalErrorIsAJsonLineToo) {
+  auto file = write("fail.toml", R"([stages.in]
+type = "file"
+path = "does-not-exist.txt"
+[stages.out]
+type = "stdout"
+inputs = ["in"]
+)");
+  Sluice p({"run", file.string(), "--log-format", "json", "--progress", "never"}, dir_);
+  EXPECT_EQ(p.wait(), 1);
+  const auto logged = lines(p.err());
+  ASSERT_FALSE(logged.empty());
+  const json last = json::parse(logged.back(), nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(last.is_object()) << p.err();
+  EXPECT_EQ(last["level"], "error");
+  EXPECT_EQ(last["run"], "failed");
+  EXPECT_EQ(last["stage"], "in");
+  for (const auto& line : logged) {
+    EXPECT_TRUE(json::parse(line, nullptr, false).is_object()) << "not JSON: " << line;
+  }
 }
 
 TEST_F(E2E, AFailingStageExitsWith1AndStillWritesStats) {
@@ -375,11 +412,27 @@ TEST_F(E2E, GraphPrintsDotAndMermaid) {
   ASSERT_EQ(mermaid.wait(), 0) << mermaid.err();
   EXPECT_EQ(mermaid.out().rfind("flowchart LR\n", 0), 0u) << mermaid.out();
   EXPECT_NE(mermaid.out().find("n0 --> n1"), std::string::npos) << mermaid.out();
+
+  // A line break in a stage's name stays inside its label.
+  const auto odd = write("odd.toml", R"([stages."two\nlines"]
+type = "generate"
+count = 1
+[stages.out]
+type = "discard"
+inputs = ["two\nlines"]
+)");
+  Sluice odd_mermaid({"graph", odd.string(), "--format", "mermaid"}, dir_);
+  ASSERT_EQ(odd_mermaid.wait(), 0) << odd_mermaid.err();
+  EXPECT_NE(odd_mermaid.out().find("n0([\"two<br/>lines<br/>generate\"])"), std::string::npos)
+      << odd_mermaid.out();
+  Sluice odd_dot({"graph", odd.string()}, dir_);
+  ASSERT_EQ(odd_dot.wait(), 0) << odd_dot.err();
+  EXPECT_NE(odd_dot.out().find("\"two\\nlines\" -> \"out\""), std::string::npos) << odd_dot.out();
 }
 
 TEST_F(E2E, GraphOfEverySamplePipelineRendersWithGraphviz) {
   if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz 'dot' absent";
-  for (const auto& f : sample_pipelines()) {
+  for (const auto& f : sample_pipelines(/*all=*/true)) {
     Sluice p(with_example_plugins({"graph", f.string(), "--format", "dot"}), dir_);
     ASSERT_EQ(p.wait(), 0) << f << "\n" << p.err();
     const auto dot = dir_ / (f.stem().string() + ".dot");

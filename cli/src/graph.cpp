@@ -9,7 +9,11 @@ namespace {
 std::string escape(std::string_view s, bool mermaid) {
   std::string out;
   for (char c : s) {
-    if (mermaid && c == '"') {
+    if (c == '\n') {
+      out += mermaid ? "<br/>" : "\\n";  // a line break in the label, not in the file
+    } else if (c == '\r') {
+      continue;
+    } else if (mermaid && c == '"') {
       out += "#quot;";
     } else if (!mermaid && (c == '"' || c == '\\')) {
       out += '\\';

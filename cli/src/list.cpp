@@ -87,6 +87,8 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
     std::fprintf(stderr, "sluice: error: unknown stage type '%s'\n", type.c_str());
     if (auto s = dsl::did_you_mean(type, names)) {
       std::fprintf(stderr, "  hint: did you mean '%s'?\n", s->c_str());
+    } else {
+      std::fprintf(stderr, "  hint: a plugin's types are listed with --plugin PATH\n");
     }
     return kExitUsage;
   }

@@ -9,11 +9,14 @@
 
 #include "commands.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
+#include "sluice/plugin.hpp"
 
 int main(int argc, char** argv) {
   using sluice::cli::RunArgs;
   CLI::App app{"sluice: dataflow pipelines declared in TOML", "sluice"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice " SLUICE_VERSION " (plugin ABI " +
+                                        std::to_string(sluice::kPluginAbiVersion) + ")");
 
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "run a pipeline");

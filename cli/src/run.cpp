@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -164,6 +166,12 @@ int run_command(const RunArgs& args) {
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded) return kExitUsage;
+  if (!args.stats_json.empty() && !std::ofstream(args.stats_json, std::ios::app)) {
+    // Found out now, not after an hour of running.
+    std::fprintf(stderr, "sluice: error: cannot write stats to '%s': %s\n", args.stats_json.c_str(),
+                 std::strerror(errno));
+    return kExitUsage;
+  }
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
@@ -203,6 +211,16 @@ int run_command(const RunArgs& args) {
   if (display) {
     // The whole run: average rates and busy / blocked shares.
     std::fputs(render_progress(Stats{}, stats, stats.elapsed_s, instances).c_str(), stderr);
+  }
+  if (result.status == RunStatus::failed && json) {
+    // One JSON line like the log's, for whatever reads them.
+    nlohmann::json why = {{"message", result.error}};
+    if (!result.error_stage.empty()) why["stage"] = result.error_stage;
+    if (result.has_error_seq) why["seq"] = result.error_seq;
+    why["suppressed"] = result.suppressed.size();
+    const std::string fields = why.dump();
+    logger->log(spdlog::level::err, "\"run\":\"failed\",{}", fields.substr(1, fields.size() - 2));
+    return kExitFailed;
   }
   if (result.status == RunStatus::failed) {
     std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
