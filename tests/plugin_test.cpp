@@ -172,6 +172,32 @@ TEST_F(Plugins, FactoryThatRejectsItsOptionsIsReportedAtTheOptionItNames) {
   }
 }
 
+// A plugin evaluates the expression language through the SDK, and its
+// expression options are checked at their line and column like a built-in's.
+TEST_F(Plugins, APluginEvaluatesExpressionsAndTemplates) {
+  const auto path = test_plugin("test_types");
+  write("p.toml", "[pipeline]\nplugins = [\"" + path +
+                      "\"]\n[stages.src]\ntype = \"generate\"\ncount = 4\n"
+                      "payload = '{{\"n\": {seq}}}'\n"
+                      "[stages.t]\ntype = \"tag\"\ninputs = [\"src\"]\nwhen = '.n % 2 == 0'\n"
+                      "label = 'even-{.n}'\n"
+                      "[stages.out]\ntype = \"stdout\"\ninputs = [\"t\"]\nformat = \"json\"\n");
+  ASSERT_EQ(sluice({"run", "p.toml", "--progress", "never"}), 0) << err_;
+  const auto out = lines(out_);
+  ASSERT_EQ(out.size(), 4u) << out_;
+  EXPECT_FALSE(json::parse(out[0])["attrs"].contains("label"));
+  EXPECT_EQ(json::parse(out[1])["attrs"]["label"], "even-2");
+  EXPECT_EQ(json::parse(out[3])["attrs"]["label"], "even-4");
+
+  write("bad.toml", "[pipeline]\nplugins = [\"" + path +
+                        "\"]\n[stages.src]\ntype = \"generate\"\n"
+                        "[stages.t]\ntype = \"tag\"\ninputs = [\"src\"]\nwhen = '.n %'\n"
+                        "label = 'x'\n[stages.out]\ntype = \"discard\"\ninputs = [\"t\"]\n");
+  EXPECT_EQ(sluice({"check", "bad.toml"}), 2);
+  EXPECT_TRUE(contains(err_, "bad.toml:8:13: error: in expression 'when'")) << err_;
+  EXPECT_TRUE(contains(err_, "expected an expression")) << err_;
+}
+
 TEST_F(Plugins, PluginOptionsAreCheckedAgainstTheirSchema) {
   write("p.toml",
         "[stages.src]\ntype = \"generate\"\n\n"

@@ -55,6 +55,23 @@ class Boom final : public sluice::Stage {
   std::uint64_t every_;
 };
 
+/// `tag`: sets attrs.label from a template on the messages an expression
+/// selects (the SDK's Expression and Template).
+class Tag final : public sluice::Stage {
+ public:
+  explicit Tag(const sluice::Options& o)
+      : when_(sluice::Expression::compile(o.get_string("when"))),
+        label_(sluice::Template::compile(o.get_string("label"))) {}
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+    if (when_.test(m)) m.attrs.set("label", label_.render(m));
+    out.emit(std::move(m));
+  }
+
+ private:
+  sluice::Expression when_;
+  sluice::Template label_;
+};
+
 [[maybe_unused]] void register_types(sluice::Registry& r) {
 #if defined(TEST_PLUGIN_DUP_BUILTIN)
   r.add(idle("map"));
@@ -85,6 +102,18 @@ class Boom final : public sluice::Stage {
                       .default_value = OptionValue::of(2),
                       .min = 1}}},
          .make_stage = [](const sluice::Options& o) { return std::make_unique<Boom>(o); }});
+  r.add({.name = "tag",
+         .role = sluice::Role::stage,
+         .doc = "labels the messages an expression selects",
+         .schema = {{{.name = "when",
+                      .type = OptionType::expression,
+                      .doc = "which messages",
+                      .required = true},
+                     {.name = "label",
+                      .type = OptionType::template_,
+                      .doc = "their label",
+                      .required = true}}},
+         .make_stage = [](const sluice::Options& o) { return std::make_unique<Tag>(o); }});
 #endif
 }
 

@@ -36,6 +36,7 @@
 #include <exception>
 
 #include "sluice/errors.hpp"
+#include "sluice/expression.hpp"
 #include "sluice/message.hpp"
 #include "sluice/options.hpp"
 #include "sluice/registry.hpp"

@@ -1,0 +1,67 @@
+// Expressions and templates for plugin stages: the language of `filter`,
+// `route` and `map` (SPEC 2), compiled once and evaluated per message, with
+// the same functions, JSON field access and RE2 regexes as the built-ins.
+//
+//   explicit Tag(const sluice::Options& o)
+//       : when_(sluice::Expression::compile(o.get_string("when"))),
+//         label_(sluice::Template::compile(o.get_string("label"))) {}
+//
+//   void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+//     if (when_.test(m)) m.attrs.set("label", label_.render(m));
+//     out.emit(std::move(m));
+//   }
+//
+// Declare such options with OptionType::expression / OptionType::template_:
+// the file is checked before the factory runs, so a syntax error is reported
+// at its line and column in the TOML. A compiled value is immutable: share it
+// between threads freely.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sluice/message.hpp"
+
+namespace sluice {
+inline namespace v1 {
+
+class Expression {
+ public:
+  /// Throws std::invalid_argument ("column N: what is wrong") on an error.
+  static Expression compile(std::string_view source);
+
+  /// Truthiness of the value: false, null, 0, "" and [] are false.
+  [[nodiscard]] bool test(const Message& m) const;
+  /// The value as text, appended to `out` (what a template inserts).
+  void render(const Message& m, std::string& out) const;
+  [[nodiscard]] std::string render(const Message& m) const;
+  /// The value as an integer (numbers truncate, numeric strings parse, else 0).
+  [[nodiscard]] std::int64_t eval_int(const Message& m) const;
+  [[nodiscard]] const std::string& source() const noexcept;
+
+ private:
+  struct Impl;
+  explicit Expression(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+class Template {
+ public:
+  /// `{expr}` inserts a value, `{{` and `}}` are literal braces. Throws
+  /// std::invalid_argument ("column N: what is wrong") on an error.
+  static Template compile(std::string_view source);
+
+  void render(const Message& m, std::string& out) const;  ///< appends to out
+  [[nodiscard]] std::string render(const Message& m) const;
+  [[nodiscard]] const std::string& source() const noexcept;
+
+ private:
+  struct Impl;
+  explicit Template(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace v1
+}  // namespace sluice
