@@ -35,6 +35,14 @@ int process_threads() {
   return -1;
 }
 
+/// The threads of the process before a test starts a pipeline, once one
+/// thread has been started and joined: ThreadSanitizer's runtime starts a
+/// helper thread of its own with the first thread a process creates.
+int baseline_threads() {
+  std::thread([] {}).join();
+  return process_threads();
+}
+
 using testing::stage;
 
 TEST(Pipeline, LongChainOnOneThreadDeliversEverythingInOrder) {
@@ -189,6 +197,54 @@ TEST(Pipeline, GracefulStopDrainsWhatIsInFlight) {
   const auto s = p.stats();
   EXPECT_EQ(stage(s, "src").out, stage(s, "out").in) << "every message emitted was delivered";
   EXPECT_EQ(got.snapshot().size(), stage(s, "out").in);
+}
+
+/// Arms a timer an hour away on its first message (a wait that the end of
+/// the run must drop, not keep a thread for).
+class ArmsAFarTimer final : public Stage {
+ public:
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    if (!armed_) {
+      armed_ = true;
+      ctx.wake_at(ctx.now() + 3600 * kNanosPerSecond);
+    }
+    out.emit(std::move(m));
+  }
+  void on_timer(Emitter&, Context&) override {}
+
+ private:
+  bool armed_{false};
+};
+
+TEST(Pipeline, NoThreadOrTimerOutlivesTheRunButTheArenaWorkers) {
+  // The timer thread and the I/O pool are joined by wait(), even with a timer
+  // still armed an hour away; what remains are
+  // oneTBB's idle workers, process-wide, at most `threads` of them, and the
+  // same ones for every later run (README, "Threads").
+  static constexpr std::size_t kThreads = 2;
+  const int before = baseline_threads();
+  int after_first = 0;
+  int most = 0;
+  for (int run = 0; run < 30; ++run) {
+    Collected got;
+    Graph g;
+    auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(1000); });
+    auto timer = g.add_stage("timer", [] { return std::make_unique<ArmsAFarTimer>(); });
+    auto io = g.add_stage("io", [] { return std::make_unique<PassThrough>(); }, {.blocking = true});
+    g.connect(src, timer);
+    g.connect(timer, io);
+    g.connect(io, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+    Pipeline p(std::move(g), {.threads = kThreads});
+    p.start();
+    const auto r = p.wait();
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(got.snapshot().size(), 1000u);
+    const int now = process_threads();
+    if (run == 0) after_first = now;
+    most = std::max(most, now);
+  }
+  EXPECT_LE(after_first, before + static_cast<int>(kThreads));
+  EXPECT_LE(most, before + static_cast<int>(kThreads)) << "threads grew across runs";
 }
 
 }  // namespace
