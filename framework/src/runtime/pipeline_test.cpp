@@ -7,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <numeric>
+#include <set>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -197,6 +199,222 @@ TEST(Pipeline, GracefulStopDrainsWhatIsInFlight) {
   const auto s = p.stats();
   EXPECT_EQ(stage(s, "src").out, stage(s, "out").in) << "every message emitted was delivered";
   EXPECT_EQ(got.snapshot().size(), stage(s, "out").in);
+}
+
+/// Spins (yielding) until `pred` holds or `limit` passes; returns whether it held.
+template <class Pred>
+bool spin_until(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(Pipeline, LaterErrorsAreKeptAsSuppressedAndTheFirstWins) {
+  // `late` is inside process() when `first` fails, and fails itself only once
+  // that failure has cancelled the run: the order is fixed, not a race.
+  std::atomic<bool> late_entered{false};
+  class First final : public Stage {
+   public:
+    explicit First(std::atomic<bool>& late) : late_(late) {}
+    void process(Message&&, Emitter&, Context&) override {
+      spin_until([&] { return late_.load(); });
+      throw std::runtime_error("first failure");
+    }
+
+   private:
+    std::atomic<bool>& late_;
+  };
+  class Late final : public Stage {
+   public:
+    explicit Late(std::atomic<bool>& entered) : entered_(entered) {}
+    void process(Message&&, Emitter&, Context& ctx) override {
+      entered_.store(true);
+      spin_until([&] { return ctx.cancelled(); });
+      throw std::runtime_error("later failure");
+    }
+
+   private:
+    std::atomic<bool>& entered_;
+  };
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(1); });
+  auto first = g.add_stage("first", [&] { return std::make_unique<First>(late_entered); });
+  auto late = g.add_stage("late", [&] { return std::make_unique<Late>(late_entered); });
+  g.connect(src, first);
+  g.connect(src, late);
+  Collected a, b;
+  g.connect(first, g.add_sink("a", [&] { return std::make_unique<CollectSink>(a); }));
+  g.connect(late, g.add_sink("b", [&] { return std::make_unique<CollectSink>(b); }));
+  // Two workers: the two stages must be in process() at the same time.
+  Pipeline p(std::move(g),
+             {.threads = 2, .log = [](LogLevel, std::string_view, std::string_view) {}});
+  const auto r = p.run();
+  EXPECT_EQ(r.status, RunStatus::failed);
+  EXPECT_EQ(r.error_stage, "first");
+  EXPECT_EQ(r.error, "first failure");
+  EXPECT_TRUE(r.has_error_seq);
+  EXPECT_EQ(r.error_seq, 1u);
+  EXPECT_EQ(r.suppressed, std::vector<std::string>{"late: later failure"});
+  EXPECT_EQ(stage(p.stats(), "first").errors, 1u);
+  EXPECT_EQ(stage(p.stats(), "late").errors, 1u);
+}
+
+/// Records the threads it ran on.
+struct ThreadsSeen {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  void add() {
+    std::lock_guard lock(mu);
+    ids.insert(std::this_thread::get_id());
+  }
+  std::set<std::thread::id> snapshot() {
+    std::lock_guard lock(mu);
+    return ids;
+  }
+};
+
+class RecordThread final : public Stage {
+ public:
+  explicit RecordThread(ThreadsSeen& seen) : seen_(seen) {}
+  void process(Message&& m, Emitter& out, Context&) override {
+    seen_.add();
+    out.emit(std::move(m));
+  }
+
+ private:
+  ThreadsSeen& seen_;
+};
+
+TEST(Pipeline, BlockingStagesRunOnTheIoPoolOutsideTheArena) {
+  // One arena worker. `wait` (blocking) holds its first message until the
+  // other branch has delivered everything: were it on the arena, that branch
+  // could never run and the wait would time out.
+  static constexpr std::uint64_t kCount = 20000;
+  Collected fast_got, slow_got;
+  ThreadsSeen arena_threads, io_threads;
+  std::atomic<bool> other_branch_done_first{false};
+  class WaitForOtherBranch final : public Stage {
+   public:
+    WaitForOtherBranch(Collected& other, ThreadsSeen& seen, std::atomic<bool>& done_first)
+        : other_(other), seen_(seen), done_first_(done_first) {}
+    void process(Message&& m, Emitter& out, Context&) override {
+      seen_.add();
+      if (!waited_) {
+        waited_ = true;
+        done_first_ = spin_until([&] { return other_.snapshot().size() == kCount; });
+      }
+      out.emit(std::move(m));
+    }
+
+   private:
+    Collected& other_;
+    ThreadsSeen& seen_;
+    std::atomic<bool>& done_first_;
+    bool waited_{false};
+  };
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
+  auto fast = g.add_stage("fast", [&] { return std::make_unique<RecordThread>(arena_threads); });
+  auto waiter = g.add_stage("wait",
+                            [&] {
+                              return std::make_unique<WaitForOtherBranch>(fast_got, io_threads,
+                                                                          other_branch_done_first);
+                            },
+                            {.blocking = true});
+  g.connect(src, fast);
+  g.connect(src, waiter, {.capacity = kCount});  // holds the whole stream: src is never held back
+  g.connect(fast, g.add_sink("fast_out", [&] { return std::make_unique<CollectSink>(fast_got); }));
+  g.connect(waiter,
+            g.add_sink("wait_out", [&] { return std::make_unique<CollectSink>(slow_got); }));
+  Pipeline p(std::move(g), {.threads = 1});
+  const auto r = p.run();
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(other_branch_done_first.load()) << "the arena stalled behind a blocking stage";
+  EXPECT_EQ(fast_got.snapshot(), iota(kCount));
+  EXPECT_EQ(slow_got.snapshot(), iota(kCount));
+  const auto on_arena = arena_threads.snapshot();
+  const auto on_io = io_threads.snapshot();
+  ASSERT_FALSE(on_io.empty());
+  ASSERT_FALSE(on_arena.empty());
+  for (const auto& id : on_io) {
+    EXPECT_EQ(on_arena.count(id), 0u) << "a blocking stage ran on an arena worker";
+    EXPECT_NE(id, std::this_thread::get_id());
+  }
+}
+
+TEST(Pipeline, BusyAndBlockedTimeTellASlowStageFromOneHeldBack) {
+  // src -> pass -> slow: `slow` spends its time working, `pass` waiting for
+  // room. Ratios are generous: only which of the two dominates is checked.
+  static constexpr std::uint64_t kCount = 4000;
+  static constexpr auto kWorkPerMessage = std::chrono::microseconds(50);  // 0.2 s in all
+  class SlowSink final : public Sink {
+   public:
+    void consume(std::span<Message> batch, Context&) override {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto until = std::chrono::steady_clock::now() + kWorkPerMessage;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }
+    }
+  };
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
+  auto pass = g.add_stage("pass", [] { return std::make_unique<PassThrough>(); });
+  auto slow = g.add_sink("slow", [] { return std::make_unique<SlowSink>(); });
+  g.connect(src, pass, {.capacity = 16});
+  g.connect(pass, slow, {.capacity = 16});
+  Pipeline p(std::move(g), {.threads = 2, .batch = 16, .fusion = Fusion::never});
+  ASSERT_TRUE(p.run().ok());
+  const auto s = p.stats();
+  const auto& held = stage(s, "pass");
+  const auto& worker = stage(s, "slow");
+  EXPECT_EQ(worker.in, kCount);
+  // The slow stage is busy for at least half of its spinning, and never blocked.
+  EXPECT_GE(worker.busy_s, 0.1);
+  EXPECT_EQ(worker.blocked_s, 0.0);
+  // The stage before it is held back: it waits far more than it works.
+  EXPECT_GT(held.blocked_s, held.busy_s);
+  EXPECT_GT(held.blocked_s, worker.busy_s / 4);
+  // The edge says so too.
+  for (const auto& e : s.edges) {
+    if (e.to == "slow") {
+      EXPECT_GT(e.blocked_s, 0.0);
+    }
+  }
+}
+
+TEST(Pipeline, AProducerWithASecondLiveConsumerKeepsGoingAfterTheFirstStops) {
+  static constexpr std::uint64_t kCount = 50000;
+  Collected early, full;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
+  auto take = g.add_stage("take", [] { return std::make_unique<testing::StopAfter>(100); });
+  g.connect(src, take, {.capacity = 16});
+  g.connect(take, g.add_sink("early", [&] { return std::make_unique<CollectSink>(early); }));
+  g.connect(src, g.add_sink("full", [&] { return std::make_unique<CollectSink>(full); }),
+            {.capacity = 16});
+  Pipeline p(std::move(g), {.threads = 2});
+  const auto r = p.run();
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(early.snapshot(), iota(100));
+  EXPECT_EQ(full.snapshot(), iota(kCount)) << "the live consumer lost messages";
+  const auto s = p.stats();
+  EXPECT_EQ(stage(s, "src").out, kCount);
+  // What src kept sending to the stopped `take` is counted on that edge (as
+  // abandoned: README, --stats-json), not lost from the books.
+  for (const auto& e : s.edges) {
+    if (e.from != "src") continue;
+    EXPECT_EQ(e.offered, kCount) << e.to;
+    EXPECT_EQ(e.offered, e.taken + e.dropped + e.abandoned + e.depth) << e.to;
+    if (e.to == "full") {
+      EXPECT_EQ(e.taken, kCount);
+    } else {
+      EXPECT_GT(e.abandoned, 0u);
+    }
+  }
 }
 
 /// Arms a timer an hour away on its first message (a wait that the end of
