@@ -47,9 +47,31 @@ int baseline_threads() {
 
 using testing::stage;
 
+/// Collects seqs and counts the process's threads at every batch, so that the
+/// samples are taken while the pipeline runs, however fast or slow it is.
+class ThreadSamplingSink final : public Sink {
+ public:
+  struct Samples {
+    std::atomic<int> taken{0};
+    std::atomic<int> peak{0};
+  };
+  ThreadSamplingSink(Collected& into, Samples& samples) : collect_(into), samples_(samples) {}
+  void consume(std::span<Message> batch, Context& ctx) override {
+    const int n = process_threads();
+    samples_.taken.fetch_add(1, std::memory_order_relaxed);
+    if (n > samples_.peak.load(std::memory_order_relaxed)) samples_.peak.store(n);
+    collect_.consume(batch, ctx);
+  }
+
+ private:
+  CollectSink collect_;
+  Samples& samples_;
+};
+
 TEST(Pipeline, LongChainOnOneThreadDeliversEverythingInOrder) {
   static constexpr std::uint64_t kCount = 20000;
   Collected got;
+  ThreadSamplingSink::Samples samples;
   Graph g;
   auto prev = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
   for (int i = 0; i < 200; ++i) {
@@ -58,15 +80,19 @@ TEST(Pipeline, LongChainOnOneThreadDeliversEverythingInOrder) {
     g.connect(prev, next, {.capacity = 64});
     prev = next;
   }
-  g.connect(prev, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  g.connect(prev,
+            g.add_sink("out", [&] { return std::make_unique<ThreadSamplingSink>(got, samples); }));
+  const int before = baseline_threads();
   Pipeline p(std::move(g), {.threads = 1});
-  p.start();
-  const int threads_while_running = process_threads();
-  const auto r = p.wait();
+  const auto r = p.run();
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(got.snapshot(), iota(kCount));
-  // One worker, the timer thread, the test's own threads: a constant, not 200.
-  EXPECT_LE(threads_while_running, 8);
+  // Sampled at every batch the sink took (at least kCount / batch of them).
+  EXPECT_GE(samples.taken.load(), 10);
+  // The one arena worker and the timer thread: a constant, not 200. (Idle
+  // oneTBB workers of earlier tests in this process are in `before`.)
+  EXPECT_LE(samples.peak.load(), before + 2);
+  EXPECT_GE(samples.peak.load(), before + 1) << "the timer thread at least";
   const auto s = p.stats();
   for (const auto& st : s.stages) {
     if (st.name != "src") {
@@ -123,6 +149,10 @@ TEST(Pipeline, DropPoliciesConserveMessagesExactly) {
     const auto s = p.stats();
     ASSERT_EQ(s.edges.size(), 1u);
     EXPECT_EQ(stage(s, "src").out, kCount);
+    // A batch of 256 into a queue of 8: this edge must drop, and account for each message.
+    EXPECT_GT(s.edges[0].dropped, 0u) << to_string(policy);
+    EXPECT_EQ(s.edges[0].offered, kCount);
+    EXPECT_EQ(s.edges[0].taken, stage(s, "out").in);
     EXPECT_EQ(stage(s, "out").in + s.edges[0].dropped, kCount) << to_string(policy);
     EXPECT_EQ(got.snapshot().size(), stage(s, "out").in);
     EXPECT_LE(s.edges[0].max_depth, 8u);
