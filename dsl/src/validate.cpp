@@ -828,8 +828,8 @@ void Loader::resolve_inputs() {
         error("unknown-port", in.span,
               "stage " + quote(from->spec.name) + " is a sink and has no outputs to consume",
               ports.empty() ? std::string{}
-                            : "its failures can be consumed: " + quote(from->spec.name + "." +
-                                                                       ports.front()));
+                            : "its failures can be consumed: " +
+                                  quote(from->spec.name + "." + ports.front()));
         in.stage.clear();
         continue;
       }

@@ -26,8 +26,8 @@
 #include <cstdint>
 #include <fstream>
 #include <random>
-#include <span>
 #include <sluice/plugin.hpp>
+#include <span>
 #include <string>
 #include <thread>
 
