@@ -84,7 +84,10 @@ class Sluice {
         wait4(pid_, &status, 0, &usage_);
         return -1;
       }
-      peak_threads_ = std::max(peak_threads_, threads());
+      if (const int n = threads(); n > 0) {
+        peak_threads_ = std::max(peak_threads_, n);
+        ++thread_samples_;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -98,8 +101,10 @@ class Sluice {
     }
     return 0;
   }
-  /// After wait(): the most threads seen while polling, CPU seconds, peak RSS in KiB.
+  /// After wait(): the most threads seen while polling (every 10 ms), how
+  /// many polls saw the process running, CPU seconds, peak RSS in KiB.
   [[nodiscard]] int peak_threads() const { return peak_threads_; }
+  [[nodiscard]] int thread_samples() const { return thread_samples_; }
   [[nodiscard]] double cpu_seconds() const {
     auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
     return s(usage_.ru_utime) + s(usage_.ru_stime);
@@ -113,6 +118,7 @@ class Sluice {
   pid_t pid_{-1};
   rusage usage_{};
   int peak_threads_{0};
+  int thread_samples_{0};
 };
 
 class E2E : public ::testing::Test {

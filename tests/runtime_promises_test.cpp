@@ -21,11 +21,23 @@ std::string chain(int stages, int threads, long count) {
 }
 
 TEST_F(E2E, ThreadsDoNotGrowWithTheStageCount) {
+  // `--fuse never`: `map` is fusable, and on one thread the chain would
+  // otherwise run as one loop in one task. Unfused it is 201 tasks.
   write("chain.toml", chain(200, 1, 300'000));
-  Sluice run({"run", "chain.toml"}, dir_);
+  Sluice run({"run", "chain.toml", "--fuse", "never", "--stats-json", "stats.json"}, dir_);
   ASSERT_EQ(run.wait(), 0) << run.err();
+  const auto s = stats();
+  ASSERT_EQ(s["stages"].size(), 201u);
+  for (const auto& [name, st] : s["stages"].items()) {
+    EXPECT_FALSE(st.contains("fused_into")) << name;
+    EXPECT_EQ(st["in"], name == "s0" ? 0 : 300'000) << name;
+  }
+  for (const auto& e : s["edges"]) EXPECT_FALSE(e.contains("fused")) << e;
+  // Polled every 10 ms while it ran (about a second on one thread).
+  EXPECT_GE(run.thread_samples(), 5);
   // main, one arena worker, the timer thread, the signal watcher, and oneTBB's
   // own helper: a constant, not 200.
+  EXPECT_GE(run.peak_threads(), 3);
   EXPECT_LE(run.peak_threads(), 6) << "peak threads of a 200-stage chain on threads = 1";
 }
 
@@ -62,6 +74,12 @@ TEST_F(E2E, MemoryStaysFlatWhileStreamingFiftyMillionMessages) {
   const auto s = stats();
   EXPECT_EQ(s["stages"]["out"]["in"], 50'000'000);
   for (const auto& e : s["edges"]) EXPECT_LE(e["max_depth"], e["capacity"]) << e;
+  // ...and that was backpressure at work: the source's queue filled up, or
+  // the source waited for room in it.
+  const auto& src_edge = s["edges"][0];
+  ASSERT_EQ(src_edge["from"], "src");
+  EXPECT_TRUE(src_edge["max_depth"] == src_edge["capacity"] || src_edge["blocked_s"] > 0.0)
+      << src_edge;
   EXPECT_LT(long_run.max_rss_kib(), short_run.max_rss_kib() + 16 * 1024)
       << "peak RSS (KiB) of 50M messages vs 1M";
 }

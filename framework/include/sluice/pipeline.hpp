@@ -75,7 +75,9 @@ class Pipeline {
   void stop();
   /// Hard stop: everything still in flight is abandoned (and counted).
   void cancel();
-  /// Blocks the calling (non-arena) thread until the run is over.
+  /// Blocks the calling (non-arena) thread until the run is over: no task is
+  /// left, timers are dropped, the timer and I/O threads are joined. The
+  /// arena's workers stay, idle, in oneTBB's process-wide pool (README).
   RunResult wait();
   RunResult run() {
     start();

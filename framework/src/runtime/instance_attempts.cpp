@@ -1,7 +1,8 @@
 // How an instance runs a stage under retry, circuit breaker and timeout
 // (SPEC 4), and a sink too: a sink under any of them, or with on_error other
-// than fail, is handed one message per call. Per message, outer to inner: retry -> breaker
-// permission -> rate-limit token -> semaphore permit -> the call under its time limit.
+// than fail, is handed one message per call. Per message, outer to inner:
+// retry -> breaker permission -> rate-limit token -> semaphore permit -> the
+// call under its time limit.
 //
 // An attempt works on a copy of the message, so a failed attempt can be made
 // again or dead-lettered with the original; what it emitted is rolled back.

@@ -120,7 +120,6 @@ TEST(Stress, RandomGraphsConserveEveryMessage) {
     const auto r = p.run();
     ASSERT_TRUE(r.ok()) << r.error;
     EXPECT_EQ(r.abandoned, 0u);
-    EXPECT_EQ(p.pending_timers(), 0u);
     const Stats stats = p.stats();
     check_conservation(copy, stats, shape);
     for (std::size_t i = 0; i < shape.sinks.size(); ++i) {
@@ -163,7 +162,6 @@ TEST(Stress, CancelAccountsForEverythingInFlight) {
     while (shape.sinks.front()->snapshot().size() < 1000) std::this_thread::yield();
     p.cancel();
     const auto r = p.wait();
-    EXPECT_EQ(p.pending_timers(), 0u);
     // Every message a stage took is either passed on or counted abandoned.
     const auto stats = p.stats();
     for (std::size_t i = 0; i < copy.nodes().size(); ++i) {
