@@ -292,10 +292,14 @@ std::size_t Instance::take_input() {
   std::unique_lock<std::mutex> intake;
   if (node_.sequencer) intake = std::unique_lock(node_.sequencer->intake());
   if (node_.node->options.interleave_inputs && k > 1) return take_interleaved();
+  // One input: whatever was queued as one batch, handed over whole. Several:
+  // a batch from each in turn counted in messages, so that an input whose
+  // producer pushes one message at a time gets as many per turn as a busy one.
+  const auto fill = k > 1 ? Channel::Fill::count : Channel::Fill::batch;
   for (std::size_t i = 0; i < k; ++i) {
     const std::size_t idx = (cursor_ + i) % k;
     if (input_ended_[idx] || (stage_ && !stage_->accepts(idx))) continue;
-    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this);
+    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this, fill);
     if (r.end) {
       input_ended_[idx] = true;
       continue;
@@ -358,12 +362,22 @@ std::size_t Instance::take_interleaved() {
   const std::size_t k = node_.inputs.size();
   std::size_t open = 0;
   for (bool ended : input_ended_) open += ended ? 0 : 1;
-  const std::size_t share = std::max<std::size_t>(1, rt_.batch() / std::max<std::size_t>(1, open));
+  std::size_t budget = rt_.batch();
+  if (!node_.sequencer) {
+    // No more than the outputs take now: what stays queued is interleaved
+    // with what arrives meanwhile, so a quiet input's message waits behind
+    // one round of the others, not behind a batch taken long before it came.
+    budget = std::min(budget, out_.room(this));
+    if (budget == 0) return 0;  // the room that frees up wakes this instance
+  }
+  const std::size_t share = std::max<std::size_t>(1, budget / std::max<std::size_t>(1, open));
   scratch_.resize(k);
   std::size_t longest = 0, total = 0;
   for (std::size_t idx = 0; idx < k; ++idx) {
     if (input_ended_[idx]) continue;
-    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this);
+    // Up to `share` messages however they were queued: one batch of a paced
+    // input may hold a single message.
+    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this, Channel::Fill::count);
     if (r.end) input_ended_[idx] = true;
     longest = std::max(longest, r.count);
     total += r.count;
