@@ -54,9 +54,13 @@ class Priority final : public Stage {
     ++held_;
   }
 
+  /// At most one lane's share per call, whatever room the outputs have: the
+  /// runtime tops every lane up from its input before each call, so a lane
+  /// whose input still has messages never runs dry within one, and what goes
+  /// out follows the policy rather than the order the inputs were read in.
   void release(Emitter& out, Context& ctx, std::size_t room) override {
     const Nanos now = ctx.now();
-    for (; room > 0 && held_ > 0; --room) {
+    for (room = std::min(room, kLaneShare); room > 0 && held_ > 0; --room) {
       auto& lane = lanes_[pick(now)];
       out.emit(std::move(lane.front().message));
       lane.pop_front();

@@ -1,9 +1,13 @@
 // The priority stage's choices, driven directly (a fake Context gives the
-// lane and the time), and once through the runtime with full lanes.
+// lane and the time), and through the runtime: with full lanes, and on a
+// ManualClock for how long max_wait lets a low-lane message wait.
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "runtime/test_stages.hpp"
 #include "sluice/limits.hpp"
@@ -182,6 +186,206 @@ TEST(Priority, WeightedThroughTheRuntime) {
   const std::string first = keys.substr(0, 800);
   const auto a = std::count(first.begin(), first.end(), 'a');
   EXPECT_NEAR(static_cast<double>(a) / 800.0, 0.75, 0.02) << first.substr(0, 64);
+}
+
+/// What a priority stage with `options` lets out of inputs `a` (2000
+/// messages) and `b` (2000) into an edge of `capacity` (1024 is the
+/// default). The stage is held back by a semaphore until both sources have
+/// queued everything, so it starts with both lanes' inputs full.
+std::string lanes_out(std::vector<std::pair<std::string, OptionValue>> options,
+                      std::size_t capacity) {
+  auto gate = std::make_shared<Semaphore>(0);
+  std::string keys;
+  Graph g;
+  const StageType* t = builtin_registry().find("priority", true);
+  Options o(std::move(options));
+  o.apply_defaults(t->schema);
+  auto prio = g.add_stage("prio", [t, o] { return t->make_stage(o); }, {.semaphore = gate});
+  g.connect(g.add_source("a", [] { return std::make_unique<Tagged>('a', 2000); }), prio,
+            {.capacity = 2000});
+  g.connect(g.add_source("b", [] { return std::make_unique<Tagged>('b', 2000); }), prio,
+            {.capacity = 2000});
+  g.connect(prio, g.add_sink("out", [&] { return std::make_unique<Keys>(keys); }),
+            {.capacity = capacity});
+  Pipeline p(std::move(g), {.threads = 2});
+  p.start();
+  testing::settle([&] {
+    const auto s = p.stats();
+    return s.edges[0].depth == 2000 && s.edges[1].depth == 2000;
+  });
+  gate->release();
+  EXPECT_TRUE(p.wait().ok());
+  return keys;
+}
+
+/// Where `got` first differs from `want` (npos if it starts with it), for a
+/// short failure message.
+std::size_t differs_at(const std::string& got, const std::string& want) {
+  const auto m = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
+  return m.first == want.end() ? std::string::npos
+                               : static_cast<std::size_t>(m.first - want.begin());
+}
+
+// Audit 4, defect 1: with an edge after the lanes that takes more than a
+// lane holds, every turn used to empty both lanes, so the output followed
+// the order the inputs were read in (256 a, 256 b, ...), not the weights.
+TEST(Priority, WeightedKeepsItsWeightsWhateverRoomTheOutputHas) {
+  OptionValue weights;
+  weights.kind = OptionValue::Kind::list;
+  weights.list = {OptionValue::of(3), OptionValue::of(1)};
+  for (const std::size_t capacity : {4, 1024, 4096}) {
+    const std::string keys =
+        lanes_out({{"policy", OptionValue::of("weighted")}, {"weights", weights}}, capacity);
+    ASSERT_EQ(keys.size(), 4000u);
+    // Both lanes stay full for the first 2666 outputs: exactly a, a, a, b.
+    std::string want;
+    for (int i = 0; i < 666; ++i) want += "aaab";
+    const std::size_t at = differs_at(keys, want);
+    EXPECT_EQ(at, std::string::npos)
+        << "capacity " << capacity << ": from output " << at << ": " << keys.substr(at, 32);
+  }
+}
+
+TEST(Priority, StrictServesTheHighLaneFirstWhateverRoomTheOutputHas) {
+  for (const std::size_t capacity : {4, 1024, 4096}) {
+    const std::string keys = lanes_out({{"policy", OptionValue::of("strict")}}, capacity);
+    const std::size_t at = differs_at(keys, std::string(2000, 'a') + std::string(2000, 'b'));
+    EXPECT_EQ(at, std::string::npos)
+        << "capacity " << capacity << ": from output " << at << ": " << keys.substr(at, 32);
+  }
+}
+
+/// A stage type's stage with every message stamped, in attrs, with the
+/// pipeline clock's time when it reached the stage ("in") and when the stage
+/// let it go ("out"): how long it waited in its lane.
+class Stamped final : public Stage {
+ public:
+  explicit Stamped(std::unique_ptr<Stage> inner) : inner_(std::move(inner)) {}
+  void open(Context& ctx) override { inner_->open(ctx); }
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    m.attrs.set("in", std::to_string(ctx.now()));
+    inner_->process(std::move(m), out, ctx);
+  }
+  void release(Emitter& out, Context& ctx, std::size_t room) override {
+    std::vector<Message> ports[1];
+    const std::vector<std::string> names{"out"};
+    Emitter mine(ports, &names);
+    inner_->release(mine, ctx, room);
+    for (auto& m : ports[0]) {
+      m.attrs.set("out", std::to_string(ctx.now()));
+      out.emit(std::move(m));
+    }
+  }
+  [[nodiscard]] std::size_t held() const noexcept override { return inner_->held(); }
+  [[nodiscard]] bool accepts(std::size_t input) const noexcept override {
+    return inner_->accepts(input);
+  }
+  void close(Emitter& out, Context& ctx) override { inner_->close(out, ctx); }
+
+ private:
+  std::unique_ptr<Stage> inner_;
+};
+
+/// One message keyed `tag` every `every` on the pipeline's clock, from
+/// t = every on: a trickle, each message alone in its batch.
+class Paced final : public Source {
+ public:
+  Paced(char tag, int count, Nanos every) : tag_(1, tag), left_(count), every_(every) {}
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t) override {
+    if (due_ == 0) due_ = ctx.now() + every_;
+    if (ctx.now() >= due_) {
+      out.emplace().key = tag_;
+      --left_;
+      due_ += every_;
+    }
+    if (left_ == 0) return SourceStatus::done;
+    ctx.wake_at(due_);
+    return SourceStatus::wait;
+  }
+
+ private:
+  std::string tag_;
+  int left_;
+  Nanos every_;
+  Nanos due_{0};
+};
+
+struct Waited {
+  std::string key;
+  Nanos in, out;
+};
+
+class WaitSink final : public Sink {
+ public:
+  WaitSink(std::mutex& mu, std::vector<Waited>& into) : mu_(mu), into_(into) {}
+  void consume(std::span<Message> batch, Context&) override {
+    std::lock_guard lock(mu_);
+    for (const auto& m : batch) {
+      into_.push_back({m.key, std::stoll(*m.attrs.find("in")), std::stoll(*m.attrs.find("out"))});
+    }
+  }
+
+ private:
+  std::mutex& mu_;
+  std::vector<Waited>& into_;
+};
+
+// Issue 4's bound, with the default edge capacity after the lanes: under
+// `strict` with a high lane that never empties, a low-lane message goes out
+// once it has waited max_wait, and never later than max_wait plus one batch
+// (the release after it is overdue comes once the consumer has freed a batch
+// of room). Time is a ManualClock moved one consumer token at a time; after
+// each step the test waits until no stage has work left, so every time
+// measured is exact.
+TEST(Priority, StrictWithMaxWaitLetsALowMessageWaitMaxWaitPlusOneBatchAtMost) {
+  static constexpr Nanos kService = 100'000;  // the consumer takes one message per 100 us
+  static constexpr Nanos kMaxWait = 20 * testing::kMs;
+  static constexpr Nanos kEvery = 10 * testing::kMs;  // one low-lane message per 10 ms
+  static constexpr std::size_t kBatch = 256;          // RunOptions::batch
+  static constexpr int kLow = 30;
+  ManualClock clock;
+  std::mutex mu;
+  std::vector<Waited> got;
+  Graph g;
+  const StageType* t = builtin_registry().find("priority", true);
+  Options o({{"policy", OptionValue::of("strict")}, {"max_wait", OptionValue::duration(kMaxWait)}});
+  o.apply_defaults(t->schema);
+  auto prio = g.add_stage("prio", [t, o] { return std::make_unique<Stamped>(t->make_stage(o)); });
+  // Every edge has the default capacity (1024).
+  g.connect(g.add_source("hi", [] { return std::make_unique<Tagged>('a', 100'000); }), prio);
+  g.connect(g.add_source("lo", [] { return std::make_unique<Paced>('b', kLow, kEvery); }), prio);
+  auto consumer = std::make_shared<RateLimiter>(
+      RateLimiter::Config{.rate = 1e9 / static_cast<double>(kService), .burst = 1}, clock.now());
+  g.connect(prio, g.add_sink("out", [&] { return std::make_unique<WaitSink>(mu, got); },
+                             {.rate_limit = consumer}));
+  Pipeline p(std::move(g), {.threads = 2, .batch = kBatch, .clock = &clock});
+  p.start();
+  testing::settle([&] { return p.idle(); });
+  auto lows_out = [&] {
+    std::lock_guard lock(mu);
+    return std::count_if(got.begin(), got.end(), [](const Waited& w) { return w.key == "b"; });
+  };
+  for (Nanos now = kService; lows_out() < kLow && now < 2 * kLow * kEvery; now += kService) {
+    clock.advance(kService);
+    p.fire_due_timers();
+    testing::settle([&] { return p.idle(); });
+    std::lock_guard lock(mu);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(now / kService) + 1)
+        << "the consumer takes one message per token: the high lane never runs dry";
+  }
+  p.cancel();
+  (void)p.wait();
+
+  int lows = 0;
+  for (const auto& w : got) {
+    if (w.key != "b") continue;
+    ++lows;
+    const Nanos waited = w.out - w.in;
+    EXPECT_GE(waited, kMaxWait) << "low message " << lows << " went before it had to";
+    EXPECT_LE(waited, kMaxWait + static_cast<Nanos>(kBatch) * kService)
+        << "low message " << lows << " waited past max_wait plus one batch";
+  }
+  EXPECT_EQ(lows, kLow);
 }
 
 }  // namespace
