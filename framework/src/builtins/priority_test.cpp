@@ -131,6 +131,81 @@ TEST(Priority, OneInputUsesTheMessagesPriority) {
   EXPECT_EQ(h.take(4), "0015") << "priority 5 falls into the lowest lane, 1";
 }
 
+OptionValue list_of(std::vector<OptionValue> items) {
+  OptionValue v;
+  v.kind = OptionValue::Kind::list;
+  v.list = std::move(items);
+  return v;
+}
+
+/// The message of what building a priority stage with `set` and opening it
+/// with `inputs` inputs throws, or "" if nothing does.
+std::string rejection(std::vector<std::pair<std::string, OptionValue>> set,
+                      std::size_t inputs = 1) {
+  const StageType* t = builtin_registry().find("priority", true);
+  Options o(std::move(set));
+  o.apply_defaults(t->schema);
+  try {
+    auto stage = t->make_stage(o);
+    FakeContext ctx(inputs);
+    stage->open(ctx);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Audit 4, defect 8. The factory rejects what it can tell from the options
+// alone (so that `sluice check`, which builds every stage, reports it at the
+// option); what depends on the inputs is rejected when the stage opens. Each
+// message names the option it is about.
+TEST(Priority, RejectsBadWeightsNamingTheOption) {
+  using V = OptionValue;
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(3), V::of(0)})}}),
+            "'weights' must be integers >= 1, but entry 2 is 0");
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(3), V::of(-1)})}}),
+            "'weights' must be integers >= 1, but entry 2 is -1");
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(1.5), V::of(1)})}}),
+            "'weights' must be integers >= 1, but entry 1 is 1.5 (a float)");
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(3), V::of(1), V::of("x")})}}),
+            "'weights' must be integers >= 1, but entry 3 is \"x\" (a string)");
+  EXPECT_NE(rejection({{"weights", list_of({})}}).find("'weights' is empty"), std::string::npos);
+  EXPECT_NE(rejection({{"weights", list_of(std::vector<V>(65, V::of(1)))}})
+                .find("'weights' has 65 entries: at most 64 lanes"),
+            std::string::npos);
+}
+
+TEST(Priority, RejectsWeightsThatDoNotMatchItsLanes) {
+  using V = OptionValue;
+  // One input: `lanes` and `weights` must agree (this used to run 3 lanes).
+  EXPECT_EQ(rejection({{"lanes", V::of(2)}, {"weights", list_of({V::of(3), V::of(1), V::of(1)})}}),
+            "'weights' has 3 entries but 'lanes' is 2: give one weight per lane (or leave "
+            "'lanes' out)");
+  // Several inputs: the inputs are the lanes.
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(3), V::of(1)})}}, 3),
+            "'weights' has 2 entries for 3 lanes (the stage's inputs, first = highest)");
+  EXPECT_EQ(rejection({{"lanes", V::of(2)}}, 3),
+            "'lanes' is 2, but with 3 inputs the lanes are the inputs: leave 'lanes' out");
+  // What is fine.
+  EXPECT_EQ(rejection({{"weights", list_of({V::of(3), V::of(1)})}}, 2), "");
+  EXPECT_EQ(rejection({{"lanes", V::of(2)}, {"weights", list_of({V::of(3), V::of(1)})}}), "");
+  EXPECT_EQ(rejection({}, 4), "");
+}
+
+TEST(Priority, OneInputHasAsManyLanesAsWeights) {
+  using V = OptionValue;
+  Harness h(1, {{"policy", V::of("weighted")}, {"weights", list_of({V::of(1), V::of(1)})}});
+  for (int p : {0, 1, 2, 0, 1, 2}) {  // 2 lanes: priority 2 falls into lane 1
+    Message m;
+    m.priority = p;
+    m.key = std::to_string(p);
+    h.stage->process(std::move(m), h.emitter, h.ctx);
+  }
+  // Lane 0 holds 0, 0; lane 1 holds 1, 2, 1, 2; one from each in turn (with
+  // the default 3 lanes it would be 012012).
+  EXPECT_EQ(h.take(6), "010212");
+}
+
 /// Emits `count` messages keyed `tag`.
 class Tagged final : public Source {
  public:
