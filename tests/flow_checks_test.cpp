@@ -65,9 +65,14 @@ void expect_lanes_in_order(const Served& s, int hi, int lo) {
 }
 
 /// Two sources far faster than `serve` (micros per message, behind a queue of
-/// 4) compete through a priority stage. Their edges hold every message, so a
-/// lane never runs dry for want of its source being scheduled.
-std::string lanes_pipeline(int hi, int lo, const std::string& lanes_keys, int micros) {
+/// `serve_capacity`, 0 = the default channel_capacity) compete through a
+/// priority stage. Their edges hold every message, so a lane never runs dry
+/// for want of its source being scheduled.
+std::string lanes_pipeline(int hi, int lo, const std::string& lanes_keys, int micros,
+                           int serve_capacity = 4) {
+  const std::string serve_input =
+      serve_capacity > 0 ? "{ from = \"lanes\", capacity = " + std::to_string(serve_capacity) + " }"
+                         : std::string("\"lanes\"");
   return "[pipeline]\nthreads = 2\n"
          "[stages.hi]\ntype = \"generate\"\ncount = " +
          std::to_string(hi) +
@@ -77,8 +82,8 @@ std::string lanes_pipeline(int hi, int lo, const std::string& lanes_keys, int mi
          "\npayload = \"lo {seq}\"\n"
          "[stages.lanes]\ntype = \"priority\"\n"
          "inputs = [{ from = \"hi\", capacity = 4096 }, { from = \"lo\", capacity = 4096 }]\n" +
-         lanes_keys +
-         "[stages.serve]\ntype = \"work\"\ninputs = [{ from = \"lanes\", capacity = 4 }]\n"
+         lanes_keys + "[stages.serve]\ntype = \"work\"\ninputs = [" + serve_input +
+         "]\n"
          "micros = " +
          std::to_string(micros) +
          "\n"
@@ -178,6 +183,55 @@ TEST_F(FlowChecks, WeightedPriorityServesThreeToOneWhileBothLanesAreFull) {
   EXPECT_LE(hi, 770) << "high-lane share of outputs 1000..1999, want 75% +- 2%";
 }
 
+// With the default edge after the lanes (1024, far more than a lane holds),
+// the split must still be the weights': the stage releases a bounded amount
+// per turn, after refilling every lane, so no lane is ever emptied while its
+// input still has messages.
+TEST_F(FlowChecks, WeightedPriorityServesThreeToOneAtTheDefaultEdgeCapacity) {
+  const auto s = run("weighted_default",
+                     lanes_pipeline(8000, 8000, "policy = \"weighted\"\nweights = [3, 1]\n",
+                                    /*micros=*/50, /*serve_capacity=*/0));
+  EXPECT_EQ(u(s["stages"]["lanes"], "in"), 16000u);
+  EXPECT_EQ(u(s["stages"]["lanes"], "out"), 16000u);
+  const auto out = served(file_lines("lanes.txt"));
+  ASSERT_EQ(out.lane.size(), 16000u);
+  expect_lanes_in_order(out, 8000, 8000);
+  // On a loaded machine one source may start late: until its first message
+  // arrives the other fills the edge alone. From the first low-lane output on
+  // both lanes are full for well over 4000 outputs.
+  const auto first_lo = static_cast<std::size_t>(std::find(out.lane.begin(), out.lane.end(), "lo") -
+                                                 out.lane.begin());
+  ASSERT_LT(first_lo, 4000u);
+  int hi = 0;
+  for (std::size_t i = first_lo; i < first_lo + 4000; ++i) hi += out.lane[i] == "hi" ? 1 : 0;
+  EXPECT_GE(hi, 2920) << "high-lane share of the 4000 outputs from " << first_lo
+                      << ", want 75% +- 2%";
+  EXPECT_LE(hi, 3080) << "high-lane share of the 4000 outputs from " << first_lo
+                      << ", want 75% +- 2%";
+}
+
+TEST_F(FlowChecks, StrictPriorityServesTheHighLaneFirstAtTheDefaultEdgeCapacity) {
+  const int hi = 4000;
+  const int lo = 2000;
+  const auto s = run("strict_default", lanes_pipeline(hi, lo, "policy = \"strict\"\n",
+                                                      /*micros=*/50, /*serve_capacity=*/0));
+  EXPECT_EQ(u(s["stages"]["lanes"], "out"), static_cast<std::uint64_t>(hi + lo));
+  const auto out = served(file_lines("lanes.txt"));
+  ASSERT_EQ(out.lane.size(), static_cast<std::size_t>(hi + lo));
+  expect_lanes_in_order(out, hi, lo);
+  // Low-lane messages may go out first if the high source starts late, and
+  // in the first turns after its first message (its edge is still filling);
+  // past one edge and lanes' worth of outputs, none until the high lane is
+  // empty.
+  const auto first_hi = static_cast<std::size_t>(std::find(out.lane.begin(), out.lane.end(), "hi") -
+                                                 out.lane.begin());
+  std::size_t last_hi = 0;
+  for (std::size_t i = 0; i < out.lane.size(); ++i) last_hi = out.lane[i] == "hi" ? i : last_hi;
+  int low = 0;
+  for (std::size_t i = first_hi + 2048; i < last_hi; ++i) low += out.lane[i] == "lo" ? 1 : 0;
+  EXPECT_EQ(low, 0) << "low-lane outputs among outputs " << first_hi + 2048 << ".." << last_hi;
+}
+
 TEST_F(FlowChecks, StrictPriorityStarvesTheLowLaneUnlessMaxWaitAgesItUp) {
   // 2000 high-lane messages take at least 0.4 s to serve (200 us each).
   const int hi = 2000;
@@ -213,6 +267,25 @@ TEST_F(FlowChecks, StrictPriorityStarvesTheLowLaneUnlessMaxWaitAgesItUp) {
   ASSERT_EQ(out.lane.size(), static_cast<std::size_t>(hi + lo));
   expect_lanes_in_order(out, hi, lo);
   EXPECT_GT(low_inside_high(out), 0) << "no low-lane message went out before the high lane ended";
+  // The bound itself, counted in outputs rather than timed: `serve` takes at
+  // least 200 us of wall time per message, so while a low-lane head waits its
+  // 20 ms at most 100 high-lane messages are served, plus what the edge holds
+  // (4) and one batch (256) released before the head was found overdue. A
+  // longer run of high-lane outputs while low-lane messages are still to
+  // come means a low message waited longer than max_wait plus one batch.
+  std::size_t first_lo = out.lane.size(), last_lo = 0;
+  for (std::size_t i = 0; i < out.lane.size(); ++i) {
+    if (out.lane[i] != "lo") continue;
+    first_lo = std::min(first_lo, i);
+    last_lo = i;
+  }
+  std::size_t run = 0, longest = 0;
+  for (std::size_t i = first_lo; i < last_lo; ++i) {
+    run = out.lane[i] == "hi" ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  EXPECT_LE(longest, 100u + 4u + 256u)
+      << "high-lane outputs in a row while low-lane messages waited";
 }
 
 // --- take ------------------------------------------------------------------------

@@ -88,6 +88,10 @@ class Pipeline {
   void fire_due_timers();
   /// Timers armed and not yet fired (tests wait for a stage to arm one).
   [[nodiscard]] std::size_t pending_timers() const;
+  /// No stage task is queued or running. With a ManualClock, once this holds
+  /// after fire_due_timers(), every stage has done all that the clock's now
+  /// allows: the next advance() cannot overtake a stage still at work.
+  [[nodiscard]] bool idle() const;
 
  private:
   class Impl;

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "builtins/builtins.hpp"
@@ -17,32 +19,92 @@
 namespace sluice::builtins {
 namespace {
 
+constexpr std::int64_t kMaxLanes = 64;
+constexpr std::int64_t kDefaultLanes = 3;
+
+/// A weights entry as the file spells it, for an error message.
+std::string spelled(const OptionValue& v) {
+  switch (v.kind) {
+    case OptionValue::Kind::integer:
+      return std::to_string(v.i);
+    case OptionValue::Kind::floating: {
+      std::ostringstream s;
+      s << v.f;
+      return s.str() + " (a float)";
+    }
+    case OptionValue::Kind::string:
+      return "\"" + v.str + "\" (a string)";
+    case OptionValue::Kind::boolean:
+      return v.b ? "true" : "false";
+    case OptionValue::Kind::list:
+      return "an array";
+    case OptionValue::Kind::table:
+      return "a table";
+    case OptionValue::Kind::duration:
+    case OptionValue::Kind::none:
+      break;
+  }
+  return "not an integer";
+}
+
+/// `weights`, checked entry by entry (the schema can only say "a list"), and
+/// against `lanes` when both are given. What depends on the stage's inputs
+/// is checked in open().
+std::vector<std::int64_t> weights_of(const Options& o) {
+  std::vector<std::int64_t> weights;
+  const OptionValue* w = o.find("weights");
+  if (w == nullptr) return weights;
+  if (w->list.empty()) {
+    throw std::invalid_argument(
+        "'weights' is empty: give one integer >= 1 per lane, highest lane first, e.g. [4, 2, 1]");
+  }
+  if (static_cast<std::int64_t>(w->list.size()) > kMaxLanes) {
+    throw std::invalid_argument("'weights' has " + std::to_string(w->list.size()) +
+                                " entries: at most " + std::to_string(kMaxLanes) + " lanes");
+  }
+  for (std::size_t i = 0; i < w->list.size(); ++i) {
+    const OptionValue& v = w->list[i];
+    if (v.kind != OptionValue::Kind::integer || v.i < 1) {
+      throw std::invalid_argument("'weights' must be integers >= 1, but entry " +
+                                  std::to_string(i + 1) + " is " + spelled(v));
+    }
+    weights.push_back(v.i);
+  }
+  if (o.has("lanes") && o.get_int("lanes") != static_cast<std::int64_t>(weights.size())) {
+    throw std::invalid_argument("'weights' has " + std::to_string(weights.size()) +
+                                " entries but 'lanes' is " + std::to_string(o.get_int("lanes")) +
+                                ": give one weight per lane (or leave 'lanes' out)");
+  }
+  return weights;
+}
+
 class Priority final : public Stage {
  public:
   explicit Priority(const Options& o)
       : weighted_(o.get_string("policy") == "weighted"),
         max_wait_(o.has("max_wait") ? o.get_duration("max_wait") : 0),
-        single_lanes_(static_cast<std::size_t>(o.get_int("lanes"))) {
-    if (const OptionValue* w = o.find("weights")) {
-      for (const auto& v : w->list) {
-        if (v.kind != OptionValue::Kind::integer || v.i < 1) {
-          throw std::invalid_argument("weights must be integers >= 1");
-        }
-        weights_.push_back(v.i);
-      }
-    }
-  }
+        weights_(weights_of(o)),
+        lanes_given_(o.has("lanes")),
+        single_lanes_(static_cast<std::size_t>(
+            lanes_given_ ? o.get_int("lanes")
+                         : (weights_.empty() ? kDefaultLanes
+                                             : static_cast<std::int64_t>(weights_.size())))) {}
 
   void open(Context& ctx) override {
     by_input_ = ctx.input_count() > 1;
-    const std::size_t n =
-        by_input_ ? ctx.input_count() : (weights_.empty() ? single_lanes_ : weights_.size());
+    const std::size_t n = by_input_ ? ctx.input_count() : single_lanes_;
+    if (by_input_ && lanes_given_) {
+      throw std::invalid_argument("'lanes' is " + std::to_string(single_lanes_) + ", but with " +
+                                  std::to_string(n) +
+                                  " inputs the lanes are the inputs: leave 'lanes' out");
+    }
+    if (!weights_.empty() && weights_.size() != n) {
+      throw std::invalid_argument("'weights' has " + std::to_string(weights_.size()) +
+                                  " entries for " + std::to_string(n) +
+                                  " lanes (the stage's inputs, first = highest)");
+    }
     lanes_.resize(n);
     if (weights_.empty()) weights_.assign(n, 1);
-    if (weights_.size() != n) {
-      throw std::invalid_argument("weights has " + std::to_string(weights_.size()) +
-                                  " entries for " + std::to_string(n) + " lanes");
-    }
   }
 
   void process(Message&& m, Emitter&, Context& ctx) override {
@@ -54,9 +116,13 @@ class Priority final : public Stage {
     ++held_;
   }
 
+  /// At most one lane's share per call, whatever room the outputs have: the
+  /// runtime tops every lane up from its input before each call, so a lane
+  /// whose input still has messages never runs dry within one, and what goes
+  /// out follows the policy rather than the order the inputs were read in.
   void release(Emitter& out, Context& ctx, std::size_t room) override {
     const Nanos now = ctx.now();
-    for (; room > 0 && held_ > 0; --room) {
+    for (room = std::min(room, kLaneShare); room > 0 && held_ > 0; --room) {
       auto& lane = lanes_[pick(now)];
       out.emit(std::move(lane.front().message));
       lane.pop_front();
@@ -121,8 +187,9 @@ class Priority final : public Stage {
 
   const bool weighted_;
   const Nanos max_wait_;
-  const std::size_t single_lanes_;
   std::vector<std::int64_t> weights_;
+  const bool lanes_given_;
+  const std::size_t single_lanes_;
   bool by_input_{false};
   std::vector<std::deque<Waiting>> lanes_;
   std::size_t held_{0};
@@ -147,17 +214,18 @@ StageType priority_type() {
        .choices = {"strict", "weighted"}},
       {.name = "weights",
        .type = OptionType::list,
-       .doc = "messages per turn of each lane, e.g. [8, 2, 1] (weighted)"},
+       .doc = "messages per turn of each lane, integers >= 1, one per lane, e.g. [8, 2, 1] "
+              "(weighted)"},
       {.name = "max_wait",
        .type = OptionType::duration,
        .doc = "a message that waited this long goes next, whatever its lane",
        .min = 0},
       {.name = "lanes",
        .type = OptionType::integer,
-       .doc = "with one input: lanes by the message's priority (0 = highest)",
-       .default_value = OptionValue::of(3),
+       .doc = "with one input: lanes by the message's priority (0 = highest); default: as many "
+              "as `weights` has, else 3",
        .min = 1,
-       .max = 64},
+       .max = kMaxLanes},
   };
   t.make_stage = [](const Options& o) { return std::make_unique<Priority>(o); };
   return t;

@@ -159,7 +159,8 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
   return r;
 }
 
-Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Waker* consumer) {
+Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Waker* consumer,
+                                Fill fill) {
   PopResult r;
   std::vector<Waker*> to_wake;
   {
@@ -172,7 +173,8 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
         recycle_locked(std::move(front));
         queue_.pop_front();
         r.count = avail;
-        break;
+        if (fill == Fill::batch) break;
+        continue;
       }
       const std::size_t take = std::min(avail, max - r.count);
       const auto first = front.begin() + static_cast<std::ptrdiff_t>(front_pos_);

@@ -65,9 +65,16 @@ class Channel {
     std::size_t count{0};  ///< messages now in `out`
     bool end{false};       ///< closed and drained: nothing more will come
   };
+  /// How much of the queue one pop may take.
+  enum class Fill {
+    batch,  ///< one queued batch at most: handed over whole when it fits, O(1)
+    count,  ///< as many queued batches as it takes to reach `max`, so that an
+            ///< input of many small batches gives as much as one of large ones
+  };
   /// Fills the empty vector `out` with up to `max` messages. With none to
   /// give and the channel still open, `consumer` is recorded to be notified.
-  PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer);
+  PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer,
+                Fill fill = Fill::batch);
 
   /// Messages it can take now without a `block` producer waiting (a drop
   /// policy never waits: unlimited). With none, `producer` is recorded to be

@@ -115,6 +115,28 @@ TEST(Channel, PopSplitsABatchLargerThanAsked) {
   EXPECT_EQ(got[0].seq, 3u);
 }
 
+TEST(Channel, PopTakesOneQueuedBatchUnlessAskedToFillByCount) {
+  CountingWaker producer, consumer;
+  Channel ch(10, Overflow::block);
+  ch.add_producer();
+  ch.add_consumer(&consumer);
+  for (int i = 1; i <= 5; ++i) {
+    auto one = numbered(i, i);  // a paced producer: one message per batch
+    (void)ch.push(one, 0, false, &producer);
+  }
+  std::vector<Message> got;
+  EXPECT_EQ(ch.pop(got, 4, &consumer).count, 1u) << "the first queued batch, handed over whole";
+  got.clear();
+  EXPECT_EQ(ch.pop(got, 3, &consumer, Channel::Fill::count).count, 3u);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].seq, 2u);
+  EXPECT_EQ(got[2].seq, 4u);
+  got.clear();
+  EXPECT_EQ(ch.pop(got, 10, &consumer, Channel::Fill::count).count, 1u);
+  EXPECT_EQ(got[0].seq, 5u);
+  EXPECT_EQ(ch.counters().depth, 0u);
+}
+
 // CH-5: end of stream is never dropped and never waits behind a full queue.
 TEST(Channel, EndOfStreamComesAfterTheDataEvenWhenFull) {
   CountingWaker producer, consumer;

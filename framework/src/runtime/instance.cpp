@@ -241,23 +241,21 @@ Instance::Next Instance::turn_consumer() {
     if (!flush() || !rest_.empty()) return Next::park;
     return Next::yield;
   }
-  release_held();
-  if (!flush()) return Next::park;
   // Held at the limit: a timer (delay) or room on the outputs (priority) wakes it.
-  if (stage_ && stage_->held() >= node_.hold_limit) return Next::park;
+  if (stage_ && stage_->held() >= node_.hold_limit) return release_instead();
   if (parked_.size() >= node_.hold_limit) return Next::park;  // the next retry's timer wakes it
   if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
   const auto& opts = node_.node->options;
   if (opts.semaphore && !opts.rate_limit && !holding_permit_) {
     // No permit, no point taking input. (With a rate limit the permit comes
     // after the token, so that no permit is held while waiting for one.)
-    if (!opts.semaphore->try_acquire(this)) return Next::park;
+    if (!opts.semaphore->try_acquire(this)) return release_instead();
     holding_permit_ = true;
   }
   if (take_input() == 0) {
     release_permit();
     for (bool ended : input_ended_) {
-      if (!ended) return Next::park;  // registered as waiting on every open input
+      if (!ended) return release_instead();  // registered as waiting on every open input
     }
     if (!parked_.empty()) return Next::park;  // retries still to come
     return begin_close();
@@ -265,27 +263,66 @@ Instance::Next Instance::turn_consumer() {
   note_taken();
   process_input();
   if (rt_.cancelled()) return finish(true);
+  take_more();
+  if (rt_.cancelled()) return finish(true);
   release_held();
   if (!flush() || !rest_.empty()) return Next::park;
   return Next::yield;
 }
 
-void Instance::release_held() {
-  if (!stage_ || node_.sequencer) return;
-  // Until the stage has nothing left to give or the outputs are full; a full
-  // output records this instance, so freed room wakes it again.
+Instance::Next Instance::release_instead() {
+  if (!stage_ || stage_->held() == 0) return Next::park;
+  const bool more = release_held();
+  if (!flush()) return Next::park;
+  return more ? Next::yield : Next::park;
+}
+
+void Instance::take_more() {
+  if (!stage_ || node_.sequencer || fused()) return;
+  const auto& opts = node_.node->options;
+  if (opts.rate_limit) return;  // what it holds back waits in rest_
+  // A stage that holds messages picks among them when it releases (priority):
+  // it must see what waits on every input first, or the input it took last
+  // would decide what goes out. So one more batch per input (with one input,
+  // a second batch: a lane fills up beyond what one release takes).
+  for (std::size_t i = 0; i < node_.inputs.size(); ++i) {
+    if (!rest_.empty() || stop_requested_ || rt_.cancelled()) return;
+    const std::size_t held = stage_->held();
+    if (held == 0 || held >= node_.hold_limit) return;
+    if (opts.semaphore && !holding_permit_) {
+      if (!opts.semaphore->try_acquire(this)) return;
+      holding_permit_ = true;
+    }
+    if (take_input() == 0) {
+      release_permit();
+      return;
+    }
+    process_input();
+  }
+}
+
+bool Instance::release_held() {
+  if (!stage_ || node_.sequencer) return false;
+  // While the inputs are open: one release per turn, after the turn's input,
+  // so that a stage that picks (priority) picks among everything waiting and
+  // no lane runs dry while its input still has messages. Once they have
+  // ended: until the stage has nothing left to give or the outputs are full.
+  // A full output records this instance, so freed room wakes it again.
+  const bool once = phase_ == Phase::running;
   while (stage_->held() > 0 && !rt_.cancelled()) {
     const std::size_t room = out_.room(this);
-    if (room == 0) return;
+    if (room == 0) return false;
     const std::size_t before = stage_->held();
     try {
       stage_->release(emitter_, *this, room);
     } catch (const std::exception& e) {
       fail(e.what(), std::nullopt);
-      return;
+      return false;
     }
-    if (!flush() || stage_->held() == before) return;  // blocked, or it holds on (delay)
+    if (!flush() || stage_->held() == before) return false;  // blocked, or it holds on (delay)
+    if (once) return stage_->held() > 0;                     // more may go next turn
   }
+  return false;
 }
 
 std::size_t Instance::take_input() {
@@ -294,10 +331,14 @@ std::size_t Instance::take_input() {
   std::unique_lock<std::mutex> intake;
   if (node_.sequencer) intake = std::unique_lock(node_.sequencer->intake());
   if (node_.node->options.interleave_inputs && k > 1) return take_interleaved();
+  // One input: whatever was queued as one batch, handed over whole. Several:
+  // a batch from each in turn counted in messages, so that an input whose
+  // producer pushes one message at a time gets as many per turn as a busy one.
+  const auto fill = k > 1 ? Channel::Fill::count : Channel::Fill::batch;
   for (std::size_t i = 0; i < k; ++i) {
     const std::size_t idx = (cursor_ + i) % k;
     if (input_ended_[idx] || (stage_ && !stage_->accepts(idx))) continue;
-    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this);
+    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this, fill);
     if (r.end) {
       input_ended_[idx] = true;
       continue;
@@ -364,12 +405,22 @@ std::size_t Instance::take_interleaved() {
   const std::size_t k = node_.inputs.size();
   std::size_t open = 0;
   for (bool ended : input_ended_) open += ended ? 0 : 1;
-  const std::size_t share = std::max<std::size_t>(1, rt_.batch() / std::max<std::size_t>(1, open));
+  std::size_t budget = rt_.batch();
+  if (!node_.sequencer) {
+    // No more than the outputs take now: what stays queued is interleaved
+    // with what arrives meanwhile, so a quiet input's message waits behind
+    // one round of the others, not behind a batch taken long before it came.
+    budget = std::min(budget, out_.room(this));
+    if (budget == 0) return 0;  // the room that frees up wakes this instance
+  }
+  const std::size_t share = std::max<std::size_t>(1, budget / std::max<std::size_t>(1, open));
   scratch_.resize(k);
   std::size_t longest = 0, total = 0;
   for (std::size_t idx = 0; idx < k; ++idx) {
     if (input_ended_[idx]) continue;
-    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this);
+    // Up to `share` messages however they were queued: one batch of a paced
+    // input may hold a single message.
+    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this, Channel::Fill::count);
     if (r.end) input_ended_[idx] = true;
     longest = std::max(longest, r.count);
     total += r.count;

@@ -117,8 +117,15 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// A wake-up the stage asked for has come: runs on_timer. A value means
   /// the turn ends there (parked on a full output, or failed).
   std::optional<Next> fire_timer();
-  /// Lets a stage that holds messages emit as many as its outputs can take.
-  void release_held();
+  /// Lets a stage that holds messages emit what its outputs can take: once
+  /// while its inputs are open, else until empty or full. True when it still
+  /// holds some and the outputs had room: the turn should yield, not park.
+  bool release_held();
+  /// No input this turn: releases what is held, then yields or parks.
+  Next release_instead();
+  /// A stage that holds messages takes a batch more from each input it
+  /// accepts before it releases (see release_held).
+  void take_more();
   Next finish(bool abandon);
   /// Schedules a wake-up at `deadline` unless an earlier one is armed.
   void arm(Nanos deadline);

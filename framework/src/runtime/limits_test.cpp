@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -212,11 +213,14 @@ TEST(Semaphore, LimitsConcurrencyAcrossStagesAndWorkers) {
   EXPECT_EQ(permits->available(), 1);
 }
 
-/// Emits `count` messages whose key is `tag`.
+/// Emits `count` messages whose key is `tag`, at most `per_call` at a time
+/// (1: each message travels as a batch of its own, as from a paced source).
 class Tagged final : public Source {
  public:
-  Tagged(std::string tag, int count) : tag_(std::move(tag)), count_(count) {}
+  Tagged(std::string tag, int count, std::size_t per_call = 0)
+      : tag_(std::move(tag)), count_(count), per_call_(per_call) {}
   SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
+    if (per_call_ > 0) budget = std::min(budget, per_call_);
     for (std::size_t i = 0; i < budget && next_ <= count_; ++i, ++next_) {
       Message m;
       m.key = tag_ + std::to_string(next_);
@@ -229,6 +233,7 @@ class Tagged final : public Source {
  private:
   std::string tag_;
   int count_;
+  std::size_t per_call_;
   int next_{1};
 };
 
@@ -271,6 +276,78 @@ TEST(Merge, InterleavesBackloggedInputsOneByOne) {
   int a = 0;
   for (int i = 0; i < 30; ++i) a += keys[i][0] == 'A' ? 1 : 0;
   EXPECT_EQ(a, 10);
+}
+
+// SPEC 1 / FI-3: fairness is per message, not per queued batch. A busy input
+// queues batches of 256, a quiet one batches of one message (a paced
+// source's); both are backlogged when the merge starts, so the output
+// alternates one from each until the quiet input runs out.
+TEST(Merge, AnInputOfSingleMessagesGetsItsShareAgainstOneOfLargeBatches) {
+  auto gate = std::make_shared<Semaphore>(0);  // holds the merge until both inputs are full
+  std::vector<std::string> keys;
+  Graph g;
+  auto merge = g.add_stage("merge", [] { return std::make_unique<PassThrough>(); },
+                           {.semaphore = gate, .interleave_inputs = true});
+  g.connect(g.add_source("busy", [] { return std::make_unique<Tagged>("A", 2000); }), merge,
+            {.capacity = 2000});
+  g.connect(g.add_source("quiet", [] { return std::make_unique<Tagged>("B", 200, 1); }), merge,
+            {.capacity = 200});
+  g.connect(merge, g.add_sink("out", [&] { return std::make_unique<KeySink>(keys); }));
+  Pipeline p(std::move(g), {.threads = 2});
+  p.start();
+  settle([&] {
+    std::uint64_t queued = 0;
+    for (const auto& e : p.stats().edges) queued += e.to == "merge" ? e.depth : 0;
+    return queued == 2200;
+  });
+  gate->release();
+  ASSERT_TRUE(p.wait().ok());
+  ASSERT_EQ(keys.size(), 2200u);
+  // The quiet input's 200 messages come out within the first 400, one after
+  // each of the busy input's.
+  int quiet = 0;
+  for (std::size_t i = 0; i < 400; ++i) quiet += keys[i][0] == 'B' ? 1 : 0;
+  EXPECT_EQ(quiet, 200) << "messages of the quiet input among the first 400";
+  for (std::size_t i = 0; i + 1 < 400; i += 2) {
+    ASSERT_NE(keys[i][0], keys[i + 1][0]) << "outputs " << i << " and " << i + 1;
+  }
+  // Each input in its own order.
+  int next_a = 1, next_b = 1;
+  for (const auto& k : keys) {
+    const int n = std::stoi(k.substr(1));
+    ASSERT_EQ(n, k[0] == 'A' ? next_a++ : next_b++) << k;
+  }
+}
+
+// The same holds for a stage with several inputs that is not a fair merge
+// (`merge` policy `arrival`, a `map` with two inputs): it takes a batch from
+// each input in turn, and a batch is counted in messages, not in the
+// producer's pushes, so the quiet input gets as many per turn as the busy one.
+TEST(Merge, ArrivalOrderTakesAsManyFromAnInputOfSingleMessages) {
+  auto gate = std::make_shared<Semaphore>(0);
+  std::vector<std::string> keys;
+  Graph g;
+  auto merge =
+      g.add_stage("merge", [] { return std::make_unique<PassThrough>(); }, {.semaphore = gate});
+  g.connect(g.add_source("busy", [] { return std::make_unique<Tagged>("A", 2000); }), merge,
+            {.capacity = 2000});
+  g.connect(g.add_source("quiet", [] { return std::make_unique<Tagged>("B", 200, 1); }), merge,
+            {.capacity = 200});
+  g.connect(merge, g.add_sink("out", [&] { return std::make_unique<KeySink>(keys); }));
+  Pipeline p(std::move(g), {.threads = 2, .batch = 100});
+  p.start();
+  settle([&] {
+    std::uint64_t queued = 0;
+    for (const auto& e : p.stats().edges) queued += e.to == "merge" ? e.depth : 0;
+    return queued == 2200;
+  });
+  gate->release();
+  ASSERT_TRUE(p.wait().ok());
+  ASSERT_EQ(keys.size(), 2200u);
+  // Batches of 100 from each input in turn: all of B within the first 400.
+  int quiet = 0;
+  for (std::size_t i = 0; i < 400; ++i) quiet += keys[i][0] == 'B' ? 1 : 0;
+  EXPECT_EQ(quiet, 200) << "messages of the quiet input among the first 400";
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ RunResult Pipeline::wait() { return impl_->wait(); }
 Stats Pipeline::stats() const { return impl_->stats(); }
 void Pipeline::fire_due_timers() { impl_->fire_due_timers(); }
 std::size_t Pipeline::pending_timers() const { return impl_->pending_timers(); }
+bool Pipeline::idle() const { return impl_->idle(); }
 
 }  // namespace v1
 }  // namespace sluice

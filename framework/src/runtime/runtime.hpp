@@ -41,6 +41,8 @@ class Runtime {
   [[nodiscard]] Stats stats() const;
   void fire_due_timers() { timers_.fire_due(); }
   [[nodiscard]] std::size_t pending_timers() const { return timers_.pending(); }
+  /// No task queued or running (a task counts from dispatch to task_done).
+  [[nodiscard]] bool idle() const noexcept { return tasks_.load(std::memory_order_acquire) == 0; }
 
   // For instances.
   [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }
