@@ -218,14 +218,17 @@ TEST_F(E2E, UsageErrorsSayWhatIsWrong) {
   EXPECT_NE(unknown.err().find("--plugin"), std::string::npos) << unknown.err();
 }
 
-TEST_F(E2E, UnderJsonLogsTheFinalErrorIsAJsonLineToo) {
-  auto file = write("fail.toml", R"([stages.in]
+/// A pipeline whose source fails at open: its file does not exist.
+constexpr const char* kMissingInput = R"([stages.in]
 type = "file"
 path = "does-not-exist.txt"
 [stages.out]
 type = "stdout"
 inputs = ["in"]
-)");
+)";
+
+TEST_F(E2E, UnderJsonLogsTheFinalErrorIsAJsonLineToo) {
+  auto file = write("fail.toml", kMissingInput);
   Sluice p({"run", file.string(), "--log-format", "json", "--progress", "never"}, dir_);
   EXPECT_EQ(p.wait(), 1);
   const auto logged = lines(p.err());
@@ -241,13 +244,7 @@ inputs = ["in"]
 }
 
 TEST_F(E2E, AFailingStageExitsWith1AndStillWritesStats) {
-  auto file = write("fail.toml", R"([stages.in]
-type = "file"
-path = "does-not-exist.txt"
-[stages.out]
-type = "stdout"
-inputs = ["in"]
-)");
+  auto file = write("fail.toml", kMissingInput);
   Sluice p({"run", file.string(), "--stats-json", "stats.json"}, dir_);
   EXPECT_EQ(p.wait(), 1);
   EXPECT_NE(p.err().find("stage 'in'"), std::string::npos) << p.err();

@@ -40,6 +40,15 @@ void expect_one_to_one(const json& s, const std::string& stage) {
       << stage << ": " << st;
 }
 
+/// The file holds "event-1", "event-2", ... "event-N", in that order.
+void expect_every_event_in_order(const fs::path& file, std::size_t n) {
+  const auto written = lines(read(file));
+  ASSERT_EQ(written.size(), n) << file;
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    ASSERT_EQ(written[i], "event-" + std::to_string(i + 1)) << file;
+  }
+}
+
 const json& edge(const json& s, const std::string& from, const std::string& to) {
   for (const auto& e : s["edges"]) {
     if (e["from"] == from && e["to"] == to) return e;
@@ -142,11 +151,7 @@ TEST_F(FlowE2E, SlowSubscriberDropsWithoutHoldingBackTheFastOne) {
   // The fast subscriber gets every message, in order.
   EXPECT_EQ(u(st["archive"], "in"), 2000u);
   EXPECT_EQ(u(st["archive_out"], "in"), 2000u);
-  const auto archived = lines(read(dir_ / "pubsub_bus.archive.txt"));
-  ASSERT_EQ(archived.size(), 2000u);
-  for (std::size_t i = 0; i < archived.size(); ++i) {
-    ASSERT_EQ(archived[i], "event-" + std::to_string(i + 1));
-  }
+  expect_every_event_in_order(dir_ / "pubsub_bus.archive.txt", 2000);
   // The slow one's buffer dropped, and never held the publisher back.
   const auto& slow = edge(s, "publish", "notify");
   EXPECT_EQ(u(slow, "capacity"), 8u);
@@ -163,11 +168,7 @@ TEST_F(FlowE2E, SlowSubscriberDropsWithoutHoldingBackTheFastOne) {
 TEST_F(FlowE2E, ASlowBroadcastBranchOnADroppingEdgeHoldsNobodyBack) {
   auto s = run_sample("broadcast_isolated");
   const auto& st = s["stages"];
-  const auto archived = lines(read(dir_ / "broadcast_isolated.archive.txt"));
-  ASSERT_EQ(archived.size(), 5000u);
-  for (std::size_t i = 0; i < archived.size(); ++i) {
-    ASSERT_EQ(archived[i], "event-" + std::to_string(i + 1));
-  }
+  expect_every_event_in_order(dir_ / "broadcast_isolated.archive.txt", 5000);
   const auto& hook = edge(s, "events", "alert_hook");
   EXPECT_EQ(u(hook, "capacity"), 32u);
   EXPECT_GT(u(hook, "dropped"), 0u) << "the hook is slower than the source";

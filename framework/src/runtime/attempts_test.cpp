@@ -15,8 +15,10 @@
 namespace sluice {
 namespace {
 
+using testing::attr;
 using testing::CountingSource;
 using testing::kMs;
+using testing::no_jitter;
 using testing::settle;
 using testing::stage;
 
@@ -109,19 +111,6 @@ struct Rig {
     return log.starts[seq].size();
   }
 };
-
-std::string attr(const Message& m, std::string_view name) {
-  const std::string* v = m.attrs.find(name);
-  return v ? *v : "(none)";
-}
-
-RetryPolicy no_jitter(std::int64_t max_attempts) {
-  return {.max_attempts = max_attempts,
-          .initial_backoff = 100 * kMs,
-          .max_backoff = 1000 * kMs,
-          .multiplier = 2.0,
-          .jitter = Jitter::none};
-}
 
 // RT-1: attempts at 0, 100, 300, 700, 1500, 2500 ms, then the dead letter.
 TEST(Retry, ExhaustsOnTheBackoffScheduleThenDeadLetters) {

@@ -16,10 +16,12 @@
 namespace sluice {
 namespace {
 
+using testing::attr;
 using testing::CountingSource;
 using testing::KeepSink;
 using testing::Kept;
 using testing::kMs;
+using testing::no_jitter;
 using testing::settle;
 using testing::stage;
 
@@ -81,19 +83,6 @@ struct SinkRig {
     return log.writes[seq].size();
   }
 };
-
-RetryPolicy no_jitter(std::int64_t max_attempts) {
-  return {.max_attempts = max_attempts,
-          .initial_backoff = 100 * kMs,
-          .max_backoff = 1000 * kMs,
-          .multiplier = 2.0,
-          .jitter = Jitter::none};
-}
-
-std::string attr(const Message& m, std::string_view name) {
-  const std::string* v = m.attrs.find(name);
-  return v ? *v : "(none)";
-}
 
 // Write fails twice, then succeeds: stored once, after 100 + 200 ms of backoff.
 TEST(SinkRetry, AFailedWriteIsRetriedOnTheBackoffSchedule) {

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "sluice/errors.hpp"
+#include "sluice/message.hpp"
+#include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
 #include "sluice/stats.hpp"
 
@@ -155,5 +157,20 @@ class KeepSink final : public Sink {
  private:
   Kept& into_;
 };
+
+/// An attribute of `m`, or "(none)".
+inline std::string attr(const Message& m, std::string_view name) {
+  const std::string* v = m.attrs.find(name);
+  return v ? *v : "(none)";
+}
+
+/// Retry without jitter: 100, 200, 400, 800 ms, then 1 s between attempts.
+inline RetryPolicy no_jitter(std::int64_t max_attempts) {
+  return {.max_attempts = max_attempts,
+          .initial_backoff = 100 * kMs,
+          .max_backoff = 1000 * kMs,
+          .multiplier = 2.0,
+          .jitter = Jitter::none};
+}
 
 }  // namespace sluice::testing
