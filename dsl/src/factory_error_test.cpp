@@ -86,6 +86,24 @@ inputs = ["lanes"]
   EXPECT_TRUE(has(r, "bad-option", 9, 11, "'weights' in stage 'lanes' has 3 entries for 2 lanes"))
       << all(r);
 
+  // With several inputs `lanes` has no place: said by check, not at run time.
+  auto lanes = load(R"([stages.a]
+type = "generate"
+[stages.b]
+type = "generate"
+[stages.p]
+type = "priority"
+inputs = ["a", "b"]
+lanes = 2
+[stages.out]
+type = "discard"
+inputs = ["p"]
+)");
+  EXPECT_EQ(lanes.diagnostics.size(), 1u) << all(lanes);
+  EXPECT_TRUE(has(lanes, "bad-option", 8, 9,
+                  "'lanes' in stage 'p' has no effect: with 2 inputs the lanes are the inputs"))
+      << all(lanes);
+
   // The factory's own complaint lands on the option its message names.
   auto zero = load(R"([stages.a]
 type = "generate"

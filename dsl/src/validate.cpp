@@ -982,10 +982,18 @@ void Loader::factory_error(const StageWork& w, const std::exception& e) {
 }
 
 /// With several inputs, a priority stage's lanes are its inputs: `weights`
-/// needs one entry per input (the stage itself only finds out when it opens).
+/// needs one entry per input and `lanes` has no place (the stage itself
+/// only finds out when it opens).
 void Loader::check_priority_lanes(const StageWork& w) {
   const StageSpec& s = w.spec;
   if (!w.type || w.type->name != "priority" || !is_builtin(*w.type)) return;
+  if (const auto lanes = s.option_spans.find("lanes");
+      lanes != s.option_spans.end() && s.inputs.size() >= 2) {
+    error("bad-option", lanes->second,
+          "'lanes' in stage " + quote(s.name) + " has no effect: with " +
+              std::to_string(s.inputs.size()) + " inputs the lanes are the inputs",
+          "leave 'lanes' out; it counts the lanes of one input's message priorities");
+  }
   const OptionValue* weights = s.options.find("weights");
   if (weights == nullptr || s.inputs.size() < 2 || weights->list.size() == s.inputs.size()) return;
   const auto it = s.option_spans.find("weights");
