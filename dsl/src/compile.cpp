@@ -111,6 +111,8 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
   r.run_options.name = spec.name;
   r.run_options.threads = spec.threads.value_or(0);
   r.run_options.drain_timeout = spec.drain_timeout;
+  r.run_options.batch = spec.batch;
+  r.run_options.io_threads = spec.io_threads;
   r.run_options.run_for = spec.run_for;
 
   // A limiter's bucket starts full when it is made. compile() has no clock
@@ -195,6 +197,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         .workers = s.workers,
         .ordered = s.ordered,
         .blocking = s.blocking || type->blocking,
+        .batch = s.batch.value_or(0),
         .rate_limit = nullptr,
         .semaphore = nullptr,
         .interleave_inputs = false,

@@ -508,6 +508,8 @@ void Loader::load_pipeline_section(const toml::node& n) {
     spec_.channel_capacity = static_cast<std::size_t>(v->i);
   }
   if (auto v = c.find("drain_timeout")) spec_.drain_timeout = v->i;
+  if (auto v = c.find("batch")) spec_.batch = static_cast<std::size_t>(v->i);
+  if (auto v = c.find("io_threads")) spec_.io_threads = static_cast<std::size_t>(v->i);
   if (auto v = c.find("run_for")) spec_.run_for = v->i;
   if (auto v = c.find("plugins")) {
     spec_.plugins_span = c.key_spans["plugins"];
@@ -757,6 +759,7 @@ void Loader::load_stage(StageWork& w) {
     if (o.name == "workers") s.workers = static_cast<std::size_t>(v->i);
     if (o.name == "ordered") s.ordered = v->b;
     if (o.name == "blocking") s.blocking = v->b;
+    if (o.name == "batch") s.batch = static_cast<std::size_t>(v->i);
     if (o.name == "capacity") s.capacity = static_cast<std::size_t>(v->i);
     if (o.name == "overflow") s.overflow = parse_overflow(v->str);
     if (o.name == "timeout") s.timeout = v->i;

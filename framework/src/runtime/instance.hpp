@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "builtins/splitmix.hpp"
+#include "runtime/batch_sizer.hpp"
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
@@ -74,7 +75,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool flush();  ///< false: parked on a full edge
   std::size_t take_input();
   std::size_t take_interleaved();
+  /// Processes in_ and tells the batch sizer what it cost.
   void process_input();
+  void process_taken();
   /// One call of the stage under on_error = fail: false when it threw (the
   /// pipeline is failing; `left` messages of the batch are abandoned).
   bool call_or_fail(Message& m, std::size_t left);
@@ -123,6 +126,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool release_held();
   /// No input this turn: releases what is held, then yields or parks.
   Next release_instead();
+  /// Whether an input skipped by the last take (Stage::accepts) is accepted now.
+  [[nodiscard]] bool declined_now_accepted() const noexcept;
   /// A stage that holds messages takes a batch more from each input it
   /// accepts before it releases (see release_held).
   void take_more();
@@ -170,6 +175,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Phase phase_{Phase::opening};
   OutputBuffer out_;  ///< own output, or scratch for a Sequencer
   Emitter emitter_;
+  BatchSizer sizer_;  ///< how much the next take takes
   std::vector<Message> in_;
   std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
   std::vector<Message> rest_;                  ///< taken, held back by a rate limit or semaphore
@@ -180,6 +186,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Nanos taken_at_{0};  ///< when the batch being processed was taken
   bool holding_permit_{false};
   std::vector<bool> input_ended_;
+  std::vector<bool> declined_;  ///< per input: skipped by the last take, not accepted
   std::size_t cursor_{0};
   std::size_t input_index_{0};  ///< where the batch being processed came from
   std::size_t dead_letter_port_{Emitter::kNoPort};
