@@ -17,7 +17,8 @@
 #               `nproc` has) for the fan-out and the JSON pipeline
 #
 # Environment: ROUNDS (5), SCALE (1: multiplies every message count),
-# PARTS (all), JSON_THREADS (2: the threads of part C), SCALING_THREADS
+# PARTS (all), JSON_THREADS (2: the threads of part C), BURST_N (200: the
+# calls of part D, not scaled by SCALE), SCALING_THREADS
 # (the T list of part E), BUILD_DIR (build/release; configured with the
 # release preset if absent). Raw runs land in $BUILD_DIR/bench/compare/raw.tsv.
 #
@@ -146,12 +147,12 @@ fan=$out/fanout.toml
 fanout_toml "$fan" 4
 fan_n=$(n 800000)
 json_n=$(n 1500000)
-burst_n=$(n 200)
+burst_n=${BURST_N:-200}  # not scaled: its wall time is the sleeps
 burst_workers=8
 
 # The thread counts of part E: those of 1 2 4 8 16 the machine has.
-scaling_ts=${SCALING_THREADS:-$(for t in 1 2 4 8 16; do ((t <= $(nproc))) && echo "$t"; done)}
-scaling_ts=$(echo $scaling_ts)
+scaling_ts=${SCALING_THREADS:-$(for t in 1 2 4 8 16; do if ((t <= $(nproc))); then echo "$t"; fi; done)}
+scaling_ts=$(xargs <<<"$scaling_ts")  # one line, single spaces
 # The JSON pipeline runs once a round at each thread count parts C and E need.
 json_ts=()
 want json && json_ts+=("$json_threads")
@@ -253,6 +254,7 @@ for shapes in (("fanout", "scale_fanout"), ("json",)):
     if len(sums) > 1:
         sys.exit(f"{shapes[0]} checksums disagree: {sums}")
 
+# limit: (impl, threads) of this shape and stages, or a whole key.
 def table(shape, stages, ours, limit, title, extra=()):
     print(f"\n{title} (median of {sys.argv[2]} rounds)\n")
     print("| implementation | threads | ns/msg | CPU ns/msg | peak RSS MB | ours / this |")
@@ -263,8 +265,8 @@ def table(shape, stages, ours, limit, title, extra=()):
     for k in keys:
         ns, cpu, rss = med[k]
         print(f"| {k[2]} | {k[3]} | {ns:.1f} | {cpu:.1f} | {rss / 1024:.0f} | {o / ns:.2f} |")
-    lim = med[(shape, stages, *limit)][0]
-    print(f"\nours = {ours[0]} on {ours[1]} threads; ours / limit ({limit[0]}) = {o / lim:.2f}")
+    lim = med[limit if len(limit) == 4 else (shape, stages, *limit)][0]
+    print(f"\nours = {ours[0]} on {ours[1]} threads; ours / limit ({limit[-2]}) = {o / lim:.2f}")
 
 if "chain" in parts:
     table("chain", "5", ("sluice C++ API", "2"), ("fused loop", "1"),
@@ -289,10 +291,10 @@ if "fanout" in parts:
           f"(ours' CPU ns/msg minus the fused loop's)")
 
 if json_threads in {k[3] for k in med if k[0] == "json"} and "json" in parts:
-    table("json", json_threads, ("sluice run (TOML)", json_threads),
-          ("fused loop (fmt + simdjson)", "1"),
+    fused = ("json", "1", "fused loop (fmt + simdjson)", "1")
+    table("json", json_threads, ("sluice run (TOML)", json_threads), fused,
           f"C. generate -> map (JSON document) -> filter (.level, .amount) -> count by .user, "
-          f"workers = threads = {json_threads}", extra=[("json", "1", "fused loop (fmt + simdjson)", "1")])
+          f"workers = threads = {json_threads}", extra=[fused])
     counts = sorted({r["checksum"] for r in rows if r["shape"] == "json"})
     print(f"\nC: every run counted the same: counted/groups/weighted = {counts[0]}")
 

@@ -37,8 +37,8 @@ rounds=${ROUNDS:-3}
 scale=${SCALE:-1}
 burst_n=${BURST_N:-200}
 cores=$(nproc)
-threads=${THREADS:-$(for t in 1 2 4 8 16; do ((t <= cores)) && echo "$t"; done)}
-threads=$(echo $threads)
+threads=${THREADS:-$(for t in 1 2 4 8 16; do if ((t <= cores)); then echo "$t"; fi; done)}
+threads=$(xargs <<<"$threads")  # one line, single spaces
 max_t=${threads##* }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -125,7 +125,7 @@ done
 
 sums=$(awk -F '\t' '$1 == "json" { print $5 }' "$raw" | sort -u)
 if [[ $(wc -l <<<"$sums") -ne 1 ]]; then
-  echo "the JSON counts disagree between runs:" $sums >&2
+  echo "the JSON counts disagree between runs: $(xargs <<<"$sums")" >&2
   exit 1
 fi
 
@@ -137,7 +137,7 @@ median() {
 
 echo
 echo "Thread scaling: msgs/s (speed-up over T = ${threads%% *}), workers = threads = T," \
-  "median of $rounds; $cores cores"
+  "median of $rounds; $cores cores; count workers = ${COUNT_WORKERS:-1}; MALLOC=${MALLOC:-default}"
 echo
 printf '| shape | implementation |'
 for t in $threads; do printf ' T = %s |' "$t"; done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The TOML pipelines of the side-by-side benchmarks and the checks of their
 # output, sourced by bench/compare.sh and bench/scaling.sh so that both run
 # the same shapes. Plain bash and awk: scaling.sh runs where nothing else is
