@@ -3,7 +3,7 @@
 # theirs alternately for several rounds and prints one table of medians per
 # part.
 #
-#   bench/compare.sh                 # 5 rounds, every part: a few minutes on 2 cores
+#   bench/compare.sh                 # 5 rounds of every part: ~1.5 min a round on 2 cores
 #   ROUNDS=3 SCALE=0.5 bench/compare.sh
 #   PARTS=json,burst bench/compare.sh
 #
@@ -18,7 +18,8 @@
 #
 # Environment: ROUNDS (5), SCALE (1: multiplies every message count),
 # PARTS (all), JSON_THREADS (2: the threads of part C), BURST_N (200: the
-# calls of part D, not scaled by SCALE), SCALING_THREADS
+# calls of part D, not scaled by SCALE), COUNT_WORKERS (1: the workers of
+# `count` in C and E; "T": as many as map and filter), SCALING_THREADS
 # (the T list of part E), BUILD_DIR (build/release; configured with the
 # release preset if absent). Raw runs land in $BUILD_DIR/bench/compare/raw.tsv.
 #
@@ -159,7 +160,11 @@ want json && json_ts+=("$json_threads")
 if want scaling; then
   for t in $scaling_ts; do [[ " ${json_ts[*]} " == *" $t "* ]] || json_ts+=("$t"); done
 fi
-for t in "${json_ts[@]}"; do json_toml "$out/json_$t.toml" "$t" "$out/json_counts.tsv"; done
+for t in "${json_ts[@]}"; do
+  cw=${COUNT_WORKERS:-1}
+  [[ $cw == T ]] && cw=$t
+  json_toml "$out/json_$t.toml" "$t" "$out/json_counts.tsv" "$cw"
+done
 if want scaling; then
   for t in $scaling_ts; do fanout_toml "$out/fanout_$t.toml" "$t"; done
 fi
