@@ -33,7 +33,7 @@ struct EdgeOptions {
   Overflow overflow{Overflow::block};
 };
 
-/// What a message whose processing threw does (SPEC 4). Spellings equal the TOML ones.
+/// What a message whose processing threw does (`on_error`). Spellings equal the TOML ones.
 enum class OnError { fail, drop, dead_letter };
 
 struct NodeOptions {

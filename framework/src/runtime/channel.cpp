@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "runtime/ack_abandon_scope.hpp"
+
 namespace sluice::detail {
 namespace {
 

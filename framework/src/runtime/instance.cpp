@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/runtime.hpp"
 #include "sluice/errors.hpp"

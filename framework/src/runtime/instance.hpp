@@ -3,7 +3,7 @@
 // stage on it, hands the output to its edges and yields; with no input, a
 // full output or a pending timer it parks, and whoever frees it notifies it.
 //
-// State machine (ARCHITECTURE.md): idle -> scheduled -> running -> idle, with
+// State machine (docs/architecture.md): idle -> scheduled -> running -> idle, with
 // running -> notified when woken mid-turn, so no wake-up is lost and no
 // instance is ever queued twice.
 #pragma once
@@ -22,6 +22,7 @@
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
+#include "runtime/runtime_emitter.hpp"
 #include "runtime/timer_service.hpp"
 #include "runtime/waker.hpp"
 #include "sluice/limits.hpp"

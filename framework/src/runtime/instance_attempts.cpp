@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/runtime.hpp"
 #include "sluice/errors.hpp"
