@@ -156,10 +156,7 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
     }
     counters_.offered += r.consumed;
     note_depth_locked();
-    if (r.consumed > 0 && consumers_waiting_) {
-      consumers_waiting_ = false;
-      to_wake = consumers_;
-    }
+    if (r.consumed > 0) wake_one_consumer_locked(to_wake);
   }
   for (Waker* w : to_wake) w->notify();
   return r;
@@ -205,10 +202,13 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
     if (r.count == 0) {
       if (closed_ || dead_) {
         r.end = true;
-      } else {
-        consumers_waiting_ = true;
-        (void)consumer;  // every consumer is in consumers_ already
+      } else if (consumer != nullptr &&
+                 std::find(waiting_consumers_.begin(), waiting_consumers_.end(), consumer) ==
+                     waiting_consumers_.end()) {
+        waiting_consumers_.push_back(consumer);
       }
+    } else if (size_ > 0) {
+      wake_one_consumer_locked(to_wake);  // what it left is another's share
     }
     if (producers_waiting_ && capacity_ - size_ >= wake_room_) {
       producers_waiting_ = false;
@@ -239,7 +239,7 @@ void Channel::close_producer() {
     if (--open_producers_ > 0) return;
     closed_ = true;
     to_wake = consumers_;
-    consumers_waiting_ = false;
+    waiting_consumers_.clear();
   }
   for (Waker* w : to_wake) w->notify();
 }
@@ -248,17 +248,28 @@ void Channel::detach_consumer() {
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
-    if (open_consumers_ == 0 || --open_consumers_ > 0) return;
-    dead_ = true;
-    counters_.abandoned += size_;
-    const AckAbandonScope lost_here;  // their sources are told (ack.hpp)
-    queue_.clear();
-    front_pos_ = 0;
-    size_ = 0;
-    producers_waiting_ = false;
-    to_wake.swap(waiting_producers_);
+    if (open_consumers_ == 0) return;
+    if (--open_consumers_ > 0) {
+      // It may have been the one woken for what is queued: pass that on.
+      if (size_ > 0) wake_one_consumer_locked(to_wake);
+    } else {
+      dead_ = true;
+      counters_.abandoned += size_;
+      const AckAbandonScope lost_here;  // their sources are told (ack.hpp)
+      queue_.clear();
+      front_pos_ = 0;
+      size_ = 0;
+      producers_waiting_ = false;
+      to_wake.swap(waiting_producers_);
+    }
   }
   for (Waker* w : to_wake) w->notify();
+}
+
+void Channel::wake_one_consumer_locked(std::vector<Waker*>& to_wake) {
+  if (waiting_consumers_.empty()) return;
+  to_wake.push_back(waiting_consumers_.back());
+  waiting_consumers_.pop_back();
 }
 
 ChannelCounters Channel::counters() const {

@@ -9,7 +9,8 @@
 // returns early and records the producer as waiting; a pop that finds it
 // empty records the consumer. The other side notifies them later: producers
 // once at least `wake_room` slots are free (hysteresis, so a full channel does
-// not ping-pong one message at a time), consumers as soon as data arrives.
+// not ping-pong one message at a time), a waiting consumer as soon as data
+// arrives, and the next one when a consumer leaves messages behind.
 // End of stream is a flag, not an item: it is never dropped and never waits
 // behind a full queue.
 //
@@ -106,6 +107,11 @@ class Channel {
   /// Drops the n oldest queued messages.
   void evict_locked(std::size_t n);
   void note_depth_locked() noexcept;
+  /// Moves one waiting consumer to `to_wake`. One, not all: the instances of
+  /// a stage share this queue, and a consumer that leaves messages behind
+  /// wakes the next (pop), so a burst still reaches every one of them
+  /// without a push waking them all to find one batch.
+  void wake_one_consumer_locked(std::vector<Waker*>& to_wake);
 
   const std::size_t capacity_;
   const Overflow overflow_;
@@ -120,9 +126,9 @@ class Channel {
   std::size_t open_consumers_{0};
   bool closed_{false};
   bool dead_{false};
-  bool consumers_waiting_{false};
   bool producers_waiting_{false};
   std::vector<Waker*> consumers_;
+  std::vector<Waker*> waiting_consumers_;  ///< found it empty; not told since
   std::vector<Waker*> waiting_producers_;
   ChannelCounters counters_;
   std::atomic<std::int64_t> blocked_ns_{0};
