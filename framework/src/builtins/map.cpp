@@ -1,5 +1,6 @@
 // map: sets payload, key, priority and attrs.* from templates; fields not
 // given are left as they are. With no option at all it passes messages on.
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -42,7 +43,13 @@ class Map final : public Stage {
     // and `payload = "{key}"` swap rather than copy.
     if (payload_ || key_ || priority_ || !attrs_.empty()) {
       std::string payload, key, priority;
-      if (payload_) payload_->render(m, payload);
+      if (payload_) {
+        // One allocation of about the right size, not a few growing ones:
+        // the documents a template makes are much alike in length.
+        payload.reserve(payload_size_);
+        payload_->render(m, payload);
+        payload_size_ = std::max(payload_size_, payload.size());
+      }
       if (key_) key_->render(m, key);
       if (priority_) priority_->render(m, priority);
       std::vector<std::string> attrs(attrs_.size());
@@ -59,6 +66,7 @@ class Map final : public Stage {
 
  private:
   const std::optional<expr::Template> payload_, key_, priority_;
+  std::size_t payload_size_{0};  ///< the longest payload made so far
   std::vector<std::pair<std::string, expr::Template>> attrs_;
 };
 
