@@ -78,6 +78,8 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
                   std::string(to_string(t->role)).c_str(), t->doc.c_str());
     }
     std::printf("\n`sluice list TYPE` shows a type's options.\n");
+    std::printf("\n[pipeline] accepts:\n");
+    print_schema(dsl::pipeline_schema());
     return kExitOk;
   }
   auto matches = registry.find_all(type);

@@ -8,12 +8,13 @@
 //   BatchSizer sizer(256, /*shared=*/workers > 1);
 //   take(sizer.next());  ...  sizer.record(taken, elapsed_ns);
 //
-// An instance that shares its input with others (`workers > 1`) takes one
-// message on its first turn: nothing is known yet, and one message is all a
-// slow stage should take while the others wait for their share. A lone
-// instance has nobody to share with and starts at `max`, as a stage that
-// picks among what waits (priority, merge) needs. Not thread-safe: one per
-// instance.
+// Only an instance that shares its input with others (`workers > 1`) sizes
+// its batches: it takes one message on its first turn (nothing is known yet,
+// and one message is all a slow stage should take while the others wait for
+// their share), then what fits the budget. A lone instance has nobody to
+// share with and always takes up to `max`: a stage that picks among what
+// waits (priority, merge) must see whole batches, whatever the machine's
+// speed. Not thread-safe: one per instance.
 #pragma once
 
 #include <algorithm>
@@ -31,14 +32,14 @@ class BatchSizer {
   static constexpr Nanos kTurnBudget = 100'000;
 
   explicit BatchSizer(std::size_t max, bool shared = true) noexcept
-      : max_(std::max<std::size_t>(1, max)), next_(shared ? 1 : max_) {}
+      : max_(std::max<std::size_t>(1, max)), next_(shared ? 1 : max_), shared_(shared) {}
 
   [[nodiscard]] std::size_t next() const noexcept { return next_; }
   [[nodiscard]] std::size_t max() const noexcept { return max_; }
 
   /// `messages` took `elapsed` to process.
   void record(std::size_t messages, Nanos elapsed) noexcept {
-    if (messages == 0) return;
+    if (messages == 0 || !shared_) return;
     const double sample =
         static_cast<double>(std::max<Nanos>(elapsed, 0)) / static_cast<double>(messages);
     // Smoothed, so one odd batch does not swing it far: a dearer one weighs
@@ -57,6 +58,7 @@ class BatchSizer {
  private:
   std::size_t max_;
   std::size_t next_;
+  bool shared_;
   double cost_{-1};  ///< ns per message; < 0: nothing measured yet
 };
 

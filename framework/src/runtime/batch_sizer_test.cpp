@@ -10,6 +10,12 @@ TEST(BatchSizer, ASharedInputIsTakenOneMessageAtFirst) {
   EXPECT_EQ(BatchSizer(256, false).next(), 256u) << "a lone instance shares with nobody";
 }
 
+TEST(BatchSizer, ALoneInstanceAlwaysTakesWholeBatches) {
+  BatchSizer s(256, false);
+  s.record(1, 20'000'000);
+  EXPECT_EQ(s.next(), 256u);
+}
+
 TEST(BatchSizer, ACheapStageTakesTheWholeBatch) {
   BatchSizer s(256);
   s.record(1, 40);  // a map: tens of nanoseconds
