@@ -1,5 +1,5 @@
 // Where a stage factory's complaint points and how it reads. A factory that
-// rejects its options throws: a built-in throws builtins::BadOption, which
+// rejects its options throws: a type throws sluice::BadOption, which
 // names the option; anything else (a plugin, a message written before
 // BadOption) is placed at the option its message names, if any.
 //

@@ -118,20 +118,10 @@ std::vector<Diagnostic> check_plugin_stages(const PipelineSpec& spec, const Plug
     const LoadedPlugin* plugin = plugins.owner(s.type);
     if (plugin == nullptr) continue;
     const StageType* type = plugins.registry.find(s.type, s.role != Role::source);
-    if (type == nullptr || type->role != s.role) continue;  // already reported
+    if (type == nullptr || type->role() != s.role) continue;  // already reported
     std::string problem;
     try {
-      switch (s.role) {
-        case Role::source:
-          if (type->make_source) (void)type->make_source(s.options);
-          break;
-        case Role::stage:
-          if (type->make_stage) (void)type->make_stage(s.options);
-          break;
-        case Role::sink:
-          if (type->make_sink) (void)type->make_sink(s.options);
-          break;
-      }
+      type->probe(s.options);
     } catch (const std::exception& e) {
       problem = e.what();
     } catch (...) {

@@ -14,14 +14,15 @@
 #include <sstream>
 #include <tuple>
 
-#include "builtins/bad_option.hpp"
 #include "expr/expression.hpp"
 #include "factory_error.hpp"
 #include "position_in_string.hpp"
+#include "sluice/bad_option.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
+#include "sluice/spellings.hpp"
 #include "syntax_error.hpp"
 
 namespace sluice::dsl {
@@ -152,8 +153,8 @@ struct StageWork {
 
 /// A type registered by sluice itself (plugins cannot take a built-in's name).
 bool is_builtin(const StageType& type) {
-  const StageType* b = builtin_registry().find(type.name, type.role != Role::source);
-  return b != nullptr && b->role == type.role;
+  const StageType* b = builtin_registry().find(type.name, type.role() != Role::source);
+  return b != nullptr && b->role() == type.role();
 }
 
 class Loader {
@@ -229,12 +230,12 @@ class Loader {
   void check_declared(const std::string& name, const Span& span, std::string_view what,
                       std::string_view section, const std::vector<SharedSpec>& declared);
   void load_inputs(StageWork& w, const toml::node& n);
-  void check_rate_limit_node(const StageWork& w);
   void switch_role_if_keys_say_so(StageWork& w, const std::vector<std::string>& common);
   void build_once(StageWork& w, bool clean);
   void factory_error(const StageWork& w, const std::exception& e);
   const toml::node* option_node(const StageWork& w, std::string_view path) const;
-  void check_priority_lanes(const StageWork& w);
+  void check_stage(const StageWork& w);
+  const std::vector<SharedSpec>* declared_in(std::string_view section) const;
   void resolve_inputs();
   void wire_topics();
   void find_cycles();
@@ -732,7 +733,7 @@ void Loader::load_stage(StageWork& w) {
   for (const auto& o : common_schema().options) special.push_back(o.name);
   special.insert(special.end(), special_keys.begin(), special_keys.end());
   if (w.type) switch_role_if_keys_say_so(w, special);
-  if (w.type) s.role = w.type->role;
+  if (w.type) s.role = w.type->role();
   if (w.type) {  // with an unknown type, only the common keys can be checked
     std::vector<std::string> known = special;
     for (const auto& o : w.type->schema.options) known.push_back(o.name);
@@ -761,9 +762,7 @@ void Loader::load_stage(StageWork& w) {
     if (o.name == "overflow") s.overflow = parse_overflow(v->str);
     if (o.name == "timeout") s.timeout = v->i;
     if (o.name == "on_error") {
-      s.on_error = v->str == "drop"          ? OnError::drop
-                   : v->str == "dead_letter" ? OnError::dead_letter
-                                             : OnError::fail;
+      s.on_error = parse_spelling(kOnErrorSpellings, v->str, OnError::fail);
       s.on_error_span = span_of(*n);
     }
   }
@@ -827,11 +826,10 @@ void Loader::load_stage(StageWork& w) {
     auto v = check_value(o, *n, where);
     if (!v) continue;
     // Names of shared objects an option refers to must be declared.
-    if (o.type == OptionType::string && o.name == "topic") {
-      check_declared(v->str, span_of(*n), "topic", "topics", spec_.topics);
-    }
-    if (o.type == OptionType::string && o.name == "limiter") {
-      check_declared(v->str, span_of(*n), "limiter", "limiters", spec_.limiters);
+    if (const auto* declared = declared_in(o.refers_to);
+        declared != nullptr && v->kind == OptionValue::Kind::string) {
+      const std::string what = o.refers_to.substr(0, o.refers_to.size() - 1);  // "limiters"
+      check_declared(v->str, span_of(*n), what, o.refers_to, *declared);
     }
     opts.values.emplace_back(o.name, std::move(*v));
   }
@@ -856,7 +854,6 @@ void Loader::load_stage(StageWork& w) {
     if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
-  if (w.type->name == "rate_limit" && w.type->role == Role::stage) check_rate_limit_node(w);
 }
 
 /// A type with a source and a non-source of one name (`file`, `nats`) is
@@ -879,7 +876,7 @@ void Loader::switch_role_if_keys_say_so(StageWork& w, const std::vector<std::str
   const std::vector<std::string> unknown = foreign(*w.type);
   if (unknown.empty()) return;
   for (const StageType* other : registry_.find_all(s.type)) {
-    if (other == w.type || (other->role == Role::source) == (w.type->role == Role::source)) {
+    if (other == w.type || (other->role() == Role::source) == (w.type->role() == Role::source)) {
       continue;
     }
     if (!foreign(*other).empty()) continue;
@@ -889,10 +886,10 @@ void Loader::switch_role_if_keys_say_so(StageWork& w, const std::vector<std::str
         quoted.size() == 1 ? quoted.front()
                            : join({quoted.begin(), quoted.end() - 1}) + " or " + quoted.back();
     const std::string read_as = "type " + quote(s.type) + " is read as a " +
-                                std::string(to_string(w.type->role)) + ", which takes no " + keys;
-    if (w.type->role == Role::source) {
+                                std::string(to_string(w.type->role())) + ", which takes no " + keys;
+    if (w.type->role() == Role::source) {
       error("missing-inputs", s.span, "stage " + quote(s.name) + " has no 'inputs', so " + read_as,
-            "for a " + quote(s.type) + " " + std::string(to_string(other->role)) +
+            "for a " + quote(s.type) + " " + std::string(to_string(other->role())) +
                 ", add inputs = [\"<upstream stage>\"]");
     } else {
       const toml::node* in = w.table->get("inputs");
@@ -911,19 +908,8 @@ void Loader::switch_role_if_keys_say_so(StageWork& w, const std::vector<std::str
 /// starts it. Plugin types are built by check_plugin_stages(), which names
 /// the plugin. `clean`: none of the stage's options was rejected.
 void Loader::build_once(StageWork& w, bool clean) {
-  const StageType& type = *w.type;
   try {
-    switch (type.role) {
-      case Role::source:
-        if (type.make_source) (void)type.make_source(w.spec.options);
-        break;
-      case Role::stage:
-        if (type.make_stage) (void)type.make_stage(w.spec.options);
-        break;
-      case Role::sink:
-        if (type.make_sink) (void)type.make_sink(w.spec.options);
-        break;
-    }
+    w.type->probe(w.spec.options);
   } catch (const OptionError& e) {
     if (clean) factory_error(w, e);
   } catch (const std::exception& e) {
@@ -967,7 +953,7 @@ const toml::node* Loader::option_node(const StageWork& w, std::string_view path)
 /// option it names; else at the stage.
 void Loader::factory_error(const StageWork& w, const std::exception& e) {
   const StageSpec& s = w.spec;
-  if (const auto* bad = dynamic_cast<const builtins::BadOption*>(&e)) {
+  if (const auto* bad = dynamic_cast<const BadOption*>(&e)) {
     Span span = s.span;
     if (const toml::node* n = option_node(w, bad->option())) {
       span = bad->column() > 0 && n->is_string() ? inside_string(*n, bad->column()) : span_of(*n);
@@ -981,57 +967,36 @@ void Loader::factory_error(const StageWork& w, const std::exception& e) {
         detail::in_stage(message, option.value_or(""), s.name));
 }
 
-/// With several inputs, a priority stage's lanes are its inputs: `weights`
-/// needs one entry per input and `lanes` has no place (the stage itself
-/// only finds out when it opens).
-void Loader::check_priority_lanes(const StageWork& w) {
+/// The type's own rules across its options and inputs (StageType::check),
+/// each problem at the key it names, else at the stage.
+void Loader::check_stage(const StageWork& w) {
+  if (!w.type || !w.type->check) return;
   const StageSpec& s = w.spec;
-  if (!w.type || w.type->name != "priority" || !is_builtin(*w.type)) return;
-  if (const auto lanes = s.option_spans.find("lanes");
-      lanes != s.option_spans.end() && s.inputs.size() >= 2) {
-    error("bad-option", lanes->second,
-          "'lanes' in stage " + quote(s.name) + " has no effect: with " +
-              std::to_string(s.inputs.size()) + " inputs the lanes are the inputs",
-          "leave 'lanes' out; it counts the lanes of one input's message priorities");
+  StageView view{s.name, s.options, {}, s.inputs.size()};
+  for (const auto& [key, span] : s.option_spans) view.given.push_back(key);
+  if (s.rate_limit) view.given.emplace_back("rate_limit");
+  if (s.semaphore) view.given.emplace_back("semaphore");
+  if (s.circuit_breaker) view.given.emplace_back("circuit_breaker");
+  if (s.retry) view.given.emplace_back("retry");
+  for (auto& p : w.type->check(view)) {
+    Span span = s.span;
+    if (const auto it = s.option_spans.find(p.at); it != s.option_spans.end()) {
+      span = it->second;
+    } else if (const auto common = s.common_spans.find(p.at); common != s.common_spans.end()) {
+      span = common->second;
+    }
+    error(std::move(p.code), span, std::move(p.message), std::move(p.hint));
   }
-  const OptionValue* weights = s.options.find("weights");
-  if (weights == nullptr || s.inputs.size() < 2 || weights->list.size() == s.inputs.size()) return;
-  const auto it = s.option_spans.find("weights");
-  error("bad-option", it != s.option_spans.end() ? it->second : s.span,
-        "'weights' in stage " + quote(s.name) + " has " + std::to_string(weights->list.size()) +
-            (weights->list.size() == 1 ? " entry" : " entries") + " for " +
-            std::to_string(s.inputs.size()) + " lanes",
-        "with several inputs, each input is a lane (the first the highest): give one weight per "
-        "input");
 }
 
-void Loader::check_rate_limit_node(const StageWork& w) {
-  const StageSpec& s = w.spec;
-  const auto given = [&](const char* key) { return s.option_spans.count(key) != 0; };
-  const std::string where = " in stage " + quote(s.name);
-  if (given("limiter") && given("rate")) {
-    error("conflicting-keys", s.option_spans.at("rate"),
-          "'limiter' and 'rate' are both given" + where,
-          "name a [limiters.*] entry or give rate / per / burst here, not both");
-  } else if (!given("limiter") && !given("rate")) {
-    error("missing-key", s.span,
-          "stage " + quote(s.name) + " of type 'rate_limit' needs 'limiter' or 'rate'",
-          "e.g. limiter = \"api\" with [limiters.api], or rate = 100, per = \"1s\", burst = 10");
-  } else if (given("limiter")) {
-    for (const char* key : {"per", "burst", "mode", "max_wait"}) {
-      if (!given(key)) continue;
-      error("conflicting-keys", s.option_spans.at(key),
-            quote(key) + where + " has no effect with 'limiter'",
-            "set it in [limiters." +
-                (s.options.has("limiter") ? s.options.get_string("limiter") : "NAME") +
-                "], or drop 'limiter'");
-    }
-  }
-  if (s.rate_limit) {
-    error("conflicting-keys", s.common_spans.at("rate_limit"),
-          "'rate_limit'" + where + " duplicates the stage's own limit",
-          "a stage of type 'rate_limit' is limited by its 'limiter' or 'rate'; remove this key");
-  }
+/// The declared shared objects of a section an option may refer to; null for
+/// any other section name.
+const std::vector<SharedSpec>* Loader::declared_in(std::string_view section) const {
+  if (section == "limiters") return &spec_.limiters;
+  if (section == "semaphores") return &spec_.semaphores;
+  if (section == "breakers") return &spec_.breakers;
+  if (section == "topics") return &spec_.topics;
+  return nullptr;
 }
 
 void Loader::resolve_inputs() {
@@ -1122,8 +1087,8 @@ void Loader::resolve_inputs() {
 }
 
 void Loader::wire_topics() {
-  // A topic is edges: one from every `publish` stage of the topic to every
-  // `subscribe` stage of it, each with the topic's capacity and
+  // A topic is edges: one from every publishing stage of the topic to every
+  // subscribing stage of it (StageType::publishes / subscribes), each with the topic's capacity and
   // slow_subscriber policy (a subscriber's own `capacity` / `overflow` keys
   // win), so each subscriber has its own bounded buffer.
   struct Use {
@@ -1132,13 +1097,25 @@ void Loader::wire_topics() {
   };
   std::map<std::string, std::vector<Use>> publishers, subscribers;
   for (auto& w : stages_) {
-    if (!w.type || !w.spec.options.has("topic")) continue;
-    const bool pub = w.type->name == "publish" && w.type->role == Role::sink;
-    const bool sub = w.type->name == "subscribe" && w.type->role == Role::source;
-    if (!pub && !sub) continue;
-    (pub ? publishers : subscribers)[w.spec.options.get_string("topic")].push_back(
-        {&w, w.spec.option_spans["topic"]});
+    if (!w.type) continue;
+    for (const auto& [key, uses] :
+         {std::pair(w.type->publishes, &publishers), std::pair(w.type->subscribes, &subscribers)}) {
+      if (key.empty() || !w.spec.options.has(key)) continue;
+      (*uses)[w.spec.options.get_string(key)].push_back({&w, w.spec.option_spans[key]});
+    }
   }
+  // The hints name the types that publish and subscribe (built-ins first).
+  const StageType* publisher = nullptr;
+  const StageType* subscriber = nullptr;
+  for (auto it = registry_.types().rbegin(); it != registry_.types().rend(); ++it) {
+    if (!it->publishes.empty()) publisher = &*it;
+    if (!it->subscribes.empty()) subscriber = &*it;
+  }
+  const auto add_one = [&](const StageType* type, const std::string& topic) {
+    if (type == nullptr) return std::string{};
+    const std::string& key = type == publisher ? type->publishes : type->subscribes;
+    return "add a stage with type = \"" + type->name + "\" and " + key + " = \"" + topic + "\"";
+  };
   // With errors, an unused topic is mostly their echo (a misspelt topic).
   const bool quiet = has_errors(diags_);
   for (const auto& topic : spec_.topics) {
@@ -1146,20 +1123,23 @@ void Loader::wire_topics() {
     const auto& subs = subscribers[topic.name];
     if (!quiet && pubs.empty() && subs.empty()) {
       warning("unused-topic", topic.span, "topic " + quote(topic.name) + " is not used",
-              "publish to it with a 'publish' stage and read it with a 'subscribe' stage");
+              publisher == nullptr || subscriber == nullptr
+                  ? std::string{}
+                  : "publish to it with a " + quote(publisher->name) +
+                        " stage and read it with a " + quote(subscriber->name) + " stage");
     } else if (!quiet && subs.empty()) {
       for (const auto& p : pubs) {
         warning("topic-without-subscriber", p.span,
                 "topic " + quote(topic.name) + " has no subscriber; what stage " +
                     quote(p.stage->spec.name) + " publishes is dropped",
-                "add a stage with type = \"subscribe\" and topic = \"" + topic.name + "\"");
+                add_one(subscriber, topic.name));
       }
     } else if (!quiet && pubs.empty()) {
       for (const auto& u : subs) {
         warning("topic-without-publisher", u.span,
                 "topic " + quote(topic.name) + " has no publisher; stage " +
                     quote(u.stage->spec.name) + " ends at once without a message",
-                "add a stage with type = \"publish\" and topic = \"" + topic.name + "\"");
+                add_one(publisher, topic.name));
       }
     }
     const OptionValue* cap = topic.settings.find("capacity");
@@ -1332,7 +1312,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     });
     for (auto& w : stages_) load_stage(w);
     resolve_inputs();
-    for (const auto& w : stages_) check_priority_lanes(w);
+    for (const auto& w : stages_) check_stage(w);
     wire_topics();
     find_cycles();
     // With errors, unconsumed outputs are mostly their echo (a broken input).

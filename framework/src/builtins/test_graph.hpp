@@ -24,7 +24,7 @@ inline NodeId add(Graph& g, const std::string& name, const std::string& type, bo
   Options o(std::move(set));
   o.apply_defaults(t->schema);
   const NodeOptions node{.workers = workers, .ordered = false, .blocking = t->blocking};
-  switch (t->role) {
+  switch (t->role()) {
     case Role::source:
       return g.add_source(
           name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
