@@ -14,7 +14,6 @@
 #include <sstream>
 #include <tuple>
 
-#include "expr/expression.hpp"
 #include "factory_error.hpp"
 #include "position_in_string.hpp"
 #include "sluice/bad_option.hpp"
@@ -22,6 +21,7 @@
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
+#include "sluice/expression.hpp"
 #include "sluice/spellings.hpp"
 #include "syntax_error.hpp"
 
@@ -442,14 +442,8 @@ std::optional<OptionValue> Loader::check_value(const OptionSpec& spec, const tom
       auto s = n.as_string();
       if (!s) return mismatch();
       const bool is_expr = spec.type == OptionType::expression;
-      std::optional<expr::ParseError> problem;
-      if (is_expr) {
-        auto e = expr::Expression::compile(s->get());
-        if (!e) problem = e.error();
-      } else {
-        auto t = expr::Template::compile(s->get());
-        if (!t) problem = t.error();
-      }
+      const std::optional<SyntaxProblem> problem =
+          is_expr ? Expression::check(s->get()) : Template::check(s->get());
       if (problem) {
         error("bad-expression", inside_string(n, problem->column),
               std::string(is_expr ? "in expression " : "in template ") + name + where + ": " +
