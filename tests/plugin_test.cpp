@@ -214,6 +214,20 @@ TEST_F(Plugins, PluginOptionsAreCheckedAgainstTheirSchema) {
       << err_;
 }
 
+// A plugin's factory reports with the SDK's BadOption, as built-ins do: the
+// diagnostic is at the option it names, whatever its message says.
+TEST_F(Plugins, ABadOptionFromAPluginIsReportedAtTheOptionItNames) {
+  const auto path = test_plugin("test_types");
+  write("p.toml", "[pipeline]\nplugins = [\"" + path +
+                      "\"]\n\n[stages.src]\ntype = \"generate\"\n\n"
+                      "[stages.f]\ntype = \"fussy\"\ninputs = [\"src\"]\nlabel = \"\"\n\n"
+                      "[stages.out]\ntype = \"discard\"\ninputs = [\"f\"]\n");
+  EXPECT_EQ(sluice({"check", "p.toml"}), 2);
+  EXPECT_TRUE(contains(err_, "p.toml:10:9: error: stage 'f': type 'fussy' of plugin '" + path +
+                                 "' rejects its options: an empty value tells nothing apart"))
+      << err_;
+}
+
 // A plugin option named `topic` is the plugin's own: only options whose spec
 // refers_to "topics" must name a [topics.*] entry.
 TEST_F(Plugins, APluginOptionNamedTopicIsNotATopicOfThePipeline) {

@@ -110,6 +110,25 @@ class Tag final : public sluice::Stage {
                       .doc = "their label",
                       .required = true}}},
          .make = [](const sluice::Options& o) { return std::make_unique<Tag>(o); }});
+  // `fussy` rejects an empty label with the SDK's BadOption, whose message
+  // does not name the option: the host points at it all the same.
+  r.add({.name = "fussy",
+         .doc = "rejects an empty label",
+         .schema = {{{.name = "label",
+                      .type = OptionType::string,
+                      .doc = "not empty",
+                      .default_value = OptionValue::of("x")}}},
+         .make = [](const sluice::Options& o) -> std::unique_ptr<sluice::Stage> {
+           if (o.get_string("label").empty()) {
+             throw sluice::BadOption("label", "an empty value tells nothing apart");
+           }
+           struct Fussy final : sluice::Stage {
+             void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+               out.emit(std::move(m));
+             }
+           };
+           return std::make_unique<Fussy>();
+         }});
   // A plugin's own `topic` (a queue of its own) is no [topics.*] name: only an
   // option that says refers_to = "topics" must be declared there.
   r.add({.name = "queue_out",
