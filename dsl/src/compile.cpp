@@ -74,6 +74,17 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     return it->second;
   };
 
+  // The hint for limits on a source names the type that limits as a node
+  // (a stage whose option refers to [limiters.*]).
+  std::string limiting_type;
+  for (const auto& t : registry.types()) {
+    for (const auto& o : t.schema.options) {
+      if (o.refers_to == "limiters" && t.role() == Role::stage && limiting_type.empty()) {
+        limiting_type = t.name;
+      }
+    }
+  }
+
   std::map<std::string, NodeId> ids;
   for (const auto& s : spec.stages) {
     const StageType* type = registry.find(s.type, s.role != Role::source);
@@ -130,7 +141,10 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
           warn(r.diagnostics, it->second,
                "'" + std::string(key) + "' of source '" + s.name + "' is not enforced",
-               "limits apply to what a stage takes; put a 'rate_limit' stage after the source");
+               "limits apply to what a stage takes" +
+                   (limiting_type.empty()
+                        ? std::string{}
+                        : "; put a '" + limiting_type + "' stage after the source"));
         }
       }
     }

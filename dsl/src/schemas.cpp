@@ -20,6 +20,13 @@ OptionSpec opt(std::string name, OptionType type, std::string doc,
 
 const std::vector<std::string> kOverflow = choices_of(kOverflowSpellings);
 
+/// "{ rate, per, burst }": the keys of an inline table of that schema.
+std::string keys_of(const Schema& schema) {
+  std::string out;
+  for (const auto& o : schema.options) out += (out.empty() ? "{ " : ", ") + o.name;
+  return out + " }";
+}
+
 }  // namespace
 
 const Schema& pipeline_schema() {
@@ -57,12 +64,10 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
     d.emplace_back("inputs",
                    "upstream outputs: \"stage\", \"stage.port\" or { from, capacity, overflow }");
     for (const auto& o : common_schema().options) d.emplace_back(o.name, o.doc);
-    d.emplace_back("rate_limit", "a [limiters.*] name or { rate, per, burst, mode, max_wait }");
-    d.emplace_back("semaphore", "a [semaphores.*] name or { permits }");
+    d.emplace_back("rate_limit", "a [limiters.*] name or " + keys_of(limiter_schema()));
+    d.emplace_back("semaphore", "a [semaphores.*] name or " + keys_of(semaphore_schema()));
     d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
-    d.emplace_back("retry",
-                   "{ max_attempts, initial_backoff, max_backoff, multiplier, jitter, retry_on, "
-                   "budget }");
+    d.emplace_back("retry", keys_of(retry_schema()));
     return d;
   }();
   return docs;
