@@ -13,8 +13,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <type_traits>
-#include <variant>
 
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
@@ -181,19 +179,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         }
       }
     }
-    ids[s.name] = std::visit(
-        [&, options = s.options](const auto& factory) {
-          using Factory = std::decay_t<decltype(factory)>;
-          const auto made = [factory, options] { return factory(options); };
-          if constexpr (std::is_same_v<Factory, MakeSource>) {
-            return r.graph.add_source(s.name, made, node, ports);
-          } else if constexpr (std::is_same_v<Factory, MakeStage>) {
-            return r.graph.add_stage(s.name, made, node, ports);
-          } else {
-            return r.graph.add_sink(s.name, made, node, ports);
-          }
-        },
-        make);
+    ids[s.name] = add_node(r.graph, s.name, make, s.options, node, ports);
   }
   for (const auto& s : spec.stages) {
     auto to = ids.find(s.name);

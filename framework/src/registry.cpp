@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 namespace sluice {
@@ -51,6 +52,26 @@ std::unique_ptr<Sink> StageType::make_sink(const Options& options) const {
 
 void StageType::probe(const Options& options) const {
   std::visit([&](const auto& factory) { (void)factory(options); }, make);
+}
+
+NodeId add_node(Graph& graph, std::string name, const Make& make, Options options, NodeOptions node,
+                std::vector<std::string> ports) {
+  return std::visit(
+      [&](const auto& factory) {
+        using Factory = std::decay_t<decltype(factory)>;
+        auto made = [factory, options = std::move(options)] { return factory(options); };
+        if constexpr (std::is_same_v<Factory, MakeSource>) {
+          return graph.add_source(std::move(name), std::move(made), std::move(node),
+                                  std::move(ports));
+        } else if constexpr (std::is_same_v<Factory, MakeStage>) {
+          return graph.add_stage(std::move(name), std::move(made), std::move(node),
+                                 std::move(ports));
+        } else {
+          return graph.add_sink(std::move(name), std::move(made), std::move(node),
+                                std::move(ports));
+        }
+      },
+      make);
 }
 
 bool Registry::add(StageType type) {

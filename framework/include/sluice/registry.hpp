@@ -133,6 +133,11 @@ class Registry {
   std::vector<StageType> types_;
 };
 
+/// Adds a node that `make` builds from `options` to `graph`: a source, stage
+/// or sink as `make` is (a sink's `ports` are those its failures divert).
+NodeId add_node(Graph& graph, std::string name, const Make& make, Options options,
+                NodeOptions node = {}, std::vector<std::string> ports = {"out"});
+
 /// The registry with every built-in stage type.
 Registry& builtin_registry();
 
