@@ -2,7 +2,7 @@
 // `sluice` binary on pipelines written into the scratch folder: hash and
 // round-robin fan-out, weighted and strict priority lanes, `take` after an
 // endless source, `count` against `sort | uniq -c`, and the accounting of
-// every stage of every sample pipeline (SPEC section 5).
+// every stage of every sample pipeline (the relations of `--stats-json`).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -406,7 +406,7 @@ std::map<std::string, std::string> stage_types(const fs::path& toml) {
   return types;
 }
 
-/// SPEC section 5 and the README's relations, for a finished run: 1:1 stages
+/// The README's relations between counters, for a finished run: 1:1 stages
 /// (and sinks, publish, subscribe, non-broadcast fan_out) satisfy
 /// in = out + filtered + dropped + dead_letter + rejected; nothing is
 /// abandoned; every edge is empty and offered = taken + dropped (+ what

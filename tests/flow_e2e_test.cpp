@@ -32,7 +32,7 @@ class FlowE2E : public E2E {
 
 std::uint64_t u(const json& j, const char* key) { return j.value(key, std::uint64_t{0}); }
 
-/// SPEC section 5, for a stage that emits one message per message taken.
+/// The README's relation between counters, for a stage that emits one message per message taken.
 void expect_one_to_one(const json& s, const std::string& stage) {
   const auto& st = s["stages"][stage];
   EXPECT_EQ(u(st, "in"), u(st, "out") + u(st, "filtered") + u(st, "dropped") +

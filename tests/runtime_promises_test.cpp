@@ -1,4 +1,4 @@
-// The runtime's promises (ARCHITECTURE.md), measured on the real binary:
+// The runtime's promises (docs/architecture.md), measured on the real binary:
 // threads stay a small constant whatever the stage count, waiting costs no
 // CPU, and memory stays flat however long a backpressured stream runs.
 #include <string>

@@ -50,10 +50,13 @@ class Measure {
     cpu_ = cpu_ns() - cpu0_;
   }
   void report(std::uint64_t messages, std::uint64_t checksum) const {
+    report(messages, std::to_string(checksum));
+  }
+  void report(std::uint64_t messages, const std::string& checksum) const {
     const auto n = static_cast<double>(messages);
-    std::printf("ns_per_msg=%.3f cpu_ns_per_msg=%.3f checksum=%llu\n",
+    std::printf("ns_per_msg=%.3f cpu_ns_per_msg=%.3f checksum=%s\n",
                 static_cast<double>(wall_.count()) / n, static_cast<double>(cpu_) / n,
-                static_cast<unsigned long long>(checksum));
+                checksum.c_str());
   }
 
  private:

@@ -1,4 +1,4 @@
-// The subcommands of `sluice`, each returning the process exit code (SPEC 5):
+// The subcommands of `sluice`, each returning the process exit code:
 // 0 ok, 1 a stage failed the pipeline, 2 usage or configuration error,
 // 128 + signal after a signal-initiated drain.
 #pragma once

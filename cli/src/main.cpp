@@ -1,4 +1,4 @@
-// sluice: run, check, draw and list pipelines declared in TOML (SPEC 5).
+// sluice: run, check, draw and list pipelines declared in TOML (README: The CLI).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-// The per-stage progress table of `sluice run` (SPEC 5, `--progress`), as text.
+// The per-stage progress table of `sluice run` (`--progress`), as text.
 // A pure function of two stats snapshots, so that it can be tested without a
 // terminal; progress_display.hpp draws it.
 //

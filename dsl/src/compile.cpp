@@ -38,6 +38,8 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
   r.run_options.name = spec.name;
   r.run_options.threads = spec.threads.value_or(0);
   r.run_options.drain_timeout = spec.drain_timeout;
+  r.run_options.batch = spec.batch;
+  r.run_options.io_threads = spec.io_threads;
   r.run_options.run_for = spec.run_for;
 
   // A limiter's bucket starts full when it is made. compile() has no clock
@@ -150,6 +152,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     node.workers = s.workers;
     node.ordered = s.ordered;
     node.blocking = s.blocking || type->blocking;
+    node.batch = s.batch.value_or(0);
     node.on_error = kind != Role::source ? s.on_error : sluice::OnError::fail;
     if (kind != Role::source) {
       node.fusable = type->fusable;

@@ -36,6 +36,12 @@ const Schema& pipeline_schema() {
       opt("channel_capacity", OptionType::integer, "default capacity of every edge, in messages",
           {}, 1),
       opt("drain_timeout", OptionType::duration, "graceful-stop budget"),
+      opt("batch", OptionType::integer,
+          "most messages a stage takes per turn; below it, batches follow what a stage costs",
+          OptionValue::of(256), 1, 65536),
+      opt("io_threads", OptionType::integer,
+          "most threads for blocking stages at once (started on demand, ended when idle)",
+          OptionValue::of(64), 1, 4096),
       opt("run_for", OptionType::duration, "stop gracefully after this long"),
       opt("plugins", OptionType::list, "plugin libraries, relative to the file"),
   }};
@@ -54,6 +60,8 @@ const Schema& common_schema() {
           {}, choices_of(kOnErrorSpellings)),
       opt("timeout", OptionType::duration, "time limit of one attempt", {}, 1e-9),
       opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
+      opt("batch", OptionType::integer,
+          "most messages an instance takes per turn; default: [pipeline] batch", {}, 1, 65536),
   }};
   return s;
 }

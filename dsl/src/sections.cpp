@@ -20,6 +20,8 @@ void load_pipeline_section(LoadContext& ctx, const toml::node& n, PipelineSpec& 
     spec.channel_capacity = static_cast<std::size_t>(v->i);
   }
   if (auto v = c.find("drain_timeout")) spec.drain_timeout = v->i;
+  if (auto v = c.find("batch")) spec.batch = static_cast<std::size_t>(v->i);
+  if (auto v = c.find("io_threads")) spec.io_threads = static_cast<std::size_t>(v->i);
   if (auto v = c.find("run_for")) spec.run_for = v->i;
   if (auto v = c.find("plugins")) {
     spec.plugins_span = c.key_spans["plugins"];

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/test_stages.hpp"
 #include "sluice/errors.hpp"
 #include "sluice/message.hpp"
@@ -107,7 +108,7 @@ TEST(Ack, AbandonScopeMarksWhatIsReleasedInIt) {
   kept.ack = AckRef::make(rec, 1);
   Message copy = kept;
   {
-    const AckAbandonScope scope;
+    const detail::AckAbandonScope scope;
     copy = Message();  // a copy dropped by a cancel taints the message
   }
   kept = Message();

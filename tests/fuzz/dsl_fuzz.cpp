@@ -1,5 +1,5 @@
 // libFuzzer target for the DSL entry: any bytes, as a pipeline file, must give
-// diagnostics, never a crash, a hang or an exception (SPEC 5, issue 3).
+// diagnostics, never a crash, a hang or an exception (issue 3).
 //
 // Input: the file's text up to the first NUL byte; after it, one `--set`
 // override per line, so that the overrides path is fuzzed too. The seed corpus

@@ -25,7 +25,6 @@
 // any thread; settle() runs on the thread that released the last one.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,74 +55,35 @@ class AckReceiver {
   virtual void settle(std::uint64_t token, AckOutcome outcome, std::string_view error) noexcept = 0;
 };
 
-/// The shared state behind an AckRef (internal: sources use AckRef::make).
-/// release() is virtual and implemented in the host (ack.cpp), so that code
-/// which only passes messages on needs no symbol of it, and the runtime's
-/// abandon scope is the one plugins see too.
-class AckState {
- public:
-  AckState(const AckState&) = delete;
-  AckState& operator=(const AckState&) = delete;
+}  // namespace v1
 
-  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+// Outside v1, like the runtime's own sluice::detail (one namespace of that name).
+namespace detail {
+/// What the copies of one AckRef share. The framework implements it
+/// (ack.cpp): the reference count, the worst outcome marked and the first
+/// error noted are not part of the SDK. Its calls are virtual so that code
+/// which only passes messages on (a plugin, the expression library) needs no
+/// symbol of the framework, and releases run the framework's own code.
+class AckShared {
+ public:
+  AckShared(const AckShared&) = delete;
+  AckShared& operator=(const AckShared&) = delete;
+
+  virtual void retain() noexcept = 0;
   /// Drops one reference; the last one settles the outcome and frees the state.
   virtual void release() noexcept = 0;
-  void mark(AckOutcome outcome) noexcept {
-    auto want = static_cast<std::uint8_t>(outcome);
-    std::uint8_t have = outcome_.load(std::memory_order_relaxed);
-    while (have < want && !outcome_.compare_exchange_weak(have, want, std::memory_order_relaxed)) {
-    }
-  }
-  /// Marks `outcome` and keeps `error` (the first one noted) for the receiver.
-  void mark(AckOutcome outcome, std::string_view error) noexcept {
-    mark(outcome);
-    note_error(error);
-  }
-  [[nodiscard]] std::string_view error() const noexcept {
-    const std::string* e = error_.load(std::memory_order_acquire);
-    return e != nullptr ? std::string_view(*e) : std::string_view();
-  }
-  [[nodiscard]] AckOutcome outcome() const noexcept {
-    return static_cast<AckOutcome>(outcome_.load(std::memory_order_acquire));
-  }
-  [[nodiscard]] std::uint32_t refs() const noexcept {
-    return refs_.load(std::memory_order_acquire);
-  }
+  /// Marks `outcome` (the worst mark wins) and keeps `error` (the first one
+  /// noted, if not empty) for the receiver.
+  virtual void mark(AckOutcome outcome, std::string_view error) noexcept = 0;
+  [[nodiscard]] virtual AckOutcome outcome() const noexcept = 0;
 
  protected:
-  AckState() = default;
-  virtual ~AckState() { delete error_.load(std::memory_order_acquire); }
-  /// Drops one reference; true when it was the last.
-  bool drop_ref() noexcept { return refs_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
-
- private:
-  void note_error(std::string_view error) noexcept {
-    if (error.empty() || error_.load(std::memory_order_acquire) != nullptr) return;
-    std::string* mine = nullptr;
-    try {
-      mine = new std::string(error);
-    } catch (...) {
-      return;  // out of memory: the outcome still goes through, without its text
-    }
-    const std::string* none = nullptr;
-    if (!error_.compare_exchange_strong(none, mine, std::memory_order_acq_rel)) delete mine;
-  }
-
-  std::atomic<std::uint32_t> refs_{1};
-  std::atomic<std::uint8_t> outcome_{0};
-  std::atomic<const std::string*> error_{nullptr};  ///< set once, on failures only
+  AckShared() = default;
+  virtual ~AckShared() = default;
 };
+}  // namespace detail
 
-/// For the runtime: while one is alive on a thread, every reference released
-/// on that thread marks its handle `abandoned`. It wraps what a cancelled run
-/// discards (in-flight batches, a stage's held messages, queues).
-class AckAbandonScope {
- public:
-  AckAbandonScope() noexcept;
-  ~AckAbandonScope();
-  AckAbandonScope(const AckAbandonScope&) = delete;
-  AckAbandonScope& operator=(const AckAbandonScope&) = delete;
-};
+inline namespace v1 {
 
 /// A counted reference to a message's acknowledgement; null when the source
 /// asked for none.
@@ -162,7 +122,7 @@ class AckRef {
   /// Marks the message as not finished well (the worst mark wins); the
   /// outcome is reported when the last reference goes.
   void fail(AckOutcome outcome = AckOutcome::failed) const noexcept {
-    if (s_) s_->mark(outcome);
+    if (s_) s_->mark(outcome, {});
   }
   /// The same, saying why ("stage: what"): the source sees it in settle().
   void fail(AckOutcome outcome, std::string_view error) const noexcept {
@@ -178,8 +138,8 @@ class AckRef {
   bool operator==(const AckRef& o) const noexcept { return s_ == o.s_; }
 
  private:
-  explicit AckRef(AckState* s) noexcept : s_(s) {}
-  AckState* s_{nullptr};
+  explicit AckRef(detail::AckShared* s) noexcept : s_(s) {}
+  detail::AckShared* s_{nullptr};
 };
 
 }  // namespace v1

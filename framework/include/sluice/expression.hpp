@@ -1,6 +1,6 @@
 // Expressions and templates for plugin stages: the language of `filter`,
-// `route` and `map` (SPEC 2), compiled once and evaluated per message, with
-// the same functions, JSON field access and RE2 regexes as the built-ins.
+// `route` and `map` (README: Expressions and templates), compiled once and evaluated per message,
+// with the same functions, JSON field access and RE2 regexes as the built-ins.
 //
 //   explicit Tag(const sluice::Options& o)
 //       : when_(sluice::Expression::compile(o.get_string("when"))),

@@ -33,13 +33,16 @@ struct EdgeOptions {
   Overflow overflow{Overflow::block};
 };
 
-/// What a message whose processing threw does (SPEC 4). Spellings equal the TOML ones.
+/// What a message whose processing threw does (`on_error`). Spellings equal the TOML ones.
 enum class OnError { fail, drop, dead_letter };
 
 struct NodeOptions {
   std::size_t workers{1};  ///< parallel instances
   bool ordered{false};     ///< with workers > 1: emit in input order
   bool blocking{false};    ///< run on the I/O pool instead of the arena
+  /// Most messages an instance takes per turn; 0 = RunOptions::batch. Below
+  /// it the runtime sizes batches by what the stage costs (README, batches).
+  std::size_t batch{0};
   /// A token per message before it is processed; may be shared by stages.
   std::shared_ptr<RateLimiter> rate_limit{};
   /// A permit per message while it is processed; may be shared by stages.

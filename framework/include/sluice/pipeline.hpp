@@ -35,7 +35,12 @@ struct RunOptions {
   std::size_t threads{0};                     ///< arena workers; 0 = all cores
   Nanos drain_timeout{10 * kNanosPerSecond};  ///< graceful-stop budget
   Nanos run_for{0};                           ///< > 0: stop gracefully after this long
-  std::size_t batch{256};                     ///< messages a stage handles per turn
+  std::size_t batch{256};                     ///< most messages a stage takes per turn
+  /// Threads the I/O pool may grow to (blocking stages: `workers` calls at
+  /// once each, up to this many in all); they start on demand.
+  std::size_t io_threads{64};
+  /// How long an idle I/O thread waits for work before it ends.
+  Nanos io_idle{10 * kNanosPerSecond};
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
   LogFunction log{};            ///< nullptr = stderr

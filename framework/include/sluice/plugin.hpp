@@ -49,12 +49,13 @@ inline namespace v1 {
 
 /// Bumped whenever the layout or meaning of anything that crosses the plugin
 /// boundary changes: PluginDescriptor, Message, Attrs, OptionValue, Options,
-/// Schema, StageType, Registry, Emitter, or the virtual functions of Source,
-/// Stage, Sink, Context and Clock. A host loads only plugins of its own
-/// version.
-// 2: StageType::fusable, ack error text. 3: StageType::make (one factory), its
-// check and wire hooks, publishes / subscribes, OptionSpec::refers_to.
-inline constexpr std::uint32_t kPluginAbiVersion = 3;
+/// Schema, StageType, Registry, Emitter, AckRef, or the virtual functions of
+/// Source, Stage, Sink, Context, Clock and AckShared. A host loads only
+/// plugins of its own version.
+/// 2: StageType::fusable, ack error text; 3: AckRef's shared state opaque;
+/// 4: StageType::make (one factory), its check and wire hooks, publishes /
+/// subscribes, OptionSpec::refers_to, BadOption.
+inline constexpr std::uint32_t kPluginAbiVersion = 4;
 
 /// The C++ standard library the plugin was built against (its std::string
 /// and std::function layouts cross the boundary in every Message and StageType).

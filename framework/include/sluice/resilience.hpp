@@ -1,4 +1,4 @@
-// The wrappers a stage's calls can run under (SPEC 4): retry with backoff and
+// The wrappers a stage's calls can run under (README: Failures): retry with backoff and
 // a retry budget, and a circuit breaker that several stages may share. They
 // are plain objects; the runtime asks them around each attempt of
 // Stage::process and parks a message on a timer instead of sleeping.

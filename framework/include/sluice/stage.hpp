@@ -40,6 +40,9 @@ class Emitter {
  public:
   static constexpr std::size_t kNoPort = std::numeric_limits<std::size_t>::max();
 
+  /// Writes into `ports`, one vector per name in `names` (both outlive the
+  /// emitter). The runtime makes one per stage instance; a stage's own test
+  /// may make one to call it.
   Emitter(std::vector<Message>* ports, const std::vector<std::string>* names) noexcept
       : ports_(ports), names_(names) {}
 
@@ -71,26 +74,14 @@ class Emitter {
   [[nodiscard]] std::size_t port(std::string_view name) const noexcept;
   [[nodiscard]] std::size_t port_count() const noexcept { return names_->size(); }
 
-  // For the runtime: what has been emitted so far, to undo a failed attempt.
-  struct Mark {
-    std::size_t passed;  ///< port 0: handed over plus passed on in place
-    std::vector<std::size_t> sizes;
-  };
-  [[nodiscard]] Mark mark() const;
-  void rollback(const Mark& mark);
-
-  // For the runtime: the input batch whose messages may be passed on in place.
-  void begin_batch(std::vector<Message>& batch) noexcept;
-  void set_current(Message* m) noexcept { current_ = m; }
-  /// Where the next message passed on in place goes: one past the last.
-  [[nodiscard]] Message* passed_end() const noexcept { return write_; }
-  /// Lets go of the batch without handing it over (in a fused chain the
-  /// last stage's Emitter hands the shared batch over).
-  void forget_batch() noexcept { batch_ = nullptr, current_ = write_ = nullptr; }
-  /// Puts what was passed on in place into port 0, in emission order, and
-  /// returns the batch's other messages (dropped or moved out) to the caller:
-  /// `batch` comes back empty.
-  void end_batch();
+ protected:
+  // What the runtime's half of the emitter (batch control, undoing a failed
+  // attempt) works on; a stage sees only the calls above.
+  std::vector<Message>* ports_;
+  const std::vector<std::string>* names_;
+  std::vector<Message>* batch_{nullptr};  ///< the input batch, while the runtime runs one
+  Message* current_{nullptr};             ///< the input being processed
+  Message* write_{nullptr};               ///< where the next message passed on in place goes
 
  private:
   void pass_on() {
@@ -104,12 +95,6 @@ class Emitter {
   void emit_moved(std::size_t port, Message&& m);
   /// Moves what was passed on in place so far into port 0 (emission order).
   void hand_over_passed();
-
-  std::vector<Message>* ports_;
-  const std::vector<std::string>* names_;
-  std::vector<Message>* batch_{nullptr};
-  Message* current_{nullptr};  ///< the input being processed
-  Message* write_{nullptr};    ///< where the next message passed on in place goes
 };
 
 /// What a stage instance may ask of the runtime.

@@ -1,4 +1,4 @@
-// Counters of a run, as `--stats-json` writes them (SPEC section 5). Readable
+// Counters of a run, as `--stats-json` writes them (README: The CLI). Readable
 // while the pipeline runs (a snapshot) and after it ends.
 #pragma once
 

@@ -1,4 +1,4 @@
-// fail: fault injection (SPEC section 3). A message fails, by throwing
+// fail: fault injection. A message fails, by throwing
 // TransientError or PermanentError (`kind`), when `when` holds for it or, with
 // `probability`, by a draw from `seed` and its seq, so a run fails the same
 // messages every time, whichever worker takes them. With `attempts = N` a

@@ -23,7 +23,7 @@
 #include <unordered_map>
 
 #include "builtins/builtins.hpp"
-#include "builtins/nats_common.hpp"
+#include "builtins/nats/connection.hpp"
 #include "builtins/template_option.hpp"
 
 namespace sluice::builtins {

@@ -1,5 +1,5 @@
-// Backoff delays and the retry budget, with the worked numbers of
-// resilience.md section 2.2 (initial 100 ms, multiplier 2, max 1 s).
+// Backoff delays and the retry budget, with worked numbers (initial 100 ms,
+// multiplier 2, max 1 s).
 #include <gtest/gtest.h>
 
 #include <random>

@@ -122,7 +122,7 @@ void CircuitBreaker::record(const Permit& permit, bool failed, Nanos start, Nano
       ++probes_done_;
       if (failed) ++probes_failed_;
       if (slow) ++probes_slow_;
-      // One failed probe is enough (SPEC 4): the other probes' results turn late.
+      // One failed probe is enough (README: Failures): the other probes' results turn late.
       if (failed) {
         move_locked(State::open, now, changed);
       } else if (probes_done_ >= config_.half_open_calls) {

@@ -1,5 +1,6 @@
-// The circuit breaker against the worked numbers of resilience.md section 3,
-// with SPEC 4's half-open rule: one failed probe reopens it.
+// The circuit breaker against worked numbers (cases CB-1 to CB-14, checked
+// against resilience4j and gobreaker where they agree), with sluice's
+// half-open rule: one failed probe reopens it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -75,7 +76,7 @@ TEST(CircuitBreaker, RejectsInvalidConfig) {
   EXPECT_NO_THROW(CircuitBreaker("x", Config{.window = 0, .window_time = 2 * kS}));
 }
 
-// CB-1: the brief's scenario with its exact boundaries.
+// CB-1: a whole cycle (closed, open, half-open, closed) at its exact boundaries.
 TEST(CircuitBreaker, OpensProbesAndClosesAtExactBoundaries) {
   CircuitBreaker cb(
       "cb1",
@@ -200,7 +201,7 @@ TEST(CircuitBreaker, TimeWindowOpensAtFailureRate) {
   EXPECT_EQ(cb.rejected(), 1u);
 }
 
-// CB-5 (b) under SPEC 4's rule: the one failure among four probes reopens it,
+// CB-5 (b) under sluice's rule: the one failure among four probes reopens it,
 // where resilience4j's rate policy (25% < 50%) would have closed it.
 TEST(CircuitBreaker, OneFailedProbeReopens) {
   CircuitBreaker cb(

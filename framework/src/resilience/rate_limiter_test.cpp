@@ -1,4 +1,4 @@
-// The token bucket against the worked numbers of resilience.md section 1.
+// The token bucket against worked numbers (cases RL-1 to RL-7).
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Retry, circuit breaker and timeout through the real runtime (SPEC 4), on a
+// Retry, circuit breaker and timeout through the real runtime (README: Failures), on a
 // ManualClock: exact attempt times, nothing leaked by failed attempts, and
 // every message ending exactly once (out, dead_letter, rejected or dropped).
 #include <gtest/gtest.h>

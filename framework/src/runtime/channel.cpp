@@ -6,12 +6,18 @@
 #include <limits>
 #include <utility>
 
+#include "runtime/ack_abandon_scope.hpp"
+
 namespace sluice::detail {
 namespace {
 
 /// Emptied batch vectors kept for reuse; enough for a producer and a
 /// consumer to swap without allocating.
 constexpr std::size_t kSpareBatches = 4;
+
+/// The least a pop takes under the fair-share rule, so that the instances of
+/// a cheap stage do not contend for the lock over a few messages each.
+constexpr std::size_t kMinShare = 16;
 
 /// Tells the sources of batch[from, from + n) that those messages were lost
 /// (ack.hpp); costs a null test per message when nobody asked.
@@ -165,6 +171,12 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
+    if (open_consumers_ > 1) {
+      // The instances of one stage share this queue: none takes more than
+      // its share of what waits, so a burst keeps all of them busy.
+      const std::size_t share = (size_ + open_consumers_ - 1) / open_consumers_;
+      max = std::min(max, std::max(share, kMinShare));
+    }
     while (r.count < max && !queue_.empty()) {
       auto& front = queue_.front();
       const std::size_t avail = front.size() - front_pos_;

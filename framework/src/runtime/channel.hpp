@@ -71,7 +71,8 @@ class Channel {
     count,  ///< as many queued batches as it takes to reach `max`, so that an
             ///< input of many small batches gives as much as one of large ones
   };
-  /// Fills the empty vector `out` with up to `max` messages. With none to
+  /// Fills the empty vector `out` with up to `max` messages, and with several
+  /// consumers no more than a fair share of what is queued. With none to
   /// give and the channel still open, `consumer` is recorded to be notified.
   PopResult pop(std::vector<Message>& out, std::size_t max, Waker* consumer,
                 Fill fill = Fill::batch);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/runtime_emitter.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice {
@@ -30,7 +31,7 @@ template <class Fn>
 std::pair<std::vector<Message>, std::vector<Message>> run(std::vector<Message> in, Fn fn) {
   std::vector<Message> ports[2];
   const std::vector<std::string> names{"out", "other"};
-  Emitter out(ports, &names);
+  detail::RuntimeEmitter out(ports, &names);
   out.begin_batch(in);
   for (auto& m : in) {
     out.set_current(&m);
@@ -47,7 +48,7 @@ TEST(Emitter, PassingOnInPlaceKeepsTheBatchWithoutMoving) {
   const Message* data = in.data();
   std::vector<Message> ports[1];
   const std::vector<std::string> names{"out"};
-  Emitter out(ports, &names);
+  detail::RuntimeEmitter out(ports, &names);
   out.begin_batch(in);
   for (auto& m : in) {
     out.set_current(&m);

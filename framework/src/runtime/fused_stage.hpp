@@ -12,6 +12,7 @@
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/runtime_emitter.hpp"
 #include "sluice/stage.hpp"
 
 namespace sluice::detail {

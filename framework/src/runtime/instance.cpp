@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/runtime.hpp"
 #include "sluice/errors.hpp"
@@ -28,7 +29,10 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
       index_(index),
       out_(node.node->ports.size()),
       emitter_(out_.ports(), &node.node->ports),
+      sizer_(node.node->options.batch != 0 ? node.node->options.batch : rt.batch(),
+             node.node->options.workers > 1),
       input_ended_(node.inputs.size(), false),
+      declined_(node.inputs.size(), false),
       jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
       head_emitter_(&head_stray_, &node.node->ports) {
   if (!node_.sequencer) {
@@ -43,7 +47,7 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
     fused_.push_back(std::make_unique<FusedStage>(rt, *member));
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
-  in_.reserve(rt_.batch());
+  in_.reserve(sizer_.max());
 }
 
 Instance::~Instance() = default;
@@ -117,7 +121,7 @@ void Instance::run() noexcept {
     if (next == Next::yield) {
       if (turns < kTurnsPerTask) continue;
       state_.store(scheduled, std::memory_order_release);
-      rt_.dispatch(this);
+      rt_.dispatch(this, /*yielding=*/true);
       break;
     }
     int expected = running;
@@ -203,7 +207,7 @@ Instance::Next Instance::turn_source() {
   stage_wake_ = kNoDeadline;  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   try {
-    status = source_->produce(emitter_, *this, rt_.batch());
+    status = source_->produce(emitter_, *this, sizer_.max());
   } catch (const std::exception& e) {
     fail(e.what(), std::nullopt);
     return finish(true);
@@ -255,7 +259,12 @@ Instance::Next Instance::turn_consumer() {
   if (take_input() == 0) {
     release_permit();
     for (bool ended : input_ended_) {
-      if (!ended) return release_instead();  // registered as waiting on every open input
+      if (ended) continue;
+      // Registered as waiting on every open input it popped. One it declined
+      // (a full lane) was not popped: had its producer filled the edge,
+      // nobody would wake this instance. If the release made room, go on.
+      const Next next = release_instead();
+      return next == Next::park && declined_now_accepted() ? Next::yield : next;
     }
     if (!parked_.empty()) return Next::park;  // retries still to come
     return begin_close();
@@ -275,6 +284,13 @@ Instance::Next Instance::release_instead() {
   const bool more = release_held();
   if (!flush()) return Next::park;
   return more ? Next::yield : Next::park;
+}
+
+bool Instance::declined_now_accepted() const noexcept {
+  for (std::size_t i = 0; i < node_.inputs.size(); ++i) {
+    if (declined_[i] && !input_ended_[i] && stage_->accepts(i)) return true;
+  }
+  return false;
 }
 
 void Instance::take_more() {
@@ -337,8 +353,13 @@ std::size_t Instance::take_input() {
   const auto fill = k > 1 ? Channel::Fill::count : Channel::Fill::batch;
   for (std::size_t i = 0; i < k; ++i) {
     const std::size_t idx = (cursor_ + i) % k;
-    if (input_ended_[idx] || (stage_ && !stage_->accepts(idx))) continue;
-    const auto r = node_.inputs[idx]->pop(in_, rt_.batch(), this, fill);
+    declined_[idx] = false;
+    if (input_ended_[idx]) continue;
+    if (stage_ && !stage_->accepts(idx)) {
+      declined_[idx] = true;
+      continue;
+    }
+    const auto r = node_.inputs[idx]->pop(in_, sizer_.next(), this, fill);
     if (r.end) {
       input_ended_[idx] = true;
       continue;
@@ -405,7 +426,7 @@ std::size_t Instance::take_interleaved() {
   const std::size_t k = node_.inputs.size();
   std::size_t open = 0;
   for (bool ended : input_ended_) open += ended ? 0 : 1;
-  std::size_t budget = rt_.batch();
+  std::size_t budget = sizer_.next();
   if (!node_.sequencer) {
     // No more than the outputs take now: what stays queued is interleaved
     // with what arrives meanwhile, so a quiet input's message waits behind
@@ -441,7 +462,16 @@ std::size_t Instance::take_interleaved() {
   return total;
 }
 
+// Timed on the pipeline's clock: under a ManualClock a stage costs nothing,
+// so a test's batches do not depend on how busy the machine is.
 void Instance::process_input() {
+  const std::size_t n = in_.size();
+  const Nanos t0 = rt_.clock().now();
+  process_taken();
+  sizer_.record(n, rt_.clock().now() - t0);
+}
+
+void Instance::process_taken() {
   if (sink_ && !resilient() && node_.node->options.on_error == OnError::fail) {
     consume_input();  // whole batches: nothing to retry or divert one by one
     return;

@@ -3,7 +3,7 @@
 // stage on it, hands the output to its edges and yields; with no input, a
 // full output or a pending timer it parks, and whoever frees it notifies it.
 //
-// State machine (ARCHITECTURE.md): idle -> scheduled -> running -> idle, with
+// State machine (docs/architecture.md): idle -> scheduled -> running -> idle, with
 // running -> notified when woken mid-turn, so no wake-up is lost and no
 // instance is ever queued twice.
 #pragma once
@@ -18,9 +18,11 @@
 #include <vector>
 
 #include "builtins/splitmix.hpp"
+#include "runtime/batch_sizer.hpp"
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
+#include "runtime/runtime_emitter.hpp"
 #include "runtime/timer_service.hpp"
 #include "runtime/waker.hpp"
 #include "sluice/limits.hpp"
@@ -74,7 +76,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool flush();  ///< false: parked on a full edge
   std::size_t take_input();
   std::size_t take_interleaved();
+  /// Processes in_ and tells the batch sizer what it cost.
   void process_input();
+  void process_taken();
   /// One call of the stage under on_error = fail: false when it threw (the
   /// pipeline is failing; `left` messages of the batch are abandoned).
   bool call_or_fail(Message& m, std::size_t left);
@@ -123,6 +127,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool release_held();
   /// No input this turn: releases what is held, then yields or parks.
   Next release_instead();
+  /// Whether an input skipped by the last take (Stage::accepts) is accepted now.
+  [[nodiscard]] bool declined_now_accepted() const noexcept;
   /// A stage that holds messages takes a batch more from each input it
   /// accepts before it releases (see release_held).
   void take_more();
@@ -170,6 +176,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Phase phase_{Phase::opening};
   OutputBuffer out_;  ///< own output, or scratch for a Sequencer
   Emitter emitter_;
+  BatchSizer sizer_;  ///< how much the next take takes
   std::vector<Message> in_;
   std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
   std::vector<Message> rest_;                  ///< taken, held back by a rate limit or semaphore
@@ -180,6 +187,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Nanos taken_at_{0};  ///< when the batch being processed was taken
   bool holding_permit_{false};
   std::vector<bool> input_ended_;
+  std::vector<bool> declined_;  ///< per input: skipped by the last take, not accepted
   std::size_t cursor_{0};
   std::size_t input_index_{0};  ///< where the batch being processed came from
   std::size_t dead_letter_port_{Emitter::kNoPort};

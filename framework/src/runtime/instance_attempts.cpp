@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/runtime.hpp"
 #include "sluice/errors.hpp"
@@ -213,7 +214,7 @@ bool Instance::take_due_retries() {
   const auto cmp = [](const Parked& a, const Parked& b) { return later(a, b); };
   in_.clear();
   in_states_.clear();
-  while (!parked_.empty() && parked_.front().due <= now && in_.size() < rt_.batch()) {
+  while (!parked_.empty() && parked_.front().due <= now && in_.size() < sizer_.next()) {
     std::pop_heap(parked_.begin(), parked_.end(), cmp);
     in_.push_back(std::move(parked_.back().message));
     in_states_.push_back(parked_.back().state);

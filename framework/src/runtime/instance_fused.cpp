@@ -5,6 +5,7 @@
 // queue and no task between the steps. Each step keeps its own counters.
 #include <string>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/runtime.hpp"

@@ -1,6 +1,14 @@
-// IoPool: a few threads outside the arena for work that blocks (stdin, files,
-// plugin stages marked `blocking`), so a blocked read never takes an arena
+// IoPool: threads outside the arena for work that blocks (stdin, files,
+// plugin stages marked `blocking`), so a blocked call never takes an arena
 // worker away from the stages that could run.
+//
+// It starts with no thread and grows on demand: a job that finds no idle
+// thread starts one, up to `max_threads`, so a blocking stage with
+// `workers = N` makes N calls at once. A thread that has waited `idle` for
+// work ends, so a pipeline quiet between bursts gives its threads back.
+//
+//   IoPool pool(64, 10 * kNanosPerSecond);
+//   pool.submit([&] { call_the_service(); });
 //
 // Thread-safety: submit() may be called from any thread.
 #pragma once
@@ -13,27 +21,45 @@
 #include <thread>
 #include <vector>
 
+#include "sluice/clock.hpp"
+
 namespace sluice::detail {
 
 class IoPool {
  public:
-  explicit IoPool(std::size_t threads);
+  IoPool(std::size_t max_threads, Nanos idle);
   ~IoPool();  ///< runs what was submitted, then joins
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
-  void submit(std::function<void()> job);
+  /// `caller_frees_a_thread`: the caller is a job of this pool that returns
+  /// right after (an instance queueing itself again), so its thread will
+  /// take a job without a new one being started.
+  void submit(std::function<void()> job, bool caller_frees_a_thread = false);
   /// Finishes the queued jobs and joins the threads.
   void shutdown();
 
+  /// Threads alive now (running a job or idle).
+  [[nodiscard]] std::size_t threads() const;
+  /// The most threads that were alive at once.
+  [[nodiscard]] std::size_t peak_threads() const;
+
  private:
   void loop();
+  /// Joins the threads that ended for idleness (called with mu_ held).
+  void reap_locked();
 
-  std::mutex mu_;
+  const std::size_t max_threads_;
+  const Nanos idle_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_{false};
+  std::size_t idle_threads_{0};
+  std::size_t live_{0};
+  std::size_t peak_{0};
   std::vector<std::thread> threads_;
+  std::vector<std::thread::id> ended_;  ///< left loop() idle, not joined yet
 };
 
 }  // namespace sluice::detail

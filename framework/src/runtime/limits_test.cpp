@@ -310,7 +310,7 @@ int quiet_among_first(const std::vector<std::string>& keys, std::size_t n) {
   return quiet;
 }
 
-// SPEC 1 / FI-3: fairness is per message, not per queued batch. A busy input
+// FI-3: fairness is per message, not per queued batch. A busy input
 // queues batches of 256, a quiet one batches of one message (a paced
 // source's); both are backlogged when the merge starts, so the output
 // alternates one from each until the quiet input runs out.

@@ -28,36 +28,10 @@ std::vector<std::uint64_t> iota(std::uint64_t n) {
   return v;
 }
 
-int process_threads() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
-/// The threads of the process before a test starts a pipeline, once one
-/// thread has been started and joined: ThreadSanitizer's runtime starts a
-/// helper thread of its own with the first thread a process creates.
-int baseline_threads() {
-  std::thread([] {}).join();
-  return process_threads();
-}
-
-/// The process's threads once no more than `bound`, or after a second: a
-/// thread that was just joined may be counted for a moment longer, until the
-/// kernel has reaped it. (A thread left running is still counted then.)
-int threads_settled_to(int bound) {
-  int n = process_threads();
-  for (int i = 0; i < 1000 && n > bound; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    n = process_threads();
-  }
-  return n;
-}
-
+using testing::baseline_threads;
+using testing::process_threads;
 using testing::stage;
+using testing::threads_settled_to;
 
 /// Collects seqs and counts the process's threads at every batch, so that the
 /// samples are taken while the pipeline runs, however fast or slow it is.

@@ -51,10 +51,6 @@ inline void taking_over(Instance* instance) noexcept {
 #endif
 }
 
-/// Threads for blocking work: enough that one blocked reader does not stall
-/// a blocked writer, few enough to stay a small constant.
-constexpr std::size_t kIoThreads = 2;
-
 std::size_t default_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
@@ -164,7 +160,7 @@ void Runtime::start() {
       std::max(options_.threads + 1,
                tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
   arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(options_.threads), 0);
-  if (any_blocking) io_ = std::make_unique<IoPool>(kIoThreads);
+  if (any_blocking) io_ = std::make_unique<IoPool>(options_.io_threads, options_.io_idle);
   live_.store(count);
   if (count == 0) {
     ended_ns_.store(SteadyClock::instance().now());
@@ -197,10 +193,11 @@ constexpr int kLifoBudget = 16;
 
 }  // namespace
 
-void Runtime::dispatch(Instance* instance) {
+void Runtime::dispatch(Instance* instance, bool yielding) {
   tasks_.fetch_add(1, std::memory_order_relaxed);
   if (instance->blocking() && io_) {
-    io_->submit([instance] { instance->run(); });  // the pool's mutex orders it
+    // The pool's mutex orders it. A yielding instance frees its thread for itself.
+    io_->submit([instance] { instance->run(); }, yielding);
     return;
   }
   if (tl_slot.runtime == this && tl_slot.next == nullptr && tl_slot.budget > 0) {

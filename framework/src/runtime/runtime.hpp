@@ -52,7 +52,9 @@ class Runtime {
   }
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   [[nodiscard]] std::size_t batch() const noexcept { return options_.batch; }
-  void dispatch(Instance* instance);
+  /// Queues `instance` to run. `yielding`: it is the instance running on
+  /// this thread, which returns to its pool right after.
+  void dispatch(Instance* instance, bool yielding = false);
   /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
   void run_task(Instance* first);
   void task_done() noexcept;

@@ -1,4 +1,4 @@
-// A sink under retry, circuit breaker, timeout and on_error (SPEC 4), on a
+// A sink under retry, circuit breaker, timeout and on_error (README: Failures), on a
 // ManualClock: it is handed one message per call, so a failed write fails
 // only that message, and every message ends exactly once (written,
 // dead-lettered, rejected or dropped).

@@ -1,5 +1,5 @@
-// Random graphs on a real multi-threaded arena, checked only by invariants
-// (resilience.md section 11): every message is counted exactly once, edges
+// Random graphs on a real multi-threaded arena, checked only by invariants:
+// every message is counted exactly once, edges
 // never exceed their capacity, and single-producer order survives channels.
 // Run under ThreadSanitizer and AddressSanitizer by the sanitizer presets.
 #include <gtest/gtest.h>

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -33,6 +35,36 @@ void settle(Pred pred) {
     std::fprintf(stderr, "condition never held\n");
     std::abort();
   }
+}
+
+/// The threads of this process now (Linux).
+inline int process_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+/// The threads of the process before a test starts a pipeline, once one
+/// thread has been started and joined: ThreadSanitizer's runtime starts a
+/// helper thread of its own with the first thread a process creates.
+inline int baseline_threads() {
+  std::thread([] {}).join();
+  return process_threads();
+}
+
+/// The process's threads once no more than `bound`, or after a second: a
+/// thread that was just joined may be counted for a moment longer, until the
+/// kernel has reaped it. (A thread left running is still counted then.)
+inline int threads_settled_to(int bound) {
+  int n = process_threads();
+  for (int i = 0; i < 1000 && n > bound; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    n = process_threads();
+  }
+  return n;
 }
 
 inline const StageStats& stage(const Stats& s, std::string_view name) {

@@ -18,7 +18,7 @@ const Schema& pipeline_schema();
 /// `semaphore`, `circuit_breaker` and `retry` take several shapes and are
 /// documented by common_key_docs().
 const Schema& common_schema();
-/// name -> one-line description of every common key, in SPEC order.
+/// name -> one-line description of every common key, in the order `sluice list` shows them.
 const std::vector<std::pair<std::string, std::string>>& common_key_docs();
 const Schema& input_schema();  ///< { from, capacity, overflow }
 const Schema& limiter_schema();

@@ -53,6 +53,7 @@ struct StageSpec {
   std::size_t workers{1};
   bool ordered{false};
   bool blocking{false};
+  std::optional<std::size_t> batch;  ///< most messages per turn
   std::optional<std::size_t> capacity;
   std::optional<Overflow> overflow;
   OnError on_error{OnError::fail};
@@ -77,6 +78,8 @@ struct PipelineSpec {
   std::string name;  ///< [pipeline] name, default: the file's stem
   std::optional<std::size_t> threads;
   std::size_t channel_capacity{1024};
+  std::size_t batch{256};      ///< most messages a stage takes per turn
+  std::size_t io_threads{64};  ///< cap of the I/O pool
   Nanos drain_timeout{10 * kNanosPerSecond};
   Nanos run_for{0};
   std::vector<std::string> plugins;  ///< resolved relative to the file

@@ -1,4 +1,4 @@
-#include "builtins/nats_common.hpp"
+#include "builtins/nats/connection.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // What the nats source and sink share: a JetStream connection that is made
 // with retries and a clear error naming the URL, stream provisioning, and
-// nats.c status texts. See reference/jetstream.md for the API and pitfalls.
+// nats.c status texts.
 #pragma once
 
 #include <nats/nats.h>

@@ -1,0 +1,196 @@
+// Worker pools with real work: a burst to a slow stage keeps every instance
+// busy, a blocking stage makes `workers` calls at once on an I/O pool that
+// grows to its cap and shrinks when idle, and `batch` bounds a turn.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "runtime/test_stages.hpp"
+#include "sluice/pipeline.hpp"
+
+namespace sluice {
+namespace {
+
+using testing::Collected;
+using testing::CollectSink;
+using testing::CountingSource;
+
+/// Counts the calls inside a stage at once. Each call waits (up to a bound,
+/// so that a broken runtime fails rather than hangs) until `target` calls
+/// are inside together; once that has happened, calls pass straight on.
+struct Rendezvous {
+  explicit Rendezvous(int n) : target(n) {}
+  const int target;
+  std::mutex mu;
+  std::condition_variable cv;
+  int inside{0};
+  int peak{0};
+  bool met{false};
+  std::atomic<int> threads_peak{0};
+
+  void enter() {
+    std::unique_lock lock(mu);
+    ++inside;
+    peak = std::max(peak, inside);
+    if (inside >= target) met = true;
+    cv.notify_all();
+    cv.wait_for(lock, std::chrono::seconds(10), [this] { return met; });
+    --inside;
+  }
+  int peak_inside() {
+    std::lock_guard lock(mu);
+    return peak;
+  }
+};
+
+class MeetOthers final : public Stage {
+ public:
+  explicit MeetOthers(Rendezvous& r) : r_(r) {}
+  void process(Message&& m, Emitter& out, Context&) override {
+    const int threads = testing::process_threads();
+    if (threads > r_.threads_peak.load()) r_.threads_peak.store(threads);
+    r_.enter();
+    out.emit(std::move(m));
+  }
+
+ private:
+  Rendezvous& r_;
+};
+
+/// source -> `workers` x MeetOthers -> sink; returns what reached the sink.
+std::vector<std::uint64_t> run_burst(Rendezvous& r, std::uint64_t burst, NodeOptions stage,
+                                     RunOptions run) {
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [=] { return std::make_unique<CountingSource>(burst); });
+  auto meet = g.add_stage(
+      "meet", [&] { return std::make_unique<MeetOthers>(r); }, stage);
+  g.connect(src, meet);
+  g.connect(meet, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), std::move(run));
+  const auto result = p.run();
+  EXPECT_TRUE(result.ok()) << result.error;
+  auto seqs = got.snapshot();
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+TEST(Workers, ABurstToASlowStageKeepsEveryInstanceBusy) {
+  // The source pushes the burst as one batch. One instance taking all of it
+  // would leave the other idle: the first call would wait for a partner in vain.
+  Rendezvous r(2);
+  const auto got = run_burst(r, 8, {.workers = 2}, {.threads = 2});
+  EXPECT_EQ(got.size(), 8u);
+  EXPECT_EQ(r.peak_inside(), 2);
+}
+
+TEST(Workers, ABlockingStageMakesWorkersCallsAtOnce) {
+  // One arena thread; the 16 calls run on the I/O pool, all at once.
+  Rendezvous r(16);
+  const auto got = run_burst(r, 64, {.workers = 16, .blocking = true}, {.threads = 1});
+  EXPECT_EQ(got.size(), 64u);
+  EXPECT_EQ(r.peak_inside(), 16);
+}
+
+TEST(Workers, TheIoPoolGrowsNoFurtherThanItsCap) {
+  const int before = testing::baseline_threads();
+  Rendezvous r(4);
+  const auto got =
+      run_burst(r, 64, {.workers = 16, .blocking = true}, {.threads = 1, .io_threads = 4});
+  EXPECT_EQ(got.size(), 64u);
+  EXPECT_EQ(r.peak_inside(), 4) << "16 blocking workers share 4 I/O threads";
+  // The arena's worker, the timer thread and at most 4 I/O threads.
+  EXPECT_LE(r.threads_peak.load(), before + 1 + 1 + 4);
+}
+
+/// Emits `burst` messages at each of the times 0, 1 s, 2 s ... (`bursts` in
+/// all) on the pipeline's clock, and waits on a timer in between.
+class BurstSource final : public Source {
+ public:
+  BurstSource(std::uint64_t burst, int bursts) : burst_(burst), bursts_(bursts) {}
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t) override {
+    const Nanos due = static_cast<Nanos>(sent_) * kNanosPerSecond;
+    if (ctx.clock().now() < due) {
+      ctx.wake_at(due);
+      return SourceStatus::wait;
+    }
+    for (std::uint64_t i = 0; i < burst_; ++i) {
+      Message m;
+      m.seq = ++seq_;
+      out.emit(std::move(m));
+    }
+    return ++sent_ == bursts_ ? SourceStatus::done : SourceStatus::more;
+  }
+
+ private:
+  std::uint64_t burst_;
+  int bursts_;
+  int sent_{0};
+  std::uint64_t seq_{0};
+};
+
+TEST(Workers, IdleIoThreadsEndBetweenBursts) {
+  // 16 blocking workers, idle between bursts on a manual clock: their
+  // threads end once idle (io_idle), and the next burst starts them again.
+  const int before = testing::baseline_threads();
+  ManualClock clock;
+  Rendezvous r(16);
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<BurstSource>(32, 2); });
+  auto meet = g.add_stage("meet", [&] { return std::make_unique<MeetOthers>(r); },
+                          {.workers = 16, .blocking = true});
+  g.connect(src, meet);
+  g.connect(meet, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 1,
+                            .io_threads = 64,
+                            .io_idle = 1'000'000,  // 1 ms
+                            .clock = &clock});
+  p.start();
+  testing::settle([&] { return got.snapshot().size() == 32 && p.idle(); });
+  EXPECT_EQ(r.peak_inside(), 16);
+  // The first burst's 16 I/O threads have ended: the arena worker and the timer remain.
+  EXPECT_LE(testing::threads_settled_to(before + 2), before + 2);
+  clock.advance(kNanosPerSecond);
+  p.fire_due_timers();
+  const auto result = p.wait();
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(got.snapshot().size(), 64u);
+}
+
+/// Records the size of every batch it is handed.
+class BatchSizes final : public Sink {
+ public:
+  explicit BatchSizes(std::vector<std::size_t>& sizes) : sizes_(sizes) {}
+  void consume(std::span<Message> batch, Context&) override { sizes_.push_back(batch.size()); }
+
+ private:
+  std::vector<std::size_t>& sizes_;
+};
+
+std::vector<std::size_t> sink_batches(std::size_t batch) {
+  std::vector<std::size_t> sizes;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(20000); });
+  g.connect(src, g.add_sink("out", [&] { return std::make_unique<BatchSizes>(sizes); },
+                            {.batch = batch}));
+  Pipeline p(std::move(g), {.threads = 1});
+  EXPECT_TRUE(p.run().ok());
+  return sizes;
+}
+
+TEST(Workers, ACheapStageKeepsBigBatchesAndBatchBoundsThem) {
+  const auto cheap = sink_batches(0);
+  EXPECT_EQ(*std::max_element(cheap.begin(), cheap.end()), 256u);  // RunOptions::batch
+  const auto bounded = sink_batches(3);
+  EXPECT_EQ(*std::max_element(bounded.begin(), bounded.end()), 3u);
+}
+
+}  // namespace
+}  // namespace sluice
