@@ -152,7 +152,7 @@ TEST_F(Plugins, ATypeWithoutTheFactoryOfItsRoleIsRejectedAtLoad) {
   EXPECT_EQ(sluice({"list", "--plugin", path}), 2);
   EXPECT_TRUE(contains(err_, "plugin '" + path +
                                  "' failed to register its types: stage type 'half_done' is a "
-                                 "sink but has no make_sink factory"))
+                                 "sink but its factory is empty"))
       << err_;
 }
 
@@ -212,6 +212,33 @@ TEST_F(Plugins, PluginOptionsAreCheckedAgainstTheirSchema) {
                        "p.toml:8:1: error: unknown key 'latncy' in stage 'svc'\n"
                        "  hint: did you mean 'latency'?"))
       << err_;
+}
+
+// A plugin's factory reports with the SDK's BadOption, as built-ins do: the
+// diagnostic is at the option it names, whatever its message says.
+TEST_F(Plugins, ABadOptionFromAPluginIsReportedAtTheOptionItNames) {
+  const auto path = test_plugin("test_types");
+  write("p.toml", "[pipeline]\nplugins = [\"" + path +
+                      "\"]\n\n[stages.src]\ntype = \"generate\"\n\n"
+                      "[stages.f]\ntype = \"fussy\"\ninputs = [\"src\"]\nlabel = \"\"\n\n"
+                      "[stages.out]\ntype = \"discard\"\ninputs = [\"f\"]\n");
+  EXPECT_EQ(sluice({"check", "p.toml"}), 2);
+  EXPECT_TRUE(contains(err_, "p.toml:10:9: error: stage 'f': type 'fussy' of plugin '" + path +
+                                 "' rejects its options: an empty value tells nothing apart"))
+      << err_;
+}
+
+// A plugin option named `topic` is the plugin's own: only options whose spec
+// refers_to "topics" must name a [topics.*] entry.
+TEST_F(Plugins, APluginOptionNamedTopicIsNotATopicOfThePipeline) {
+  const auto path = test_plugin("test_types");
+  write("p.toml", "[pipeline]\nplugins = [\"" + path +
+                      "\"]\n\n[stages.src]\ntype = \"generate\"\ncount = 3\n\n"
+                      "[stages.out]\ntype = \"queue_out\"\ninputs = [\"src\"]\n"
+                      "topic = \"orders\"\n");
+  EXPECT_EQ(sluice({"check", "p.toml"}), 0) << err_;
+  EXPECT_FALSE(contains(err_, "undeclared")) << err_;
+  EXPECT_EQ(sluice({"run", "p.toml", "--progress", "never"}), 0) << err_;
 }
 
 // --- plugins at work ------------------------------------------------------------

@@ -89,11 +89,11 @@ TEST(Readme, TableOfBuiltInTypesMatchesTheRegistry) {
 
   std::set<TypeRole> registered;
   for (const StageType& t : builtin_registry().types()) {
-    registered.emplace(t.name, std::string(to_string(t.role)));
-    EXPECT_TRUE(table.contains({t.name, std::string(to_string(t.role))}))
-        << "README.md lacks the built-in " << to_string(t.role) << " `" << t.name
-        << "`; add a row to its table, e.g.\n| `" << t.name << "` | " << to_string(t.role) << " | "
-        << t.doc << " |";
+    registered.emplace(t.name, std::string(to_string(t.role())));
+    EXPECT_TRUE(table.contains({t.name, std::string(to_string(t.role()))}))
+        << "README.md lacks the built-in " << to_string(t.role()) << " `" << t.name
+        << "`; add a row to its table, e.g.\n| `" << t.name << "` | " << to_string(t.role())
+        << " | " << t.doc << " |";
   }
   for (const auto& [name, role] : table) {
     EXPECT_TRUE(registered.contains({name, role}))

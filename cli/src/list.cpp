@@ -67,7 +67,7 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
   std::vector<const StageType*> types;
   for (const auto& t : registry.types()) types.push_back(&t);
   std::sort(types.begin(), types.end(), [](const StageType* a, const StageType* b) {
-    return std::pair(a->name, a->role) < std::pair(b->name, b->role);
+    return std::pair(a->name, a->role()) < std::pair(b->name, b->role());
   });
   if (type.empty()) {
     std::size_t w = 4;
@@ -75,7 +75,7 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
     std::printf("%-*s  %-6s  %s\n", static_cast<int>(w), "TYPE", "ROLE", "DESCRIPTION");
     for (const auto* t : types) {
       std::printf("%-*s  %-6s  %s\n", static_cast<int>(w), t->name.c_str(),
-                  std::string(to_string(t->role)).c_str(), t->doc.c_str());
+                  std::string(to_string(t->role())).c_str(), t->doc.c_str());
     }
     std::printf("\n`sluice list TYPE` shows a type's options.\n");
     std::printf("\n[pipeline] accepts:\n");
@@ -98,7 +98,7 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
   for (const auto* t : matches) {
     if (!first) std::printf("\n");
     first = false;
-    std::printf("%s (%s)%s: %s\n", t->name.c_str(), std::string(to_string(t->role)).c_str(),
+    std::printf("%s (%s)%s: %s\n", t->name.c_str(), std::string(to_string(t->role())).c_str(),
                 t->blocking ? ", blocking" : "", t->doc.c_str());
     if (t->schema.options.empty()) {
       std::printf("  no options of its own\n");

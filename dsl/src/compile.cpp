@@ -2,16 +2,10 @@
 // are warnings about keys the runtime does not enforce yet, and the graph's
 // own problems() as a last line of defence.
 //
-// Some built-in node types are ordinary pass-through stages whose behaviour
-// is given here, on the node, so that the runtime knows none of them:
-//   - `rate_limit`: NodeOptions::rate_limit, from its `limiter` or its inline
-//     rate / per / burst / mode / max_wait;
-//   - `merge`: NodeOptions::interleave_inputs for `policy = "fair"`;
-//   - `publish` / `subscribe`: a publisher becomes a stage node with one port,
-//     `out`, and each subscriber a stage node fed by the edges the loader
-//     added from every publisher of its topic (InputSpec::topic), each with
-//     the topic's capacity and overflow policy. A subscriber of a topic with
-//     no publisher is a source that ends at once.
+// A stage type adds to its node what is its own through its wire hook
+// (StageType::wire): a `rate_limit` stage its RateLimiter, a `merge` stage
+// its input policy, a `publish` stage becomes a pass-through stage feeding
+// its topic's edges. compile() knows no type by name.
 // The `rate_limit`, `semaphore` and `circuit_breaker` keys of any stage
 // become one shared RateLimiter / Semaphore / CircuitBreaker per
 // [limiters.NAME] / [semaphores.NAME] / [breakers.NAME], or a new one per
@@ -22,6 +16,7 @@
 
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/schemas.hpp"
+#include "sluice/policy_options.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -29,74 +24,6 @@ namespace {
 void warn(std::vector<Diagnostic>& out, const Span& span, std::string message,
           std::string hint = {}) {
   out.push_back({Severity::warning, "not-enforced", span, std::move(message), std::move(hint)});
-}
-
-/// A limiter's settings (a [limiters.*] table, an inline `rate_limit` table or
-/// a `rate_limit` stage's options), already validated, defaults applied.
-template <typename Settings>
-RateLimiter::Config limiter_config(const Settings& s) {
-  RateLimiter::Config c;
-  if (auto v = s.find("rate"))
-    c.rate = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
-  if (auto v = s.find("per")) c.per = v->i;
-  if (auto v = s.find("burst")) c.burst = v->i;
-  if (auto v = s.find("max_wait")) c.max_wait = v->i;
-  if (auto v = s.find("mode")) {
-    c.mode = v->str == "drop" ? RateLimiter::Mode::drop : RateLimiter::Mode::delay;
-  }
-  return c;
-}
-
-sluice::OnError to_runtime(OnError e) {
-  switch (e) {
-    case OnError::fail:
-      return sluice::OnError::fail;
-    case OnError::drop:
-      return sluice::OnError::drop;
-    case OnError::dead_letter:
-      return sluice::OnError::dead_letter;
-  }
-  return sluice::OnError::fail;
-}
-
-/// A breaker's settings (a [breakers.*] table or an inline one), validated,
-/// defaults applied. A time window counts whole seconds.
-CircuitBreaker::Config breaker_config(const OptionValue& s) {
-  CircuitBreaker::Config c;
-  if (auto v = s.find("failure_rate")) c.failure_rate = v->f;
-  if (auto v = s.find("window")) c.window = v->i;
-  if (auto v = s.find("window_time")) {
-    c.window_time = (v->i + kNanosPerSecond - 1) / kNanosPerSecond * kNanosPerSecond;
-  }
-  if (auto v = s.find("min_calls")) c.min_calls = v->i;
-  if (auto v = s.find("slow_call")) c.slow_call = v->i;
-  if (auto v = s.find("slow_call_rate")) c.slow_call_rate = v->f;
-  if (auto v = s.find("open_for")) c.open_for = v->i;
-  if (auto v = s.find("half_open_calls")) c.half_open_calls = v->i;
-  return c;
-}
-
-RetryPolicy retry_policy(const OptionValue& s) {
-  RetryPolicy p;
-  if (auto v = s.find("max_attempts")) p.max_attempts = v->i;
-  if (auto v = s.find("initial_backoff")) p.initial_backoff = v->i;
-  if (auto v = s.find("max_backoff")) p.max_backoff = v->i;
-  if (auto v = s.find("multiplier")) {
-    p.multiplier = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
-  }
-  if (auto v = s.find("jitter")) {
-    p.jitter = v->str == "none"           ? Jitter::none
-               : v->str == "equal"        ? Jitter::equal
-               : v->str == "decorrelated" ? Jitter::decorrelated
-                                          : Jitter::full;
-  }
-  if (auto v = s.find("retry_on")) p.retry_on = v->str == "any" ? RetryOn::any : RetryOn::transient;
-  if (auto v = s.find("budget")) {
-    p.budget = v->kind == OptionValue::Kind::integer ? static_cast<double>(v->i) : v->f;
-  }
-  if (auto v = s.find("budget_reserve")) p.budget_reserve = v->i;
-  if (auto v = s.find("seed")) p.seed = static_cast<std::uint64_t>(v->i);
-  return p;
 }
 
 std::int64_t permits_of(const OptionValue& settings) {
@@ -147,10 +74,21 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     return it->second;
   };
 
+  // The hint for limits on a source names the type that limits as a node
+  // (a stage whose option refers to [limiters.*]).
+  std::string limiting_type;
+  for (const auto& t : registry.types()) {
+    for (const auto& o : t.schema.options) {
+      if (o.refers_to == "limiters" && t.role() == Role::stage && limiting_type.empty()) {
+        limiting_type = t.name;
+      }
+    }
+  }
+
   std::map<std::string, NodeId> ids;
   for (const auto& s : spec.stages) {
     const StageType* type = registry.find(s.type, s.role != Role::source);
-    if (!type || type->role != s.role) {
+    if (!type || type->role() != s.role) {
       r.diagnostics.push_back({Severity::error,
                                "unknown-type",
                                s.type_span,
@@ -158,16 +96,31 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
                                {}});
       continue;
     }
-    // What the node is at run time: topics turn a publisher into a stage and
-    // a subscriber with publishers into a stage (fed by the topic's edges).
-    Role kind = s.role;
+    // What the node is at run time: the type's wire hook may change its
+    // factory (and so its kind), its ports and its options.
+    Make make = type->make;
     std::vector<std::string> ports = s.ports;
-    if (type->name == "publish" && s.role == Role::sink) {
-      kind = Role::stage;
-      ports.insert(ports.begin(), "out");  // before its dead_letter / rejected
-    } else if (type->name == "subscribe" && s.role == Role::source && !s.inputs.empty()) {
-      kind = Role::stage;
+    NodeOptions node;
+    if (type->wire) {
+      Wiring wiring{s.options,
+                    s.inputs.size(),
+                    clock.now(),
+                    node,
+                    make,
+                    ports,
+                    [&](const std::string& name) -> std::shared_ptr<RateLimiter> {
+                      // At the option that names it (the loader has checked that).
+                      Span at = s.span;
+                      for (const auto& o : type->schema.options) {
+                        const auto it = s.option_spans.find(o.name);
+                        if (o.refers_to == "limiters" && it != s.option_spans.end())
+                          at = it->second;
+                      }
+                      return limiter_of(PolicyRef{name, {}, at});
+                    }};
+      type->wire(wiring);
     }
+    const Role kind = role_of(make);
 
     if (kind == Role::source) {
       for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
@@ -188,20 +141,19 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
           warn(r.diagnostics, it->second,
                "'" + std::string(key) + "' of source '" + s.name + "' is not enforced",
-               "limits apply to what a stage takes; put a 'rate_limit' stage after the source");
+               "limits apply to what a stage takes" +
+                   (limiting_type.empty()
+                        ? std::string{}
+                        : "; put a '" + limiting_type + "' stage after the source"));
         }
       }
     }
 
-    NodeOptions node{
-        .workers = s.workers,
-        .ordered = s.ordered,
-        .blocking = s.blocking || type->blocking,
-        .batch = s.batch.value_or(0),
-        .rate_limit = nullptr,
-        .semaphore = nullptr,
-        .interleave_inputs = false,
-        .on_error = kind != Role::source ? to_runtime(s.on_error) : sluice::OnError::fail};
+    node.workers = s.workers;
+    node.ordered = s.ordered;
+    node.blocking = s.blocking || type->blocking;
+    node.batch = s.batch.value_or(0);
+    node.on_error = kind != Role::source ? s.on_error : sluice::OnError::fail;
     if (kind != Role::source) {
       node.fusable = type->fusable;
       if (s.retry) node.retry = retry_policy(*s.retry);
@@ -230,40 +182,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
         }
       }
     }
-    if (type->name == "rate_limit" && s.role == Role::stage) {
-      if (s.options.has("limiter")) {
-        const auto it = s.option_spans.find("limiter");
-        node.rate_limit = limiter_of(PolicyRef{
-            s.options.get_string("limiter"), {}, it == s.option_spans.end() ? s.span : it->second});
-      } else {
-        node.rate_limit = std::make_shared<RateLimiter>(limiter_config(s.options), clock.now());
-      }
-    }
-    if (type->name == "merge" && s.role == Role::stage) {
-      node.interleave_inputs = s.options.get_string("policy") == "fair";
-    }
-
-    const Options options = s.options;
-    switch (kind) {
-      case Role::source: {
-        auto make = type->make_source;
-        ids[s.name] = r.graph.add_source(
-            s.name, [make, options] { return make(options); }, node, ports);
-        break;
-      }
-      case Role::stage: {
-        auto make = type->make_stage;
-        ids[s.name] = r.graph.add_stage(
-            s.name, [make, options] { return make(options); }, node, ports);
-        break;
-      }
-      case Role::sink: {
-        auto make = type->make_sink;
-        ids[s.name] = r.graph.add_sink(
-            s.name, [make, options] { return make(options); }, node, ports);
-        break;
-      }
-    }
+    ids[s.name] = add_node(r.graph, s.name, make, s.options, node, ports);
   }
   for (const auto& s : spec.stages) {
     auto to = ids.find(s.name);

@@ -1,7 +1,7 @@
 // Where a stage factory's complaint points and how it reads. A factory that
-// rejects its options throws: a built-in throws builtins::BadOption, which
-// names the option; anything else (a plugin, a message written before
-// BadOption) is placed at the option its message names, if any.
+// rejects its options throws: best sluice::BadOption (built-ins and plugins
+// alike), which names the option; anything else (a plugin's plain
+// exception) is placed at the option its message names, if any.
 //
 //   auto opt = mentioned_option("weights must be integers >= 1", spec.option_spans);
 //   // "weights": the diagnostic goes to the value of `weights`

@@ -35,11 +35,18 @@ OptionSpec option(std::string name, OptionType type, std::optional<OptionValue> 
 StageType type(std::string name, Role role, std::vector<OptionSpec> options = {}) {
   StageType t;
   t.name = std::move(name);
-  t.role = role;
   t.schema.options = std::move(options);
-  t.make_source = [](const Options&) { return std::make_unique<NullSource>(); };
-  t.make_stage = [](const Options&) { return std::make_unique<NullStage>(); };
-  t.make_sink = [](const Options&) { return std::make_unique<NullSink>(); };
+  switch (role) {
+    case Role::source:
+      t.make = [](const Options&) { return std::make_unique<NullSource>(); };
+      break;
+    case Role::stage:
+      t.make = [](const Options&) { return std::make_unique<NullStage>(); };
+      break;
+    case Role::sink:
+      t.make = [](const Options&) { return std::make_unique<NullSink>(); };
+      break;
+  }
   return t;
 }
 

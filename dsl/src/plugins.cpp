@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "factory_error.hpp"
+#include "sluice/bad_option.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -118,27 +119,23 @@ std::vector<Diagnostic> check_plugin_stages(const PipelineSpec& spec, const Plug
     const LoadedPlugin* plugin = plugins.owner(s.type);
     if (plugin == nullptr) continue;
     const StageType* type = plugins.registry.find(s.type, s.role != Role::source);
-    if (type == nullptr || type->role != s.role) continue;  // already reported
+    if (type == nullptr || type->role() != s.role) continue;  // already reported
     std::string problem;
+    std::optional<std::string> option;  // where a BadOption points
     try {
-      switch (s.role) {
-        case Role::source:
-          if (type->make_source) (void)type->make_source(s.options);
-          break;
-        case Role::stage:
-          if (type->make_stage) (void)type->make_stage(s.options);
-          break;
-        case Role::sink:
-          if (type->make_sink) (void)type->make_sink(s.options);
-          break;
-      }
+      type->probe(s.options);
+    } catch (const BadOption& e) {
+      problem = e.what();
+      // "attrs.tenant", "weights[1]": the option is what comes first.
+      const std::string top = e.option().substr(0, e.option().find_first_of(".["));
+      if (s.option_spans.count(top) != 0) option = top;
     } catch (const std::exception& e) {
       problem = e.what();
     } catch (...) {
       problem = "unknown exception";
     }
     if (problem.empty()) continue;
-    const auto option = detail::mentioned_option(problem, s.option_spans);
+    if (!option) option = detail::mentioned_option(problem, s.option_spans);
     error(out, "plugin-bad-options", option ? s.option_spans.at(*option) : s.span,
           "stage " + quote(s.name) + ": type " + quote(s.type) + " of plugin " +
               quote(plugin->path) + " rejects its options: " + problem);

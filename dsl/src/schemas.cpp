@@ -4,6 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/policy_options.hpp"
+#include "sluice/spellings.hpp"
+
 namespace sluice::dsl {
 namespace {
 
@@ -15,7 +18,14 @@ OptionSpec opt(std::string name, OptionType type, std::string doc,
                     std::move(choices), required};
 }
 
-const std::vector<std::string> kOverflow = {"block", "drop_newest", "drop_oldest"};
+const std::vector<std::string> kOverflow = choices_of(kOverflowSpellings);
+
+/// "{ rate, per, burst }": the keys of an inline table of that schema.
+std::string keys_of(const Schema& schema) {
+  std::string out;
+  for (const auto& o : schema.options) out += (out.empty() ? "{ " : ", ") + o.name;
+  return out + " }";
+}
 
 }  // namespace
 
@@ -47,7 +57,7 @@ const Schema& common_schema() {
       opt("capacity", OptionType::integer, "capacity of this stage's input edges", {}, 1),
       opt("overflow", OptionType::string, "what a full input edge does", {}, {}, {}, kOverflow),
       opt("on_error", OptionType::string, "what a failed message does", OptionValue::of("fail"), {},
-          {}, {"fail", "drop", "dead_letter"}),
+          {}, choices_of(kOnErrorSpellings)),
       opt("timeout", OptionType::duration, "time limit of one attempt", {}, 1e-9),
       opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
       opt("batch", OptionType::integer,
@@ -62,12 +72,10 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
     d.emplace_back("inputs",
                    "upstream outputs: \"stage\", \"stage.port\" or { from, capacity, overflow }");
     for (const auto& o : common_schema().options) d.emplace_back(o.name, o.doc);
-    d.emplace_back("rate_limit", "a [limiters.*] name or { rate, per, burst, mode, max_wait }");
-    d.emplace_back("semaphore", "a [semaphores.*] name or { permits }");
+    d.emplace_back("rate_limit", "a [limiters.*] name or " + keys_of(limiter_schema()));
+    d.emplace_back("semaphore", "a [semaphores.*] name or " + keys_of(semaphore_schema()));
     d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
-    d.emplace_back("retry",
-                   "{ max_attempts, initial_backoff, max_backoff, multiplier, jitter, retry_on, "
-                   "budget }");
+    d.emplace_back("retry", keys_of(retry_schema()));
     return d;
   }();
   return docs;
@@ -82,25 +90,7 @@ const Schema& input_schema() {
   return s;
 }
 
-const Schema& limiter_schema() {
-  // rate = 0 is allowed (resilience reference section 1): only the `burst`
-  // tokens the bucket starts with are ever granted; later messages are
-  // dropped and counted, in either mode.
-  static const Schema s{{
-      opt("rate", OptionType::floating, "tokens per `per`; 0 = only the initial `burst`", {}, 0, {},
-          {}, true),
-      opt("per", OptionType::duration, "refill period", OptionValue::duration(kNanosPerSecond),
-          1e-9),
-      opt("burst", OptionType::integer, "bucket size; the bucket starts full", OptionValue::of(1),
-          1),
-      opt("mode", OptionType::string,
-          "delay: hold a message until its token is due; drop: drop it (counted) if none is there",
-          OptionValue::of("delay"), {}, {}, {"delay", "drop"}),
-      opt("max_wait", OptionType::duration,
-          "delay mode: drop (counted) a message that would wait longer; default: no limit", {}, 0),
-  }};
-  return s;
-}
+const Schema& limiter_schema() { return limiter_options(); }
 
 const Schema& semaphore_schema() {
   static const Schema s{{
@@ -109,28 +99,7 @@ const Schema& semaphore_schema() {
   return s;
 }
 
-const Schema& breaker_schema() {
-  // Defaults are resilience4j's, but for open_for (5 s rather than 60 s:
-  // a pipeline's calls are many and short).
-  static const Schema s{{
-      opt("failure_rate", OptionType::floating, "failure share (0..1] that opens the breaker",
-          OptionValue::of(0.5), 0.001, 1),
-      opt("window", OptionType::integer, "calls in the count window", OptionValue::of(100), 1),
-      opt("window_time", OptionType::duration,
-          "a time window of this many whole seconds instead of a count", {}, 1),
-      opt("min_calls", OptionType::integer, "calls in the window before it may open",
-          OptionValue::of(20), 1),
-      opt("slow_call", OptionType::duration, "a call longer than this is slow; default: none", {},
-          1e-9),
-      opt("slow_call_rate", OptionType::floating, "slow share (0..1] that opens the breaker",
-          OptionValue::of(1.0), 0.001, 1),
-      opt("open_for", OptionType::duration, "time open (rejecting) before probing",
-          OptionValue::duration(5 * kNanosPerSecond), 1e-9),
-      opt("half_open_calls", OptionType::integer, "probe calls let through when half open",
-          OptionValue::of(3), 1),
-  }};
-  return s;
-}
+const Schema& breaker_schema() { return breaker_options(); }
 
 const Schema& topic_schema() {
   static const Schema s{{
@@ -143,36 +112,10 @@ const Schema& topic_schema() {
   return s;
 }
 
-const Schema& retry_schema() {
-  static const Schema s{{
-      opt("max_attempts", OptionType::integer, "attempts, counting the first", OptionValue::of(3),
-          1),
-      opt("initial_backoff", OptionType::duration, "delay before the second attempt",
-          OptionValue::duration(100'000'000), 0),
-      opt("max_backoff", OptionType::duration, "largest delay, jitter included",
-          OptionValue::duration(10 * kNanosPerSecond), 0),
-      opt("multiplier", OptionType::floating, "growth of the delay per attempt",
-          OptionValue::of(2.0), 1),
-      opt("jitter", OptionType::string,
-          "randomisation of delay d: none = d, full = U[0,d), equal = d/2 + U[0,d/2), "
-          "decorrelated = U[initial, 3 x previous)",
-          OptionValue::of("full"), {}, {}, {"none", "full", "equal", "decorrelated"}),
-      opt("retry_on", OptionType::string, "which failures are retried",
-          OptionValue::of("transient"), {}, {}, {"transient", "any"}),
-      opt("budget", OptionType::floating,
-          "retries may be at most this share of calls (plus budget_reserve); default: no limit", {},
-          0.001, 1000),
-      opt("budget_reserve", OptionType::integer, "retries the budget allows before any call",
-          OptionValue::of(10), 1),
-      opt("seed", OptionType::integer, "seed of the jitter draws", OptionValue::of(0)),
-  }};
-  return s;
-}
+const Schema& retry_schema() { return retry_options(); }
 
 Overflow parse_overflow(std::string_view s) noexcept {
-  if (s == "drop_newest") return Overflow::drop_newest;
-  if (s == "drop_oldest") return Overflow::drop_oldest;
-  return Overflow::block;
+  return parse_spelling(kOverflowSpellings, s, Overflow::block);
 }
 
 }  // namespace sluice::dsl

@@ -192,10 +192,9 @@ void register_types(sluice::Registry& r) {
        .choices = {"pass", "drop", "fail"}},
   }};
   r.add({.name = "csv_enrich",
-         .role = sluice::Role::stage,
          .doc = "adds fields to JSON payloads from a CSV table",
          .schema = std::move(schema),
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<CsvEnrich>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<CsvEnrich>(o); }});
 }
 
 }  // namespace

@@ -170,22 +170,20 @@ void register_types(sluice::Registry& r) {
        .min = 0},
   }};
   r.add({.name = "flaky_service",
-         .role = sluice::Role::stage,
          .doc = "a simulated remote call with latency and failures",
          .schema = schema,
          .blocking = true,
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<FlakyService>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<FlakyService>(o); }});
   sluice::Schema sink_schema = std::move(schema);
   sink_schema.options.push_back({.name = "path",
                                  .type = OptionType::string,
                                  .doc = "file of what the store accepted; empty: none",
                                  .default_value = OptionValue::of(std::string{})});
   r.add({.name = "flaky_sink",
-         .role = sluice::Role::sink,
          .doc = "a simulated remote store with latency and failures",
          .schema = std::move(sink_schema),
          .blocking = true,
-         .make_sink = [](const sluice::Options& o) { return std::make_unique<FlakySink>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<FlakySink>(o); }});
 }
 
 }  // namespace

@@ -30,6 +30,12 @@ Expression Expression::compile(std::string_view source) {
   return Expression(std::make_shared<const Impl>(Impl{std::move(e).value()}));
 }
 
+std::optional<SyntaxProblem> Expression::check(std::string_view source) {
+  auto e = expr::Expression::compile(source);
+  if (e) return std::nullopt;
+  return SyntaxProblem{e.error().column, e.error().message};
+}
+
 bool Expression::test(const Message& m) const { return impl_->compiled.test(m); }
 
 void Expression::render(const Message& m, std::string& out) const {
@@ -50,6 +56,12 @@ Template Template::compile(std::string_view source) {
   auto t = expr::Template::compile(source);
   if (!t) throw_parse_error(t.error());
   return Template(std::make_shared<const Impl>(Impl{std::move(t).value()}));
+}
+
+std::optional<SyntaxProblem> Template::check(std::string_view source) {
+  auto t = expr::Template::compile(source);
+  if (t) return std::nullopt;
+  return SyntaxProblem{t.error().column, t.error().message};
 }
 
 void Template::render(const Message& m, std::string& out) const { impl_->compiled.render(m, out); }

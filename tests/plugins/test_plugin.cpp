@@ -14,9 +14,8 @@ using sluice::OptionValue;
 /// A stage type that does nothing (for the name clashes).
 [[maybe_unused]] sluice::StageType idle(std::string name) {
   return {.name = std::move(name),
-          .role = sluice::Role::stage,
           .doc = "passes messages on",
-          .make_stage = [](const sluice::Options&) -> std::unique_ptr<sluice::Stage> {
+          .make = [](const sluice::Options&) -> std::unique_ptr<sluice::Stage> {
             struct Idle final : sluice::Stage {
               void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
                 out.emit(std::move(m));
@@ -82,28 +81,25 @@ class Tag final : public sluice::Stage {
   throw std::runtime_error("no licence key found");
 #elif defined(TEST_PLUGIN_WRONG_FACTORY)
   sluice::StageType t = idle("half_done");
-  t.role = sluice::Role::sink;  // declared a sink, given only a stage's factory
+  t.make = sluice::MakeSink{};  // declared a sink, given no factory
   r.add(std::move(t));
 #else
   r.add({.name = "picky",
-         .role = sluice::Role::stage,
          .doc = "rejects levels above 3 in its factory",
          .schema = {{{.name = "level",
                       .type = OptionType::integer,
                       .doc = "a level",
                       .default_value = OptionValue::of(1)}}},
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<Picky>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<Picky>(o); }});
   r.add({.name = "boom",
-         .role = sluice::Role::stage,
          .doc = "throws std::out_of_range from process()",
          .schema = {{{.name = "every",
                       .type = OptionType::integer,
                       .doc = "fail every Nth seq",
                       .default_value = OptionValue::of(2),
                       .min = 1}}},
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<Boom>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<Boom>(o); }});
   r.add({.name = "tag",
-         .role = sluice::Role::stage,
          .doc = "labels the messages an expression selects",
          .schema = {{{.name = "when",
                       .type = OptionType::expression,
@@ -113,7 +109,42 @@ class Tag final : public sluice::Stage {
                       .type = OptionType::template_,
                       .doc = "their label",
                       .required = true}}},
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<Tag>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<Tag>(o); }});
+  // `fussy` rejects an empty label with the SDK's BadOption, whose message
+  // does not name the option: the host points at it all the same.
+  r.add({.name = "fussy",
+         .doc = "rejects an empty label",
+         .schema = {{{.name = "label",
+                      .type = OptionType::string,
+                      .doc = "not empty",
+                      .default_value = OptionValue::of("x")}}},
+         .make = [](const sluice::Options& o) -> std::unique_ptr<sluice::Stage> {
+           if (o.get_string("label").empty()) {
+             throw sluice::BadOption("label", "an empty value tells nothing apart");
+           }
+           struct Fussy final : sluice::Stage {
+             void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+               out.emit(std::move(m));
+             }
+           };
+           return std::make_unique<Fussy>();
+         }});
+  // A plugin's own `topic` (a queue of its own) is no [topics.*] name: only an
+  // option that says refers_to = "topics" must be declared there.
+  r.add({.name = "queue_out",
+         .doc = "counts its messages as sent to the queue `topic` (a plugin's own topic)",
+         .schema = {{{.name = "topic",
+                      .type = OptionType::string,
+                      .doc = "the queue's name",
+                      .required = true}}},
+         .make = [](const sluice::Options&) -> std::unique_ptr<sluice::Sink> {
+           struct QueueOut final : sluice::Sink {
+             void consume(std::span<sluice::Message> batch, sluice::Context& ctx) override {
+               ctx.count_dropped(batch.size());
+             }
+           };
+           return std::make_unique<QueueOut>();
+         }});
 #endif
 }
 

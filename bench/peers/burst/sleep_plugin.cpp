@@ -39,7 +39,6 @@ class Sleep final : public sluice::Stage {
 
 void register_types(sluice::Registry& r) {
   r.add({.name = "sleep",
-         .role = sluice::Role::stage,
          .doc = "a blocking call that sleeps `micros` per message (benchmarks)",
          .schema = {{
              {.name = "micros",
@@ -48,7 +47,7 @@ void register_types(sluice::Registry& r) {
               .required = true},
          }},
          .blocking = true,
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<Sleep>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<Sleep>(o); }});
 }
 
 }  // namespace

@@ -22,11 +22,10 @@ void register_types(sluice::Registry& r) {
       {.name = "value", .type = sluice::OptionType::string, .doc = "its value", .required = true},
   }};
   r.add({.name = "stamp",
-         .role = sluice::Role::stage,
          .doc = "sets an attribute on every message",
          .schema = std::move(schema),
          .fusable = true,  // a 1:1 map: may run in one loop with its neighbours
-         .make_stage = [](const sluice::Options& o) { return std::make_unique<Stamp>(o); }});
+         .make = [](const sluice::Options& o) { return std::make_unique<Stamp>(o); }});
 }
 
 }  // namespace

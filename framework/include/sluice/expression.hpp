@@ -17,8 +17,10 @@
 // between threads freely.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,10 +29,18 @@
 namespace sluice {
 inline namespace v1 {
 
+/// Why a source does not compile, at its 1-based column.
+struct SyntaxProblem {
+  std::size_t column{0};
+  std::string message;
+};
+
 class Expression {
  public:
   /// Throws std::invalid_argument ("column N: what is wrong") on an error.
   static Expression compile(std::string_view source);
+  /// The problem of a source that does not compile; nothing when it does.
+  static std::optional<SyntaxProblem> check(std::string_view source);
 
   /// Truthiness of the value: false, null, 0, "" and [] are false.
   [[nodiscard]] bool test(const Message& m) const;
@@ -52,6 +62,8 @@ class Template {
   /// `{expr}` inserts a value, `{{` and `}}` are literal braces. Throws
   /// std::invalid_argument ("column N: what is wrong") on an error.
   static Template compile(std::string_view source);
+  /// The problem of a source that does not compile; nothing when it does.
+  static std::optional<SyntaxProblem> check(std::string_view source);
 
   void render(const Message& m, std::string& out) const;  ///< appends to out
   [[nodiscard]] std::string render(const Message& m) const;

@@ -115,6 +115,9 @@ struct OptionSpec {
   std::optional<double> max{};
   std::vector<std::string> choices{};  ///< allowed spellings of a string option
   bool required{false};
+  /// A string option that names a shared object: the pipeline section it
+  /// must be declared in ("limiters", "topics"...); empty: a plain string.
+  std::string refers_to{};
 };
 
 struct Schema {

@@ -4,10 +4,10 @@
 // Options, TransientError...) comes with it.
 //
 //   void register_types(sluice::Registry& r) {
-//     r.add({.name = "stamp", .role = sluice::Role::stage, .doc = "adds an attribute",
+//     r.add({.name = "stamp", .doc = "adds an attribute",
 //            .schema = {{{"value", sluice::OptionType::string, "attribute value", {}, {}, {},
 //                         {}, true}}},
-//            .make_stage = [](const sluice::Options& o) { return std::make_unique<Stamp>(o); }});
+//            .make = [](const sluice::Options& o) { return std::make_unique<Stamp>(o); }});
 //   }
 //   SLUICE_PLUGIN("stamp", "1.0.0", register_types)
 //
@@ -24,7 +24,8 @@
 // host reports. Exceptions from a stage's process() are caught by the runtime
 // and handled by the stage's `on_error`, like a built-in's.
 //
-// A factory (StageType::make_stage...) may throw on options it rejects:
+// A factory (StageType::make) may throw on options it rejects, best a
+// sluice::BadOption naming the option (sluice/bad_option.hpp):
 // `sluice check` and `sluice run` build every plugin stage once while loading
 // the pipeline and report the exception at the stage. So a factory should do
 // no I/O; open() is the place for that.
@@ -35,6 +36,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "sluice/bad_option.hpp"
 #include "sluice/errors.hpp"
 #include "sluice/expression.hpp"
 #include "sluice/message.hpp"
@@ -50,8 +52,10 @@ inline namespace v1 {
 /// Schema, StageType, Registry, Emitter, AckRef, or the virtual functions of
 /// Source, Stage, Sink, Context, Clock and AckShared. A host loads only
 /// plugins of its own version.
-/// 2: StageType::fusable, ack error text; 3: AckRef's shared state opaque.
-inline constexpr std::uint32_t kPluginAbiVersion = 3;
+/// 2: StageType::fusable, ack error text; 3: AckRef's shared state opaque;
+/// 4: StageType::make (one factory), its check and wire hooks, publishes /
+/// subscribes, OptionSpec::refers_to, BadOption.
+inline constexpr std::uint32_t kPluginAbiVersion = 4;
 
 /// The C++ standard library the plugin was built against (its std::string
 /// and std::function layouts cross the boundary in every Message and StageType).

@@ -78,20 +78,23 @@ class RetryBudget {
 /// `open_for` has passed (strictly); then half-open admits `half_open_calls`
 /// probes: all succeed -> closed, any fails -> open again. Results of calls
 /// admitted before the last state change are ignored (gobreaker's
-/// generations). Thread-safe; one breaker may serve several stages.
+/// generations). Thread-safe; one breaker may serve several stages. The
+/// defaults are resilience4j's but for min_calls 20, open_for 5 s and
+/// half_open_calls 3 (a pipeline's calls are many and short); a pipeline
+/// file's breaker has the same (policy_options.hpp).
 class CircuitBreaker {
  public:
   enum class State { closed, open, half_open };
 
   struct Config {
-    double failure_rate{0.5};              ///< in (0, 1]
-    std::int64_t window{100};              ///< calls in the count window
-    Nanos window_time{0};                  ///< > 0: a time window instead (whole seconds)
-    std::int64_t min_calls{100};           ///< calls seen before it may open
-    Nanos slow_call{0};                    ///< > 0: a call longer than this is slow
-    double slow_call_rate{1.0};            ///< slow share that opens it, in (0, 1]
-    Nanos open_for{60 * kNanosPerSecond};  ///< time open before probing
-    std::int64_t half_open_calls{10};      ///< probes let through when half open
+    double failure_rate{0.5};             ///< in (0, 1]
+    std::int64_t window{100};             ///< calls in the count window
+    Nanos window_time{0};                 ///< > 0: a time window instead (whole seconds)
+    std::int64_t min_calls{20};           ///< calls seen before it may open
+    Nanos slow_call{0};                   ///< > 0: a call longer than this is slow
+    double slow_call_rate{1.0};           ///< slow share that opens it, in (0, 1]
+    Nanos open_for{5 * kNanosPerSecond};  ///< time open before probing
+    std::int64_t half_open_calls{3};      ///< probes let through when half open
   };
 
   struct Permit {

@@ -72,7 +72,6 @@ class Batch final : public Stage {
 StageType batch_type() {
   StageType t;
   t.name = "batch";
-  t.role = Role::stage;
   t.doc =
       "joins up to `size` payloads with `separator`, flushing `timeout` after a batch's first "
       "message; out counts batches, in the messages in them";
@@ -92,7 +91,7 @@ StageType batch_type() {
        .default_value = OptionValue::duration(kNanosPerSecond),
        .min = 0},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Batch>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Batch>(o); };
   return t;
 }
 

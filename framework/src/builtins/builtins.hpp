@@ -1,36 +1,44 @@
-// The built-in stage types, one function per type, each defined in its own
-// file next to its option schema. builtin_registry() adds them all.
+// The built-in stage types, one function per type (`NAME_type()`), each
+// defined in its own file next to its option schema. builtin_registry() adds
+// them all, in this order. A new built-in is its file plus one line here.
 #pragma once
 
 #include "sluice/registry.hpp"
 
+// X(NAME) for every built-in type function NAME_type().
+#define SLUICE_BUILTIN_TYPES(X) \
+  X(generate)                   \
+  X(file_source)                \
+  X(stdin)                      \
+  X(map)                        \
+  X(filter)                     \
+  X(work)                       \
+  X(delay)                      \
+  X(priority)                   \
+  X(fail)                       \
+  X(discard)                    \
+  X(stdout)                     \
+  X(file_sink)                  \
+  X(route)                      \
+  X(fan_out)                    \
+  X(take)                       \
+  X(sample)                     \
+  X(split)                      \
+  X(batch)                      \
+  X(dedupe)                     \
+  X(count)                      \
+  X(merge)                      \
+  X(rate_limit)                 \
+  X(publish)                    \
+  X(subscribe)                  \
+  X(nats_source)                \
+  X(nats_sink)                  \
+  X(gate)
+
 namespace sluice::builtins {
 
-StageType generate_type();
-StageType file_source_type();
-StageType stdin_type();
-StageType map_type();
-StageType filter_type();
-StageType work_type();
-StageType delay_type();
-StageType priority_type();
-StageType fail_type();
-StageType discard_type();
-StageType stdout_type();
-StageType file_sink_type();
-StageType route_type();
-StageType fan_out_type();
-StageType take_type();
-StageType sample_type();
-StageType split_type();
-StageType batch_type();
-StageType dedupe_type();
-StageType count_type();
-StageType merge_type();
-StageType rate_limit_type();
-StageType publish_type();
-StageType subscribe_type();
-StageType nats_source_type();
-StageType nats_sink_type();
+#define SLUICE_DECLARE_BUILTIN(name) StageType name##_type();
+SLUICE_BUILTIN_TYPES(SLUICE_DECLARE_BUILTIN)
+#undef SLUICE_DECLARE_BUILTIN
 
 }  // namespace sluice::builtins

@@ -105,7 +105,6 @@ class Count final : public Stage {
 StageType count_type() {
   StageType t;
   t.name = "count";
-  t.role = Role::stage;
   t.doc =
       "counts messages per `by` group; emits one message per group, sorted, at the end (and "
       "every `interval`); out counts groups, not messages";
@@ -124,7 +123,7 @@ StageType count_type() {
        .doc = "also emit the running totals this often; unset or 0 = only at the end",
        .min = 0},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Count>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Count>(o); };
   return t;
 }
 

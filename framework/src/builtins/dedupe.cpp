@@ -97,7 +97,6 @@ class Dedupe final : public Stage {
 StageType dedupe_type() {
   StageType t;
   t.name = "dedupe";
-  t.role = Role::stage;
   t.doc =
       "drops repeats of `by` among the last `capacity` values (and within `ttl`); "
       "in = out + filtered";
@@ -116,7 +115,7 @@ StageType dedupe_type() {
        .doc = "how long a value is remembered after it was let through; unset = until evicted",
        .min = 0},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Dedupe>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Dedupe>(o); };
   return t;
 }
 

@@ -47,7 +47,6 @@ class Delay final : public Stage {
 StageType delay_type() {
   StageType t;
   t.name = "delay";
-  t.role = Role::stage;
   t.doc = "holds each message for `duration` without occupying a thread";
   t.schema.options = {
       {.name = "duration",
@@ -56,7 +55,7 @@ StageType delay_type() {
        .min = 0,
        .required = true},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Delay>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Delay>(o); };
   return t;
 }
 

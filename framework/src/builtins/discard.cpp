@@ -16,9 +16,8 @@ class Discard final : public Sink {
 StageType discard_type() {
   StageType t;
   t.name = "discard";
-  t.role = Role::sink;
   t.doc = "drops every message (benchmarks, tests)";
-  t.make_sink = [](const Options&) { return std::make_unique<Discard>(); };
+  t.make = [](const Options&) { return std::make_unique<Discard>(); };
   return t;
 }
 

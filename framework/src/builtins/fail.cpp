@@ -52,7 +52,6 @@ class Fail final : public Stage {
 StageType fail_type() {
   StageType t;
   t.name = "fail";
-  t.role = Role::stage;
   t.doc =
       "fault injection: fails messages where `when` holds, with `probability` (seeded), for "
       "`attempts`";
@@ -81,7 +80,7 @@ StageType fail_type() {
        .default_value = OptionValue::of("transient"),
        .choices = {"transient", "permanent"}},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Fail>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Fail>(o); };
   return t;
 }
 

@@ -96,7 +96,6 @@ class FanOut final : public Stage {
 StageType fan_out_type() {
   StageType t;
   t.name = "fan_out";
-  t.role = Role::stage;
   t.doc =
       "spreads messages over ports 0..outputs-1 (broadcast, round_robin, or hash of `by`); "
       "broadcast: out = in * outputs, otherwise in = out + dropped";
@@ -122,7 +121,7 @@ StageType fan_out_type() {
     for (std::int64_t i = 0; i < n; ++i) ports.push_back(std::to_string(i));
     return ports;
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<FanOut>(o); };
+  t.make = [](const Options& o) { return std::make_unique<FanOut>(o); };
   return t;
 }
 

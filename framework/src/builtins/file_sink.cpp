@@ -51,7 +51,6 @@ class FileSink final : public Sink {
 StageType file_sink_type() {
   StageType t;
   t.name = "file";
-  t.role = Role::sink;
   t.doc = "writes each message as one line to a file";
   t.blocking = true;
   t.schema.options = {
@@ -67,7 +66,7 @@ StageType file_sink_type() {
        .default_value = OptionValue::of("truncate"),
        .choices = {"truncate", "append"}},
   };
-  t.make_sink = [](const Options& o) { return std::make_unique<FileSink>(o); };
+  t.make = [](const Options& o) { return std::make_unique<FileSink>(o); };
   return t;
 }
 

@@ -9,15 +9,12 @@ namespace sluice::builtins {
 StageType file_source_type() {
   StageType t;
   t.name = "file";
-  t.role = Role::source;
   t.doc = "reads a file, one message per line (seq counts from 1)";
   t.blocking = true;
   t.schema.options = {
       {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},
   };
-  t.make_source = [](const Options& o) {
-    return std::make_unique<LineSource>(o.get_string("path"));
-  };
+  t.make = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path")); };
   return t;
 }
 

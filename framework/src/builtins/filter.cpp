@@ -28,7 +28,6 @@ class Filter final : public Stage {
 StageType filter_type() {
   StageType t;
   t.name = "filter";
-  t.role = Role::stage;
   t.doc = "keeps messages where `condition` holds";
   t.fusable = true;
   t.schema.options = {
@@ -37,7 +36,7 @@ StageType filter_type() {
        .doc = "kept when true, e.g. '.status >= 500'",
        .required = true},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Filter>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Filter>(o); };
   return t;
 }
 

@@ -82,7 +82,6 @@ class Generate final : public Source {
 StageType generate_type() {
   StageType t;
   t.name = "generate";
-  t.role = Role::source;
   t.doc = "emits messages made from templates; seq counts from 1";
   t.schema.options = {
       {.name = "count",
@@ -108,7 +107,7 @@ StageType generate_type() {
        .doc = "priority template (an integer)",
        .default_value = OptionValue::of("0")},
   };
-  t.make_source = [](const Options& o) { return std::make_unique<Generate>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Generate>(o); };
   return t;
 }
 

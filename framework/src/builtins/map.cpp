@@ -75,7 +75,6 @@ class Map final : public Stage {
 StageType map_type() {
   StageType t;
   t.name = "map";
-  t.role = Role::stage;
   t.doc = "sets payload, key, priority and attrs.* from templates";
   t.fusable = true;
   t.schema.options = {
@@ -84,7 +83,7 @@ StageType map_type() {
       {.name = "priority", .type = OptionType::template_, .doc = "new priority (an integer)"},
       {.name = "attrs", .type = OptionType::table, .doc = "attributes to set: { NAME = template }"},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Map>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Map>(o); };
   return t;
 }
 

@@ -242,7 +242,6 @@ class NatsSink final : public Sink {
 StageType nats_sink_type() {
   StageType t;
   t.name = "nats";
-  t.role = Role::sink;
   t.doc =
       "publishes to NATS JetStream; a message is done when its publish ack arrives (at most "
       "max_in_flight wait at once)";
@@ -280,7 +279,7 @@ StageType nats_sink_type() {
        .min = 1},
       nats::connect_timeout_option(),
   };
-  t.make_sink = [](const Options& o) { return std::make_unique<NatsSink>(o); };
+  t.make = [](const Options& o) { return std::make_unique<NatsSink>(o); };
   return t;
 }
 

@@ -389,7 +389,6 @@ class NatsSource final : public Source {
 StageType nats_source_type() {
   StageType t;
   t.name = "nats";
-  t.role = Role::source;
   t.doc =
       "pulls from a NATS JetStream durable consumer shared by every runner; acks a message when "
       "the pipeline has finished with it, naks it with a growing delay when it failed";
@@ -471,7 +470,7 @@ StageType nats_source_type() {
        .min = 0},
       nats::connect_timeout_option(),
   };
-  t.make_source = [](const Options& o) { return std::make_unique<NatsSource>(o); };
+  t.make = [](const Options& o) { return std::make_unique<NatsSource>(o); };
   return t;
 }
 

@@ -197,12 +197,34 @@ class Priority final : public Stage {
   std::int64_t served_{0};
 };
 
+/// With several inputs, a priority stage's lanes are its inputs: `weights`
+/// needs one entry per input and `lanes` has no place (the stage itself only
+/// finds out when it opens; `sluice check` says it at the option).
+std::vector<StageProblem> check_lanes(const StageView& s) {
+  std::vector<StageProblem> out;
+  const std::string name = "'" + std::string(s.name) + "'";
+  if (s.has("lanes") && s.inputs >= 2) {
+    out.push_back({"bad-option", "lanes",
+                   "'lanes' in stage " + name + " has no effect: with " + std::to_string(s.inputs) +
+                       " inputs the lanes are the inputs",
+                   "leave 'lanes' out; it counts the lanes of one input's message priorities"});
+  }
+  const OptionValue* weights = s.options.find("weights");
+  if (weights == nullptr || s.inputs < 2 || weights->list.size() == s.inputs) return out;
+  out.push_back({"bad-option", "weights",
+                 "'weights' in stage " + name + " has " + std::to_string(weights->list.size()) +
+                     (weights->list.size() == 1 ? " entry" : " entries") + " for " +
+                     std::to_string(s.inputs) + " lanes",
+                 "with several inputs, each input is a lane (the first the highest): give one "
+                 "weight per input"});
+  return out;
+}
+
 }  // namespace
 
 StageType priority_type() {
   StageType t;
   t.name = "priority";
-  t.role = Role::stage;
   t.doc =
       "priority lanes (its inputs, first = highest, or the message's priority), released "
       "as the outputs make room";
@@ -227,7 +249,8 @@ StageType priority_type() {
        .min = 1,
        .max = kMaxLanes},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Priority>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Priority>(o); };
+  t.check = check_lanes;
   return t;
 }
 

@@ -1,5 +1,5 @@
 // rate_limit: a token bucket as a node. The stage itself passes messages
-// through; the DSL compiler gives the node a RateLimiter
+// through; its wire hook gives the node a RateLimiter
 // (NodeOptions::rate_limit) built from `limiter` (a shared [limiters.NAME]) or
 // from its own rate / per / burst / mode / max_wait, and the runtime admits
 // each message on a token: `delay` parks the stage on a timer until the token
@@ -9,45 +9,76 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/pass_through.hpp"
+#include "sluice/policy_options.hpp"
 
 namespace sluice::builtins {
+
+namespace {
+
+/// `limiter` or `rate`, never both; the bucket's own keys only with `rate`.
+std::vector<StageProblem> check_limit(const StageView& s) {
+  std::vector<StageProblem> out;
+  const std::string where = " in stage '" + std::string(s.name) + "'";
+  if (s.has("limiter") && s.has("rate")) {
+    out.push_back({"conflicting-keys", "rate", "'limiter' and 'rate' are both given" + where,
+                   "name a [limiters.*] entry or give rate / per / burst here, not both"});
+  } else if (!s.has("limiter") && !s.has("rate")) {
+    out.push_back(
+        {"missing-key", "",
+         "stage '" + std::string(s.name) + "' of type 'rate_limit' needs 'limiter' or 'rate'",
+         "e.g. limiter = \"api\" with [limiters.api], or rate = 100, per = \"1s\", burst = 10"});
+  } else if (s.has("limiter")) {
+    for (const char* key : {"per", "burst", "mode", "max_wait"}) {
+      if (!s.has(key)) continue;
+      out.push_back({"conflicting-keys", key,
+                     "'" + std::string(key) + "'" + where + " has no effect with 'limiter'",
+                     "set it in [limiters." +
+                         (s.options.has("limiter") ? s.options.get_string("limiter") : "NAME") +
+                         "], or drop 'limiter'"});
+    }
+  }
+  if (s.has("rate_limit")) {
+    out.push_back(
+        {"conflicting-keys", "rate_limit",
+         "'rate_limit'" + where + " duplicates the stage's own limit",
+         "a stage of type 'rate_limit' is limited by its 'limiter' or 'rate'; remove this key"});
+  }
+  return out;
+}
+
+}  // namespace
 
 StageType rate_limit_type() {
   StageType t;
   t.name = "rate_limit";
-  t.role = Role::stage;
   t.doc =
       "token bucket as a node: `limiter = \"name\"` or `rate` / `per` / `burst`; `mode = "
       "\"delay\" | \"drop\"`; in = out + dropped";
+  // Its own bucket takes a [limiters.*] entry's keys (one table:
+  // policy_options.hpp); `rate` is required there, here it is `rate` or a
+  // `limiter`.
   t.schema.options = {
       {.name = "limiter",
        .type = OptionType::string,
-       .doc = "a [limiters.*] name, shared with every stage naming it (or give `rate`)"},
-      {.name = "rate",
-       .type = OptionType::floating,
-       .doc = "tokens per `per` (or name a `limiter`); 0 = only the initial `burst`",
-       .min = 0},
-      {.name = "per",
-       .type = OptionType::duration,
-       .doc = "refill period",
-       .default_value = OptionValue::duration(kNanosPerSecond),
-       .min = 1e-9},
-      {.name = "burst",
-       .type = OptionType::integer,
-       .doc = "bucket size; the bucket starts full",
-       .default_value = OptionValue::of(1),
-       .min = 1},
-      {.name = "mode",
-       .type = OptionType::string,
-       .doc = "delay: hold a message until its token is due; drop: drop it if none is there",
-       .default_value = OptionValue::of("delay"),
-       .choices = {"delay", "drop"}},
-      {.name = "max_wait",
-       .type = OptionType::duration,
-       .doc = "delay mode: drop a message that would wait longer; default: no limit",
-       .min = 0},
+       .doc = "a [limiters.*] name, shared with every stage naming it (or give `rate`)",
+       .refers_to = "limiters"},
   };
-  t.make_stage = [](const Options&) { return std::make_unique<PassThrough>(); };
+  for (OptionSpec o : limiter_options().options) {
+    if (o.name == "rate") {
+      o.required = false;
+      o.doc = "tokens per `per` (or name a `limiter`); 0 = only the initial `burst`";
+    }
+    t.schema.options.push_back(std::move(o));
+  }
+  t.make = [](const Options&) { return std::make_unique<PassThrough>(); };
+  t.check = check_limit;
+  t.wire = [](Wiring& w) {
+    if (w.options.has("limiter")) {
+      w.node.rate_limit = w.limiter(w.options.get_string("limiter"));
+    } else {
+      w.node.rate_limit = std::make_shared<RateLimiter>(limiter_config(w.options), w.now);
+    }
+  };
   return t;
 }
 

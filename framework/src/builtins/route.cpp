@@ -71,7 +71,6 @@ class Route final : public Stage {
 StageType route_type() {
   StageType t;
   t.name = "route";
-  t.role = Role::stage;
   t.doc =
       "sends each message to the first route whose expression holds, else to port `unmatched`; "
       "in = out + dropped (sent to an unwired port)";
@@ -86,7 +85,7 @@ StageType route_type() {
     ports.emplace_back(kUnmatched);
     return ports;
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Route>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Route>(o); };
   return t;
 }
 

@@ -39,7 +39,6 @@ class Sample final : public Stage {
 StageType sample_type() {
   StageType t;
   t.name = "sample";
-  t.role = Role::stage;
   t.doc = "keeps a `rate` fraction of messages, chosen by a seeded generator; in = out + filtered";
   t.schema.options = {
       {.name = "rate",
@@ -53,7 +52,7 @@ StageType sample_type() {
        .doc = "seed of the generator; the same seed keeps the same messages",
        .default_value = OptionValue::of(0)},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Sample>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Sample>(o); };
   return t;
 }
 

@@ -64,7 +64,6 @@ class Split final : public Stage {
 StageType split_type() {
   StageType t;
   t.name = "split";
-  t.role = Role::stage;
   t.doc =
       "one message per piece of the payload between separators; out counts pieces, "
       "filtered the messages that had none";
@@ -78,7 +77,7 @@ StageType split_type() {
        .doc = "also emit empty pieces (between two separators, or at either end)",
        .default_value = OptionValue::of(false)},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Split>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Split>(o); };
   return t;
 }
 

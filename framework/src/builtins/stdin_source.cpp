@@ -9,10 +9,9 @@ namespace sluice::builtins {
 StageType stdin_type() {
   StageType t;
   t.name = "stdin";
-  t.role = Role::source;
   t.doc = "reads standard input, one message per line (seq counts from 1)";
   t.blocking = true;
-  t.make_source = [](const Options&) { return std::make_unique<LineSource>(std::string()); };
+  t.make = [](const Options&) { return std::make_unique<LineSource>(std::string()); };
   return t;
 }
 

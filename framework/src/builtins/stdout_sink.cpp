@@ -25,7 +25,6 @@ class Stdout final : public Sink {
 StageType stdout_type() {
   StageType t;
   t.name = "stdout";
-  t.role = Role::sink;
   t.doc = "prints each message as one line";
   t.blocking = true;
   t.schema.options = {
@@ -35,7 +34,7 @@ StageType stdout_type() {
        .default_value = OptionValue::of("payload"),
        .choices = {"payload", "json"}},
   };
-  t.make_sink = [](const Options& o) { return std::make_unique<Stdout>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Stdout>(o); };
   return t;
 }
 

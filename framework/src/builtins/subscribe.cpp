@@ -15,15 +15,20 @@ namespace sluice::builtins {
 StageType subscribe_type() {
   StageType t;
   t.name = "subscribe";
-  t.role = Role::source;
   t.doc =
       "every message published to `topic`, through its own bounded buffer (the topic's "
       "`slow_subscriber` policy, or this stage's `overflow`); in = out";
   t.schema.options = {
       {.name = "topic", .type = OptionType::string, .doc = "a [topics.*] name", .required = true},
   };
-  t.make_source = [](const Options&) { return std::make_unique<EmptySource>(); };
-  t.make_stage = [](const Options&) { return std::make_unique<PassThrough>(); };
+  t.schema.options.front().refers_to = "topics";
+  t.subscribes = "topic";
+  // A subscriber with publishers is fed by the topic's edges: a pass-through
+  // stage. Without any it ends at once.
+  t.make = [](const Options&) { return std::make_unique<EmptySource>(); };
+  t.wire = [](Wiring& w) {
+    if (w.inputs > 0) w.make = [](const Options&) { return std::make_unique<PassThrough>(); };
+  };
   return t;
 }
 

@@ -46,7 +46,6 @@ class Take final : public Stage {
 StageType take_type() {
   StageType t;
   t.name = "take";
-  t.role = Role::stage;
   t.doc =
       "passes the first `count` messages, then stops everything upstream that has no other "
       "consumer; in = out + filtered";
@@ -57,7 +56,7 @@ StageType take_type() {
        .min = 0,
        .required = true},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Take>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Take>(o); };
   return t;
 }
 

@@ -24,18 +24,7 @@ inline NodeId add(Graph& g, const std::string& name, const std::string& type, bo
   Options o(std::move(set));
   o.apply_defaults(t->schema);
   const NodeOptions node{.workers = workers, .ordered = false, .blocking = t->blocking};
-  switch (t->role) {
-    case Role::source:
-      return g.add_source(
-          name, [t, o] { return t->make_source(o); }, node, t->output_ports(o));
-    case Role::stage:
-      return g.add_stage(
-          name, [t, o] { return t->make_stage(o); }, node, t->output_ports(o));
-    case Role::sink:
-      return g.add_sink(
-          name, [t, o] { return t->make_sink(o); }, node);
-  }
-  return 0;
+  return add_node(g, name, t->make, o, node, t->output_ports(o));
 }
 
 }  // namespace sluice::testing

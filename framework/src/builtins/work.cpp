@@ -29,7 +29,6 @@ class Work final : public Stage {
 StageType work_type() {
   StageType t;
   t.name = "work";
-  t.role = Role::stage;
   t.doc = "burns CPU for `micros` per message, then passes it on";
   t.schema.options = {
       {.name = "micros",
@@ -39,7 +38,7 @@ StageType work_type() {
        .min = 0,
        .max = 10'000'000},
   };
-  t.make_stage = [](const Options& o) { return std::make_unique<Work>(o); };
+  t.make = [](const Options& o) { return std::make_unique<Work>(o); };
   return t;
 }
 

@@ -2,23 +2,12 @@
 #include <cmath>
 
 #include "sluice/resilience.hpp"
+#include "sluice/spellings.hpp"
 
 namespace sluice {
 inline namespace v1 {
 
-std::string_view to_string(Jitter j) noexcept {
-  switch (j) {
-    case Jitter::none:
-      return "none";
-    case Jitter::full:
-      return "full";
-    case Jitter::equal:
-      return "equal";
-    case Jitter::decorrelated:
-      return "decorrelated";
-  }
-  return "?";
-}
+std::string_view to_string(Jitter j) noexcept { return spelling_of(kJitterSpellings, j); }
 
 namespace {
 

@@ -17,7 +17,8 @@
 
 namespace sluice::dsl {
 
-enum class OnError { fail, drop, dead_letter };
+/// The runtime's own enum (spelt in sluice/spellings.hpp).
+using sluice::OnError;
 
 /// One entry of a stage's `inputs`: "stage", "stage.port" or an inline table.
 struct InputSpec {
