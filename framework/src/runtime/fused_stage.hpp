@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "runtime/instance_counters.hpp"
+#include "runtime/instance_host.hpp"
 #include "runtime/node_runtime.hpp"
-#include "runtime/runtime.hpp"
 #include "runtime/runtime_emitter.hpp"
 #include "sluice/stage.hpp"
 
@@ -19,7 +19,7 @@ namespace sluice::detail {
 
 class FusedStage final : public Context {
  public:
-  FusedStage(Runtime& rt, NodeRuntime& node)
+  FusedStage(InstanceHost& rt, NodeRuntime& node)
       : rt_(rt), node_(node), emitter_(&port_, &node.node->ports) {
     node.fused_counters = &counters_;
   }
@@ -54,7 +54,7 @@ class FusedStage final : public Context {
   }
 
  private:
-  Runtime& rt_;
+  InstanceHost& rt_;
   NodeRuntime& node_;
   std::vector<Message> port_;
   Emitter emitter_;

@@ -9,7 +9,7 @@
 
 #include "runtime/ack_abandon_scope.hpp"
 #include "runtime/fused_stage.hpp"
-#include "runtime/runtime.hpp"
+#include "runtime/instance_host.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::detail {
@@ -23,16 +23,18 @@ std::int64_t steady_now() noexcept { return SteadyClock::instance().now(); }
 
 }  // namespace
 
-Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
+Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
     : rt_(rt),
       node_(node),
       index_(index),
       out_(node.node->ports.size()),
       emitter_(out_.ports(), &node.node->ports),
-      sizer_(node.node->options.batch != 0 ? node.node->options.batch : rt.batch(),
-             node.node->options.workers > 1),
-      input_ended_(node.inputs.size(), false),
-      declined_(node.inputs.size(), false),
+      intake_(node.inputs,
+              BatchSizer(node.node->options.batch != 0 ? node.node->options.batch : rt.batch(),
+                         node.node->options.workers > 1),
+              node.node->options.interleave_inputs),
+      admission_(node.node->options.rate_limit.get(), node.node->options.semaphore.get(),
+                 node.node->options.circuit_breaker.get(), rt.clock(), this),
       jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
       head_emitter_(&head_stray_, &node.node->ports) {
   if (!node_.sequencer) {
@@ -47,7 +49,7 @@ Instance::Instance(Runtime& rt, NodeRuntime& node, std::size_t index)
     fused_.push_back(std::make_unique<FusedStage>(rt, *member));
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
-  in_.reserve(sizer_.max());
+  in_.reserve(intake_.sizer().max());
 }
 
 Instance::~Instance() = default;
@@ -207,7 +209,7 @@ Instance::Next Instance::turn_source() {
   stage_wake_ = kNoDeadline;  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   try {
-    status = source_->produce(emitter_, *this, sizer_.max());
+    status = source_->produce(emitter_, *this, intake_.sizer().max());
   } catch (const std::exception& e) {
     fail(e.what(), std::nullopt);
     return finish(true);
@@ -239,7 +241,7 @@ Instance::Next Instance::turn_consumer() {
     return Next::yield;
   }
   if (take_due_retries()) {  // then the retries whose backoff is over
-    note_taken();
+    admission_.note_taken();
     process_input();
     if (rt_.cancelled()) return finish(true);
     if (!flush() || !rest_.empty()) return Next::park;
@@ -247,29 +249,25 @@ Instance::Next Instance::turn_consumer() {
   }
   // Held at the limit: a timer (delay) or room on the outputs (priority) wakes it.
   if (stage_ && stage_->held() >= node_.hold_limit) return release_instead();
-  if (parked_.size() >= node_.hold_limit) return Next::park;  // the next retry's timer wakes it
+  if (retries_.size() >= node_.hold_limit) return Next::park;  // the next retry's timer wakes it
   if (node_.sequencer && !node_.sequencer->has_room(this)) return Next::park;
   const auto& opts = node_.node->options;
-  if (opts.semaphore && !opts.rate_limit && !holding_permit_) {
-    // No permit, no point taking input. (With a rate limit the permit comes
-    // after the token, so that no permit is held while waiting for one.)
-    if (!opts.semaphore->try_acquire(this)) return release_instead();
-    holding_permit_ = true;
-  }
+  // No permit, no point taking input. (With a rate limit the permit comes
+  // after the token, so that no permit is held while waiting for one.)
+  if (opts.semaphore && !opts.rate_limit && !admission_.acquire_permit()) return release_instead();
   if (take_input() == 0) {
-    release_permit();
-    for (bool ended : input_ended_) {
-      if (ended) continue;
+    admission_.release_permit();
+    if (intake_.any_open()) {
       // Registered as waiting on every open input it popped. One it declined
       // (a full lane) was not popped: had its producer filled the edge,
       // nobody would wake this instance. If the release made room, go on.
       const Next next = release_instead();
-      return next == Next::park && declined_now_accepted() ? Next::yield : next;
+      return next == Next::park && intake_.declined_now_accepted(stage_.get()) ? Next::yield : next;
     }
-    if (!parked_.empty()) return Next::park;  // retries still to come
+    if (!retries_.empty()) return Next::park;  // retries still to come
     return begin_close();
   }
-  note_taken();
+  admission_.note_taken();
   process_input();
   if (rt_.cancelled()) return finish(true);
   take_more();
@@ -286,13 +284,6 @@ Instance::Next Instance::release_instead() {
   return more ? Next::yield : Next::park;
 }
 
-bool Instance::declined_now_accepted() const noexcept {
-  for (std::size_t i = 0; i < node_.inputs.size(); ++i) {
-    if (declined_[i] && !input_ended_[i] && stage_->accepts(i)) return true;
-  }
-  return false;
-}
-
 void Instance::take_more() {
   if (!stage_ || node_.sequencer || fused()) return;
   const auto& opts = node_.node->options;
@@ -305,12 +296,9 @@ void Instance::take_more() {
     if (!rest_.empty() || stop_requested_ || rt_.cancelled()) return;
     const std::size_t held = stage_->held();
     if (held == 0 || held >= node_.hold_limit) return;
-    if (opts.semaphore && !holding_permit_) {
-      if (!opts.semaphore->try_acquire(this)) return;
-      holding_permit_ = true;
-    }
+    if (opts.semaphore && !admission_.acquire_permit()) return;
     if (take_input() == 0) {
-      release_permit();
+      admission_.release_permit();
       return;
     }
     process_input();
@@ -343,77 +331,36 @@ bool Instance::release_held() {
 
 std::size_t Instance::take_input() {
   in_.clear();
-  const std::size_t k = node_.inputs.size();
   std::unique_lock<std::mutex> intake;
   if (node_.sequencer) intake = std::unique_lock(node_.sequencer->intake());
-  if (node_.node->options.interleave_inputs && k > 1) return take_interleaved();
-  // One input: whatever was queued as one batch, handed over whole. Several:
-  // a batch from each in turn counted in messages, so that an input whose
-  // producer pushes one message at a time gets as many per turn as a busy one.
-  const auto fill = k > 1 ? Channel::Fill::count : Channel::Fill::batch;
-  for (std::size_t i = 0; i < k; ++i) {
-    const std::size_t idx = (cursor_ + i) % k;
-    declined_[idx] = false;
-    if (input_ended_[idx]) continue;
-    if (stage_ && !stage_->accepts(idx)) {
-      declined_[idx] = true;
-      continue;
+  std::size_t n = 0;
+  if (intake_.interleaving()) {
+    std::size_t budget = intake_.sizer().next();
+    if (!node_.sequencer) {
+      // No more than the outputs take now: what stays queued is interleaved
+      // with what arrives meanwhile (see InputIntake).
+      budget = std::min(budget, out_.room(this));
+      if (budget == 0) return 0;  // the room that frees up wakes this instance
     }
-    const auto r = node_.inputs[idx]->pop(in_, sizer_.next(), this, fill);
-    if (r.end) {
-      input_ended_[idx] = true;
-      continue;
-    }
-    if (r.count > 0) {
-      input_index_ = idx;
-      cursor_ = idx + 1;  // next turn starts after the input just served
-      if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
-      bump(counters_.in, r.count);
-      return r.count;
-    }
+    n = intake_.take_interleaved(in_, budget, this);
+  } else {
+    n = intake_.take(in_, this, stage_.get());
   }
-  return 0;
+  if (n > 0) {
+    if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
+    bump(counters_.in, n);
+  }
+  return n;
 }
 
 Instance::Gate Instance::admit() {
-  const auto& opts = node_.node->options;
-  if (opts.rate_limit) {
-    if (!token_reserved_) {
-      const auto g = opts.rate_limit->acquire(rt_.clock(), 1, rt_.clock().now() - taken_at_);
-      const Nanos now = rt_.clock().now();
-      if (!g.granted()) {
-        bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
-        return Gate::skip;
-      }
-      if (g.at > now) {
-        token_reserved_ = true;
-        token_at_ = g.at;
-        wake_at(g.at);
-        return Gate::wait;
-      }
-    } else if (rt_.clock().now() < token_at_) {
-      wake_at(token_at_);
-      return Gate::wait;
-    } else {
-      token_reserved_ = false;
-    }
+  const Gate gate = admission_.admit();
+  if (gate == Gate::skip) {
+    bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
+  } else if (gate == Gate::wait && admission_.waiting_for_token()) {
+    wake_at(admission_.token_at());
   }
-  if (opts.semaphore && !holding_permit_) {
-    if (!opts.semaphore->try_acquire(this)) return Gate::wait;
-    holding_permit_ = true;
-  }
-  return Gate::pass;
-}
-
-void Instance::note_taken() {
-  if (node_.node->options.rate_limit) taken_at_ = rt_.clock().now();
-}
-
-void Instance::release_permit() noexcept {
-  if (holding_permit_) {
-    holding_permit_ = false;
-    node_.node->options.semaphore->release();
-  }
+  return gate;
 }
 
 void Instance::keep_rest(std::size_t from) {
@@ -422,53 +369,13 @@ void Instance::keep_rest(std::size_t from) {
   if (!in_states_.empty()) rest_states_.assign(in_states_.begin() + at, in_states_.end());
 }
 
-std::size_t Instance::take_interleaved() {
-  const std::size_t k = node_.inputs.size();
-  std::size_t open = 0;
-  for (bool ended : input_ended_) open += ended ? 0 : 1;
-  std::size_t budget = sizer_.next();
-  if (!node_.sequencer) {
-    // No more than the outputs take now: what stays queued is interleaved
-    // with what arrives meanwhile, so a quiet input's message waits behind
-    // one round of the others, not behind a batch taken long before it came.
-    budget = std::min(budget, out_.room(this));
-    if (budget == 0) return 0;  // the room that frees up wakes this instance
-  }
-  const std::size_t share = std::max<std::size_t>(1, budget / std::max<std::size_t>(1, open));
-  scratch_.resize(k);
-  std::size_t longest = 0, total = 0;
-  for (std::size_t idx = 0; idx < k; ++idx) {
-    if (input_ended_[idx]) continue;
-    // Up to `share` messages however they were queued: one batch of a paced
-    // input may hold a single message.
-    const auto r = node_.inputs[idx]->pop(scratch_[idx], share, this, Channel::Fill::count);
-    if (r.end) input_ended_[idx] = true;
-    longest = std::max(longest, r.count);
-    total += r.count;
-  }
-  // One from each input in turn, starting after the input served first last time.
-  for (std::size_t round = 0; round < longest; ++round) {
-    for (std::size_t i = 0; i < k; ++i) {
-      auto& from = scratch_[(cursor_ + i) % k];
-      if (round < from.size()) in_.push_back(std::move(from[round]));
-    }
-  }
-  for (auto& v : scratch_) v.clear();
-  if (total > 0) {
-    cursor_ = (cursor_ + 1) % k;
-    if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
-    bump(counters_.in, total);
-  }
-  return total;
-}
-
 // Timed on the pipeline's clock: under a ManualClock a stage costs nothing,
 // so a test's batches do not depend on how busy the machine is.
 void Instance::process_input() {
   const std::size_t n = in_.size();
   const Nanos t0 = rt_.clock().now();
   process_taken();
-  sizer_.record(n, rt_.clock().now() - t0);
+  intake_.sizer().record(n, rt_.clock().now() - t0);
 }
 
 void Instance::process_taken() {
@@ -504,7 +411,7 @@ void Instance::process_taken() {
     } else {
       call_or_divert(m);
     }
-    if (holding_permit_) release_permit();
+    admission_.release_permit();
   }
   emitter_.set_current(nullptr);
   if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
@@ -525,7 +432,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
     stage_->process(std::move(m), emitter_, *this);
     return true;
   } catch (const std::exception& e) {
-    if (holding_permit_) release_permit();
+    admission_.release_permit();
     bump(counters_.errors, 1);
     ack.fail(AckOutcome::abandoned);
     bump(counters_.abandoned, left);  // this message and the rest of the batch
@@ -550,7 +457,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   try {
     stage_->process(std::move(m), emitter_, *this);
   } catch (const std::exception& e) {
-    if (holding_permit_) release_permit();
+    admission_.release_permit();
     bump(counters_.errors, 1);
     emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
     if (on_error == OnError::drop && ack) {
@@ -579,8 +486,8 @@ void Instance::consume_input() {
     }
     in_.resize(kept);
   }
-  if (opts.semaphore && !in_.empty() && !holding_permit_) {
-    if (!opts.semaphore->try_acquire(this)) {
+  if (opts.semaphore && !in_.empty() && !admission_.holding_permit()) {
+    if (!admission_.acquire_permit()) {
       if (rest_.empty()) {
         rest_.swap(in_);
       } else {
@@ -590,18 +497,17 @@ void Instance::consume_input() {
       in_.clear();
       return;
     }
-    holding_permit_ = true;
   }
   try {
     const std::uint64_t skipped = counters_.skipped();
     if (!in_.empty()) sink_->consume(std::span<Message>(in_), *this);
     bump(counters_.out, in_.size() - (counters_.skipped() - skipped));  // the rest was written
   } catch (const std::exception& e) {
-    release_permit();
+    admission_.release_permit();
     fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
     return;  // in_ stays: finish(true) counts it abandoned
   }
-  release_permit();
+  admission_.release_permit();
   in_.clear();
 }
 
@@ -678,16 +584,10 @@ Instance::Next Instance::turn_closing() {
 Instance::Next Instance::finish(bool abandon) {
   // What is dropped here was not finished: its sources are told (ack.hpp).
   const AckAbandonScope lost_here;
-  if (!parked_.empty()) {  // retries a stop cut short
-    bump(counters_.abandoned, parked_.size());
-    parked_.clear();
-  }
-  if (permit_.admitted && node_.node->options.circuit_breaker) {
-    node_.node->options.circuit_breaker->release(permit_);
-    permit_ = {};
-  }
+  if (!retries_.empty()) bump(counters_.abandoned, retries_.clear());  // cut short by a stop
+  admission_.release_breaker();
   if (abandon) {
-    release_permit();
+    admission_.release_permit();
     std::uint64_t lost = in_.size() + rest_.size() + out_.discard();
     if (stage_) lost += stage_->held();
     if (node_.sequencer) lost += node_.sequencer->discard();

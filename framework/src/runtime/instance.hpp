@@ -6,6 +6,10 @@
 // State machine (docs/architecture.md): idle -> scheduled -> running -> idle, with
 // running -> notified when woken mid-turn, so no wake-up is lost and no
 // instance is ever queued twice.
+//
+// The instance keeps that state machine and the turn logic; what it
+// remembers between turns about its inputs (InputIntake), its limits and
+// breaker (Admission) and its parked retries (RetryQueue) is held by those.
 #pragma once
 
 #include <atomic>
@@ -18,10 +22,12 @@
 #include <vector>
 
 #include "builtins/splitmix.hpp"
-#include "runtime/batch_sizer.hpp"
+#include "runtime/admission.hpp"
+#include "runtime/input_intake.hpp"
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
+#include "runtime/retry_queue.hpp"
 #include "runtime/runtime_emitter.hpp"
 #include "runtime/timer_service.hpp"
 #include "runtime/waker.hpp"
@@ -31,12 +37,12 @@
 
 namespace sluice::detail {
 
-class Runtime;     // the pipeline's shared services (pipeline.cpp)
-class FusedStage;  // a stage run inside this instance's loop (fused_stage.hpp)
+class InstanceHost;  // the pipeline's shared services (instance_host.hpp)
+class FusedStage;    // a stage run inside this instance's loop (fused_stage.hpp)
 
 class Instance final : public Waker, public Semaphore::Waiter, public TimerTarget, public Context {
  public:
-  Instance(Runtime& rt, NodeRuntime& node, std::size_t index);
+  Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index);
   ~Instance() override;
 
   void notify() noexcept override;
@@ -63,7 +69,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void count_dropped(std::uint64_t n) noexcept override { bump(counters_.dropped, n); }
   void add_counter(std::string_view name, std::uint64_t n) override;
   [[nodiscard]] std::size_t input_count() const noexcept override { return node_.inputs.size(); }
-  [[nodiscard]] std::size_t input_index() const noexcept override { return input_index_; }
+  [[nodiscard]] std::size_t input_index() const noexcept override { return intake_.input_index(); }
 
  private:
   enum class Next { yield, park, finished };
@@ -74,8 +80,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Next turn_source();
   Next turn_consumer();
   bool flush();  ///< false: parked on a full edge
+  /// Takes the next batch into in_ (InputIntake), under the sequencer's intake lock.
   std::size_t take_input();
-  std::size_t take_interleaved();
   /// Processes in_ and tells the batch sizer what it cost.
   void process_input();
   void process_taken();
@@ -107,13 +113,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool close_fused();
   /// Whose `out` the delivered messages count to: the last fused stage's.
   InstanceCounters& out_counters() noexcept;
-  /// Whether the next message may be processed now (rate limit, semaphore).
-  enum class Gate { pass, skip, wait };
+  /// Whether the next message may be processed now (rate limit, semaphore):
+  /// Admission's verdict, counted (skip) and waited for (a token's timer).
+  using Gate = Admission::Gate;
   Gate admit();
-  /// A batch was taken: under a rate limit, its messages' wait for a token
-  /// counts from now (against the limiter's max_wait).
-  void note_taken();
-  void release_permit() noexcept;
   /// Keeps in_[from..] to process before any new input.
   void keep_rest(std::size_t from);  ///< and their attempt states
   Next begin_close();
@@ -127,8 +130,6 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool release_held();
   /// No input this turn: releases what is held, then yields or parks.
   Next release_instead();
-  /// Whether an input skipped by the last take (Stage::accepts) is accepted now.
-  [[nodiscard]] bool declined_now_accepted() const noexcept;
   /// A stage that holds messages takes a batch more from each input it
   /// accepts before it releases (see release_held).
   void take_more();
@@ -137,11 +138,6 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void arm(Nanos deadline);
 
   // Attempts under retry, circuit breaker and timeout (instance_attempts.cpp).
-  struct AttemptState {
-    std::int64_t attempt{1};
-    Nanos previous_delay{0};
-    Nanos due{0};  ///< ordered stages wait for a retry in line: not before this
-  };
   enum class Step { done, wait, fatal };
   [[nodiscard]] bool resilient() const noexcept;
   void process_attempts();
@@ -164,7 +160,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::uint64_t take_ticket();
   void submit_ordered(std::uint64_t ticket);
 
-  Runtime& rt_;
+  InstanceHost& rt_;
   NodeRuntime& node_;
   const std::size_t index_;
   std::atomic<int> state_{idle};
@@ -176,20 +172,13 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Phase phase_{Phase::opening};
   OutputBuffer out_;  ///< own output, or scratch for a Sequencer
   Emitter emitter_;
-  BatchSizer sizer_;  ///< how much the next take takes
+  InputIntake intake_;   ///< where the next batch comes from, and how big it is
+  Admission admission_;  ///< rest_.front() may hold a token or breaker permit here
+  RetryQueue retries_;   ///< messages waiting out a retry's backoff
   std::vector<Message> in_;
-  std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
-  std::vector<Message> rest_;                  ///< taken, held back by a rate limit or semaphore
-  std::vector<AttemptState> in_states_;        ///< resilient stages: per message of in_
-  std::vector<AttemptState> rest_states_;      ///< and of rest_
-  bool token_reserved_{false};                 ///< rest_.front() owns a token due at token_at_
-  Nanos token_at_{0};
-  Nanos taken_at_{0};  ///< when the batch being processed was taken
-  bool holding_permit_{false};
-  std::vector<bool> input_ended_;
-  std::vector<bool> declined_;  ///< per input: skipped by the last take, not accepted
-  std::size_t cursor_{0};
-  std::size_t input_index_{0};  ///< where the batch being processed came from
+  std::vector<Message> rest_;              ///< taken, held back by a rate limit or semaphore
+  std::vector<AttemptState> in_states_;    ///< resilient stages: per message of in_
+  std::vector<AttemptState> rest_states_;  ///< and of rest_
   std::size_t dead_letter_port_{Emitter::kNoPort};
   std::uint64_t ticket_{0};
   bool source_done_{false};
@@ -198,17 +187,6 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::atomic<bool> timer_fired_{false};
   std::atomic<Nanos> armed_{Context::kNoDeadline};
   Nanos stage_wake_{Context::kNoDeadline};  ///< the earliest time the stage asked for
-
-  /// A message waiting for its next attempt (min-heap on due, then order).
-  struct Parked {
-    Nanos due;
-    std::uint64_t order;
-    AttemptState state;
-    Message message;
-  };
-  std::vector<Parked> parked_;
-  std::uint64_t parked_order_{0};
-  CircuitBreaker::Permit permit_{};  ///< held by rest_.front() while it waits for a token
   std::int64_t attempt_{1};
   Nanos attempt_deadline_{Context::kNoDeadline};
   builtins::SplitMix64 jitter_;

@@ -7,7 +7,7 @@
 // An attempt works on a copy of the message, so a failed attempt can be made
 // again or dead-lettered with the original; what it emitted is rolled back.
 // A message waiting for its next attempt is parked on the instance's timer
-// (the heap `parked_`) while other messages flow past it; an ordered stage
+// (its RetryQueue) while other messages flow past it; an ordered stage
 // instead waits for it in line, so that its output keeps the input order.
 #include <fmt/format.h>
 
@@ -18,7 +18,7 @@
 
 #include "runtime/ack_abandon_scope.hpp"
 #include "runtime/instance.hpp"
-#include "runtime/runtime.hpp"
+#include "runtime/instance_host.hpp"
 #include "sluice/errors.hpp"
 
 namespace sluice::detail {
@@ -26,10 +26,6 @@ namespace {
 
 /// Final failures logged per stage before the rest are only counted.
 constexpr std::uint64_t kLoggedFailures = 10;
-
-bool later(const auto& a, const auto& b) noexcept {
-  return a.due != b.due ? a.due > b.due : a.order > b.order;
-}
 
 std::string seconds_text(Nanos ns) { return fmt::format("{:g}s", to_seconds(ns)); }
 
@@ -75,22 +71,20 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     return Step::wait;
   }
   CircuitBreaker* breaker = o.circuit_breaker.get();
-  if (breaker && !permit_.admitted) {
+  if (breaker) {
     std::optional<CircuitBreaker::Transition> changed;
-    const auto permit = breaker->try_acquire(clock.now(), &changed);
+    const bool admitted = admission_.enter_breaker(&changed);
     if (changed) log_transition(*changed);
-    if (!permit.admitted) {  // never retried, costs no token
+    if (!admitted) {  // never retried, costs no token
       reject(m, st.attempt - 1);
       return Step::done;
     }
-    permit_ = permit;
   }
   if (o.rate_limit || o.semaphore) {
     const Gate gate = admit();
     if (gate == Gate::wait) return Step::wait;  // keeps the breaker's permit
     if (gate == Gate::skip) {
-      if (breaker) breaker->release(permit_);
-      permit_ = {};
+      admission_.release_breaker();
       return Step::done;
     }
   }
@@ -131,11 +125,10 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   }
   attempt_ = 1;
   attempt_deadline_ = kNoDeadline;
-  release_permit();
+  admission_.release_permit();
   if (breaker) {
     std::optional<CircuitBreaker::Transition> changed;
-    breaker->record(permit_, !error.empty(), start, end, &changed);
-    permit_ = {};
+    admission_.record_call(!error.empty(), start, end, &changed);
     if (changed) log_transition(*changed);
   }
   if (error.empty()) {
@@ -165,9 +158,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   }
   const Nanos due = st.due;
   st.due = 0;  // parked: due when the heap gives it back
-  parked_.push_back(Parked{due, parked_order_++, st, std::move(m)});
-  std::push_heap(parked_.begin(), parked_.end(),
-                 [](const Parked& a, const Parked& b) { return later(a, b); });
+  retries_.park(due, st, std::move(m));
   arm(due);
   return Step::done;
 }
@@ -209,18 +200,12 @@ void Instance::reject(Message& m, std::int64_t attempts) {
 }
 
 bool Instance::take_due_retries() {
-  if (parked_.empty()) return false;
+  if (retries_.empty()) return false;
   const Nanos now = rt_.clock().now();
-  const auto cmp = [](const Parked& a, const Parked& b) { return later(a, b); };
   in_.clear();
   in_states_.clear();
-  while (!parked_.empty() && parked_.front().due <= now && in_.size() < sizer_.next()) {
-    std::pop_heap(parked_.begin(), parked_.end(), cmp);
-    in_.push_back(std::move(parked_.back().message));
-    in_states_.push_back(parked_.back().state);
-    parked_.pop_back();
-  }
-  if (!parked_.empty()) arm(parked_.front().due);
+  retries_.take_due(now, intake_.sizer().next(), in_, in_states_);
+  if (!retries_.empty()) arm(retries_.next_due());
   return !in_.empty();
 }
 

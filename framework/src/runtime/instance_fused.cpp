@@ -8,7 +8,7 @@
 #include "runtime/ack_abandon_scope.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/instance.hpp"
-#include "runtime/runtime.hpp"
+#include "runtime/instance_host.hpp"
 
 namespace sluice::detail {
 

@@ -1,21 +1,12 @@
+// Pipeline: the public face of a running pipeline, a thin handle on the
+// Runtime (runtime.hpp) that does the work. Nothing in the runtime depends
+// on this file.
 #include "sluice/pipeline.hpp"
 
 #include "runtime/runtime.hpp"
 
 namespace sluice {
 inline namespace v1 {
-
-std::string_view to_string(RunStatus s) noexcept {
-  switch (s) {
-    case RunStatus::ok:
-      return "ok";
-    case RunStatus::failed:
-      return "failed";
-    case RunStatus::interrupted:
-      return "interrupted";
-  }
-  return "ok";
-}
 
 class Pipeline::Impl : public detail::Runtime {
  public:

@@ -85,12 +85,12 @@ struct Runtime::Alarm final : TimerTarget {
 };
 
 Runtime::Runtime(Graph graph, RunOptions options)
-    : graph_(std::move(graph)),
-      options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : &SteadyClock::instance()),
-      timers_(*clock_) {
+    : InstanceHost(options.clock ? *options.clock : SteadyClock::instance()),
+      graph_(std::move(graph)),
+      options_(std::move(options)) {
   if (options_.threads == 0) options_.threads = default_threads();
   if (options_.batch == 0) options_.batch = 1;
+  batch_ = options_.batch;
   if (auto problems = graph_.problems(); !problems.empty()) {
     throw std::invalid_argument("invalid graph: " + problems.front());
   }

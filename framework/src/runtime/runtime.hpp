@@ -1,6 +1,7 @@
 // Runtime: the services the instances of one running pipeline share — the
 // arena, the I/O pool, the timer service, cancellation and the first error.
-// Pipeline (pipeline.cpp) is its public face.
+// Instances reach it only through InstanceHost (instance_host.hpp); Pipeline
+// (pipeline.cpp) is its public face.
 #pragma once
 
 #include <oneapi/tbb/global_control.h>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "runtime/channel.hpp"
+#include "runtime/instance_host.hpp"
 #include "runtime/io_pool.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/timer_service.hpp"
@@ -25,12 +27,10 @@
 
 namespace sluice::detail {
 
-class Instance;
-
-class Runtime {
+class Runtime : public InstanceHost {
  public:
   Runtime(Graph graph, RunOptions options);
-  ~Runtime();
+  ~Runtime() override;
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
@@ -44,37 +44,26 @@ class Runtime {
   /// No task queued or running (a task counts from dispatch to task_done).
   [[nodiscard]] bool idle() const noexcept { return tasks_.load(std::memory_order_acquire) == 0; }
 
-  // For instances.
-  [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }
-  [[nodiscard]] TimerService& timers() noexcept { return timers_; }
-  [[nodiscard]] bool cancelled() const noexcept {
-    return cancelled_.load(std::memory_order_acquire);
-  }
-  [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
-  [[nodiscard]] std::size_t batch() const noexcept { return options_.batch; }
-  /// Queues `instance` to run. `yielding`: it is the instance running on
-  /// this thread, which returns to its pool right after.
-  void dispatch(Instance* instance, bool yielding = false);
-  /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
-  void run_task(Instance* first);
-  void task_done() noexcept;
-  void instance_finished() noexcept;
-  /// A fatal error: the first one wins and cancels the run; later ones are kept as suppressed.
-  void report_error(std::string_view stage, std::optional<std::uint64_t> seq, std::string what);
-  void log(LogLevel level, std::string_view stage, std::string_view message);
+  // InstanceHost
+  void dispatch(Instance* instance, bool yielding = false) override;
+  void task_done() noexcept override;
+  void instance_finished() noexcept override;
+  void report_error(std::string_view stage, std::optional<std::uint64_t> seq,
+                    std::string what) override;
+  void log(LogLevel level, std::string_view stage, std::string_view message) override;
 
  private:
   struct Alarm;
   void build();
   /// Lets each chain of fusable stages run in its first stage's instance (fuse_chains.cpp).
   void fuse_chains();
+  /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
+  void run_task(Instance* first);
   void notify_all(bool sources_only);
   void count_down(std::atomic<std::size_t>& counter) noexcept;
 
   Graph graph_;
   RunOptions options_;
-  const Clock* clock_;
-  TimerService timers_;
   std::unique_ptr<IoPool> io_;
   std::unique_ptr<tbb::task_arena> arena_;
   std::unique_ptr<tbb::global_control> parallelism_;
@@ -86,8 +75,6 @@ class Runtime {
   std::unique_ptr<Alarm> run_for_alarm_;
 
   std::atomic<bool> started_{false};
-  std::atomic<bool> cancelled_{false};
-  std::atomic<bool> stopping_{false};
   std::atomic<bool> interrupted_{false};
   std::atomic<std::size_t> live_{0};
   std::atomic<std::size_t> tasks_{0};

@@ -1,0 +1,65 @@
+// InstanceHost: what a stage instance needs from the pipeline that runs it —
+// its clock and timers, whether the run is stopping or cancelled, a place to
+// queue the instance, and where errors and logs go. Runtime implements it;
+// instances see only this, so the runtime depends on the instances and not
+// the other way round.
+//
+// What an instance reads per message or per turn (the clock, the cancel and
+// stop flags, the batch size) is held here and read inline; only what is
+// already a call into the runtime (dispatch, task_done, errors, logs) is
+// virtual, so the interface adds no indirection to the hot path.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/timer_service.hpp"
+#include "sluice/clock.hpp"
+#include "sluice/stage.hpp"
+
+namespace sluice::detail {
+
+class Instance;
+
+class InstanceHost {
+ public:
+  virtual ~InstanceHost() = default;
+  InstanceHost(const InstanceHost&) = delete;
+  InstanceHost& operator=(const InstanceHost&) = delete;
+
+  [[nodiscard]] const Clock& clock() const noexcept { return *clock_; }
+  [[nodiscard]] TimerService& timers() noexcept { return timers_; }
+  [[nodiscard]] bool cancelled() const noexcept {
+    return cancelled_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+  /// The pipeline's batch size (a stage's own `batch` overrides it).
+  [[nodiscard]] std::size_t batch() const noexcept { return batch_; }
+
+  /// Queues `instance` to run. `yielding`: it is the instance running on
+  /// this thread, which returns to its pool right after.
+  virtual void dispatch(Instance* instance, bool yielding = false) = 0;
+  /// A task ended (a task counts from dispatch to task_done).
+  virtual void task_done() noexcept = 0;
+  /// An instance has finished for good.
+  virtual void instance_finished() noexcept = 0;
+  /// A fatal error: the first one wins and cancels the run; later ones are kept as suppressed.
+  virtual void report_error(std::string_view stage, std::optional<std::uint64_t> seq,
+                            std::string what) = 0;
+  virtual void log(LogLevel level, std::string_view stage, std::string_view message) = 0;
+
+ protected:
+  explicit InstanceHost(const Clock& clock) : clock_(&clock), timers_(clock) {}
+
+  const Clock* clock_;
+  TimerService timers_;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> stopping_{false};
+  std::size_t batch_{1};
+};
+
+}  // namespace sluice::detail
