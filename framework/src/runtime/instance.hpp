@@ -82,6 +82,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool flush();  ///< false: parked on a full edge
   /// Takes the next batch into in_ (InputIntake), under the sequencer's intake lock.
   std::size_t take_input();
+  // Processing a taken batch under on_error (instance_process.cpp).
   /// Processes in_ and tells the batch sizer what it cost.
   void process_input();
   void process_taken();

@@ -1,0 +1,192 @@
+// How an instance runs a batch it has taken through its stage or sink
+// (SPEC 4): message by message under its rate limit and semaphore
+// (Admission), and what becomes of a message whose call throws under
+// on_error = fail, drop or dead_letter. A sink with none of these is handed
+// whole batches. Under retry, a circuit breaker or a timeout it is
+// instance_attempts.cpp instead; a fused chain, instance_fused.cpp.
+#include <exception>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "runtime/instance.hpp"
+#include "runtime/instance_host.hpp"
+#include "sluice/errors.hpp"
+
+namespace sluice::detail {
+
+Instance::Gate Instance::admit() {
+  const Gate gate = admission_.admit();
+  if (gate == Gate::skip) {
+    bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
+  } else if (gate == Gate::wait && admission_.waiting_for_token()) {
+    wake_at(admission_.token_at());
+  }
+  return gate;
+}
+
+void Instance::keep_rest(std::size_t from) {
+  const auto at = static_cast<std::ptrdiff_t>(from);
+  rest_.assign(std::make_move_iterator(in_.begin() + at), std::make_move_iterator(in_.end()));
+  if (!in_states_.empty()) rest_states_.assign(in_states_.begin() + at, in_states_.end());
+}
+
+// Timed on the pipeline's clock: under a ManualClock a stage costs nothing,
+// so a test's batches do not depend on how busy the machine is.
+void Instance::process_input() {
+  const std::size_t n = in_.size();
+  const Nanos t0 = rt_.clock().now();
+  process_taken();
+  intake_.sizer().record(n, rt_.clock().now() - t0);
+}
+
+void Instance::process_taken() {
+  if (sink_ && !resilient() && node_.node->options.on_error == OnError::fail) {
+    consume_input();  // whole batches: nothing to retry or divert one by one
+    return;
+  }
+  if (resilient() || sink_) {
+    process_attempts();
+    return;
+  }
+  if (fused()) {
+    process_fused();
+    return;
+  }
+  const bool gated = node_.node->options.rate_limit || node_.node->options.semaphore;
+  const OnError on_error = node_.node->options.on_error;
+  emitter_.begin_batch(in_);
+  const std::size_t n = in_.size();
+  std::size_t i = 0;
+  for (; i < n && !stop_requested_; ++i) {
+    Message& m = in_[i];
+    if (gated) {
+      const Gate gate = admit();
+      if (gate == Gate::skip) continue;
+      if (gate == Gate::wait) {
+        keep_rest(i);  // taken already: resumed before any new input
+        break;
+      }
+    }
+    if (on_error == OnError::fail) {
+      if (!call_or_fail(m, n - i)) return;
+    } else {
+      call_or_divert(m);
+    }
+    admission_.release_permit();
+  }
+  emitter_.set_current(nullptr);
+  if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+  emitter_.end_batch();
+  // An ordered stage hands over a batch only whole, under the number it was taken with.
+  if (node_.sequencer && rest_.empty()) submit_ordered(ticket_);
+}
+
+void Instance::release_processed(std::size_t i) noexcept {
+  for (Message* p = emitter_.passed_end(); p != nullptr && p <= &in_[i]; ++p) *p = Message{};
+}
+
+bool Instance::call_or_fail(Message& m, std::size_t left) {
+  const std::uint64_t seq = m.seq;
+  const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
+  emitter_.set_current(&m);
+  try {
+    stage_->process(std::move(m), emitter_, *this);
+    return true;
+  } catch (const std::exception& e) {
+    admission_.release_permit();
+    bump(counters_.errors, 1);
+    ack.fail(AckOutcome::abandoned);
+    bump(counters_.abandoned, left);  // this message and the rest of the batch
+    release_processed(in_.size() - left);
+    const AckAbandonScope lost_here;  // the rest of the batch is released here
+    emitter_.end_batch();             // what it emitted stays pending; the cancel counts it
+    fail(e.what(), seq);
+    return false;
+  }
+}
+
+// Out of line: the copy kept for the dead letter would otherwise be built
+// (and zeroed) on every call of the common path too.
+[[gnu::noinline]] void Instance::call_or_divert(Message& m) {
+  const OnError on_error = node_.node->options.on_error;
+  Message saved;
+  if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
+  const Emitter::Mark mark = emitter_.mark();
+  const AckRef ack = m.ack;
+  const std::uint64_t seq = m.seq;
+  emitter_.set_current(&m);
+  try {
+    stage_->process(std::move(m), emitter_, *this);
+  } catch (const std::exception& e) {
+    admission_.release_permit();
+    bump(counters_.errors, 1);
+    emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
+    if (on_error == OnError::drop && ack) {
+      ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected,
+               std::string(stage_name()) + ": " + e.what());
+    }
+    divert(std::move(saved), seq, e.what());
+  }
+}
+
+void Instance::consume_input() {
+  const auto& opts = node_.node->options;
+  if (opts.rate_limit) {
+    // Keep the admitted messages in front, in order; the first that must wait
+    // and everything after it are kept for later.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < in_.size(); ++i) {
+      const Gate gate = admit();
+      if (gate == Gate::skip) continue;
+      if (gate == Gate::wait) {
+        keep_rest(i);
+        break;
+      }
+      if (kept != i) in_[kept] = std::move(in_[i]);
+      ++kept;
+    }
+    in_.resize(kept);
+  }
+  if (opts.semaphore && !in_.empty() && !admission_.holding_permit()) {
+    if (!admission_.acquire_permit()) {
+      if (rest_.empty()) {
+        rest_.swap(in_);
+      } else {
+        rest_.insert(rest_.begin(), std::make_move_iterator(in_.begin()),
+                     std::make_move_iterator(in_.end()));
+      }
+      in_.clear();
+      return;
+    }
+  }
+  try {
+    const std::uint64_t skipped = counters_.skipped();
+    if (!in_.empty()) sink_->consume(std::span<Message>(in_), *this);
+    bump(counters_.out, in_.size() - (counters_.skipped() - skipped));  // the rest was written
+  } catch (const std::exception& e) {
+    admission_.release_permit();
+    fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
+    return;  // in_ stays: finish(true) counts it abandoned
+  }
+  admission_.release_permit();
+  in_.clear();
+}
+
+void Instance::divert(Message&& failed, std::uint64_t seq, const char* what) {
+  if (node_.node->options.on_error == OnError::drop) {
+    log_failure(seq, what, 1, "dropped");
+    bump(counters_.dropped, 1);
+    return;
+  }
+  log_failure(seq, what, 1, "sent to dead_letter");
+  failed.attrs.set("error", what);
+  failed.attrs.set("stage", std::string(stage_name()));
+  failed.attrs.set("attempts", "1");
+  bump(counters_.dead_letter, 1);
+  emitter_.emit(dead_letter_port_, std::move(failed));
+}
+
+}  // namespace sluice::detail
