@@ -1,7 +1,7 @@
 // Admission: whether an instance may make its next call now, under the
-// stage's rate limit, semaphore and circuit breaker (SPEC 4), and what it
-// holds meanwhile: a token it reserved and waits for, a semaphore permit,
-// a breaker permit. Held per instance, across turns: a message that must
+// stage's rate limit, semaphore and circuit breaker, and what it holds
+// meanwhile: a token it reserved and waits for, a semaphore permit, a
+// breaker permit. Held per instance, across turns: a message that must
 // wait keeps its reservation until the instance comes back to it, so no
 // token is spent twice and no permit is held while waiting for a token.
 //

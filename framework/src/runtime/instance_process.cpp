@@ -1,9 +1,9 @@
-// How an instance runs a batch it has taken through its stage or sink
-// (SPEC 4): message by message under its rate limit and semaphore
-// (Admission), and what becomes of a message whose call throws under
-// on_error = fail, drop or dead_letter. A sink with none of these is handed
-// whole batches. Under retry, a circuit breaker or a timeout it is
-// instance_attempts.cpp instead; a fused chain, instance_fused.cpp.
+// How an instance runs a batch it has taken through its stage or sink:
+// message by message under its rate limit and semaphore (Admission), and
+// what becomes of a message whose call throws under on_error = fail, drop or
+// dead_letter. A sink with none of these is handed whole batches. Under
+// retry, a circuit breaker or a timeout it is instance_attempts.cpp instead;
+// a fused chain, instance_fused.cpp.
 #include <exception>
 #include <iterator>
 #include <optional>
@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "runtime/ack_abandon_scope.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/instance_host.hpp"
 #include "sluice/errors.hpp"

@@ -1,7 +1,7 @@
 // RetryQueue: the messages of one instance that failed an attempt and wait
-// out their backoff before the next (SPEC 4). A min-heap on when each is due,
-// then on the order they were parked, so retries due at the same time go in
-// the order they failed; other messages flow past them meanwhile. The
+// out their backoff before the next. A min-heap on when each is due, then on
+// the order they were parked, so retries due at the same time go in the
+// order they failed; other messages flow past them meanwhile. The
 // instance arms its timer for next_due() and takes what is due each turn.
 //
 //   queue.park(now + delay, {.attempt = 2, .previous_delay = delay}, std::move(m));
