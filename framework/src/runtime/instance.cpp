@@ -33,6 +33,7 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
               node.node->options.interleave_inputs),
       admission_(node.node->options.rate_limit.get(), node.node->options.semaphore.get(),
                  node.node->options.circuit_breaker.get(), rt.clock(), this),
+      timer_(rt.timers(), this),
       jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
       head_emitter_(&head_stray_, &node.node->ports) {
   if (!node_.sequencer) {
@@ -62,27 +63,10 @@ bool Instance::cancelled() const noexcept {
          (attempt_deadline_ != kNoDeadline && rt_.clock().now() >= attempt_deadline_);
 }
 
-void Instance::wake_at(Nanos deadline) {
-  stage_wake_ = std::min(stage_wake_, deadline);
-  arm(deadline);
-}
-
-void Instance::arm(Nanos deadline) {
-  Nanos armed = armed_.load(std::memory_order_acquire);
-  while (deadline < armed) {
-    if (armed_.compare_exchange_weak(armed, deadline, std::memory_order_acq_rel)) {
-      rt_.timers().schedule(deadline, this);
-      return;
-    }
-  }
-}
+void Instance::wake_at(Nanos deadline) { timer_.stage_wants(deadline); }
 
 void Instance::on_deadline(Nanos deadline) noexcept {
-  Nanos expected = deadline;
-  if (armed_.compare_exchange_strong(expected, Context::kNoDeadline, std::memory_order_acq_rel)) {
-    timer_fired_.store(true, std::memory_order_release);
-    notify();
-  }
+  if (timer_.fire(deadline)) notify();
 }
 
 void Instance::log(LogLevel level, std::string_view message) {
@@ -203,8 +187,8 @@ bool Instance::flush() {
 
 Instance::Next Instance::turn_source() {
   if (source_done_ || stop_requested_ || rt_.stopping()) return begin_close();
-  timer_fired_.store(false, std::memory_order_relaxed);
-  stage_wake_ = kNoDeadline;  // produce() asks again if it must wait
+  timer_.forget_fired();
+  timer_.clear_stage_due();  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   try {
     status = source_->produce(emitter_, *this, intake_.sizer().max());
@@ -378,14 +362,14 @@ Instance::Next Instance::begin_close() {
 }
 
 std::optional<Instance::Next> Instance::fire_timer() {
-  if (!stage_ || !timer_fired_.exchange(false, std::memory_order_acq_rel)) return std::nullopt;
+  if (!stage_ || !timer_.take_fired()) return std::nullopt;
   // One timer serves the stage and the parked retries: run on_timer only
   // when the stage's own time has come, and keep its later time armed.
-  if (stage_wake_ > rt_.clock().now()) {
-    if (stage_wake_ != kNoDeadline) arm(stage_wake_);
+  if (timer_.stage_due() > rt_.clock().now()) {
+    if (timer_.stage_due() != kNoDeadline) timer_.arm(timer_.stage_due());
     return std::nullopt;
   }
-  stage_wake_ = kNoDeadline;
+  timer_.clear_stage_due();
   try {
     stage_->on_timer(emitter_, *this);
   } catch (const std::exception& e) {

@@ -9,7 +9,8 @@
 //
 // The instance keeps that state machine and the turn logic; what it
 // remembers between turns about its inputs (InputIntake), its limits and
-// breaker (Admission) and its parked retries (RetryQueue) is held by those.
+// breaker (Admission), its parked retries (RetryQueue) and its timer
+// (WakeTimer) is held by those.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,7 @@
 #include "runtime/retry_queue.hpp"
 #include "runtime/runtime_emitter.hpp"
 #include "runtime/timer_service.hpp"
+#include "runtime/wake_timer.hpp"
 #include "runtime/waker.hpp"
 #include "sluice/limits.hpp"
 #include "sluice/resilience.hpp"
@@ -135,8 +137,6 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// accepts before it releases (see release_held).
   void take_more();
   Next finish(bool abandon);
-  /// Schedules a wake-up at `deadline` unless an earlier one is armed.
-  void arm(Nanos deadline);
 
   // Attempts under retry, circuit breaker and timeout (instance_attempts.cpp).
   enum class Step { done, wait, fatal };
@@ -185,9 +185,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool source_done_{false};
   bool stop_requested_{false};
   bool inputs_detached_{false};
-  std::atomic<bool> timer_fired_{false};
-  std::atomic<Nanos> armed_{Context::kNoDeadline};
-  Nanos stage_wake_{Context::kNoDeadline};  ///< the earliest time the stage asked for
+  WakeTimer timer_;  ///< for the stage, a rate-limit token and the next retry
   std::int64_t attempt_{1};
   Nanos attempt_deadline_{Context::kNoDeadline};
   builtins::SplitMix64 jitter_;

@@ -67,7 +67,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const NodeOptions& o = node_.node->options;
   const Clock& clock = rt_.clock();
   if (st.due > clock.now()) {  // an ordered stage's retry, waiting in line
-    arm(st.due);
+    timer_.arm(st.due);
     return Step::wait;
   }
   CircuitBreaker* breaker = o.circuit_breaker.get();
@@ -153,13 +153,13 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   bump(counters_.retries, 1);
   st = AttemptState{.attempt = st.attempt + 1, .previous_delay = delay, .due = end + delay};
   if (o.ordered) {
-    arm(st.due);
+    timer_.arm(st.due);
     return Step::wait;
   }
   const Nanos due = st.due;
   st.due = 0;  // parked: due when the heap gives it back
   retries_.park(due, st, std::move(m));
-  arm(due);
+  timer_.arm(due);
   return Step::done;
 }
 
@@ -205,7 +205,7 @@ bool Instance::take_due_retries() {
   in_.clear();
   in_states_.clear();
   retries_.take_due(now, intake_.sizer().next(), in_, in_states_);
-  if (!retries_.empty()) arm(retries_.next_due());
+  if (!retries_.empty()) timer_.arm(retries_.next_due());
   return !in_.empty();
 }
 
