@@ -11,8 +11,8 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/expression_option.hpp"
-#include "builtins/splitmix.hpp"
 #include "sluice/errors.hpp"
+#include "splitmix.hpp"
 
 namespace sluice::builtins {
 namespace {

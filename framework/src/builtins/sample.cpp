@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "builtins/builtins.hpp"
-#include "builtins/splitmix.hpp"
+#include "splitmix.hpp"
 
 namespace sluice::builtins {
 namespace {

@@ -22,7 +22,6 @@
 #include <string_view>
 #include <vector>
 
-#include "builtins/splitmix.hpp"
 #include "runtime/admission.hpp"
 #include "runtime/input_intake.hpp"
 #include "runtime/instance_counters.hpp"
@@ -36,6 +35,7 @@
 #include "sluice/limits.hpp"
 #include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
+#include "splitmix.hpp"
 
 namespace sluice::detail {
 

@@ -1,5 +1,5 @@
-// How an instance runs a stage under retry, circuit breaker and timeout
-// (SPEC 4), and a sink too: a sink under any of them, or with on_error other
+// How an instance runs a stage under retry, circuit breaker and timeout,
+// and a sink too: a sink under any of them, or with on_error other
 // than fail, is handed one message per call. Per message, outer to inner:
 // retry -> breaker permission -> rate-limit token -> semaphore permit -> the
 // call under its time limit.

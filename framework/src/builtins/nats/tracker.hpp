@@ -38,9 +38,9 @@
 
 #include "builtins/nats/connection.hpp"
 #include "builtins/nats/source_config.hpp"
-#include "builtins/splitmix.hpp"
 #include "sluice/ack.hpp"
 #include "sluice/stage.hpp"
+#include "splitmix.hpp"
 
 namespace sluice::builtins::nats {
 

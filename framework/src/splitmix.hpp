@@ -1,5 +1,6 @@
 // SplitMix64: a small, fast, seedable generator for stages that draw at
-// random (sample, fail) and must give the same draws for the same seed.
+// random (sample, fail, retry jitter) and must give the same draws for the
+// same seed.
 #pragma once
 
 #include <cstdint>
