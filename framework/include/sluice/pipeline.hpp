@@ -44,11 +44,13 @@ struct RunOptions {
   std::string name{"pipeline"};
   const Clock* clock{nullptr};  ///< nullptr = the steady clock
   LogFunction log{};            ///< nullptr = stderr
-  /// Whether chains of fusable stages (NodeOptions::fusable) run as one
-  /// loop: one pass over each message instead of a task and a queue per
-  /// stage. `automatic` fuses on one thread, where fusing only removes
-  /// overhead; with more threads the stages of a chain run in parallel
-  /// (pipeline parallelism), which one loop would give up.
+  /// Whether chains of fusable stages (NodeOptions::fusable) with equal
+  /// `workers` run as one loop per instance: one pass over each message
+  /// instead of a task and a queue per stage. `automatic` fuses a chain
+  /// whose stages have at least `threads` workers (on one thread, every
+  /// chain): its instances fill the arena by themselves, so fusing only
+  /// removes overhead. A chain of fewer workers than threads runs its
+  /// stages in parallel (pipeline parallelism), which one loop would give up.
   Fusion fusion{Fusion::automatic};
 };
 

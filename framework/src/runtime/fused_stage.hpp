@@ -19,9 +19,10 @@ namespace sluice::detail {
 
 class FusedStage final : public Context {
  public:
-  FusedStage(InstanceHost& rt, NodeRuntime& node)
-      : rt_(rt), node_(node), emitter_(&port_, &node.node->ports) {
-    node.fused_counters = &counters_;
+  /// Runs in instance `index` of `count` of the chain's head.
+  FusedStage(InstanceHost& rt, NodeRuntime& node, std::size_t index, std::size_t count)
+      : rt_(rt), node_(node), index_(index), count_(count), emitter_(&port_, &node.node->ports) {
+    node.fused_counters.push_back(&counters_);
   }
 
   [[nodiscard]] NodeRuntime& node() noexcept { return node_; }
@@ -34,8 +35,8 @@ class FusedStage final : public Context {
 
   // Context
   [[nodiscard]] std::string_view stage_name() const noexcept override { return node_.node->name; }
-  [[nodiscard]] std::size_t instance() const noexcept override { return 0; }
-  [[nodiscard]] std::size_t instances() const noexcept override { return 1; }
+  [[nodiscard]] std::size_t instance() const noexcept override { return index_; }
+  [[nodiscard]] std::size_t instances() const noexcept override { return count_; }
   [[nodiscard]] const Clock& clock() const noexcept override { return rt_.clock(); }
   [[nodiscard]] bool cancelled() const noexcept override { return rt_.cancelled(); }
   void wake_at(Nanos) override { throw misuse("asked for a timer"); }
@@ -56,6 +57,8 @@ class FusedStage final : public Context {
  private:
   InstanceHost& rt_;
   NodeRuntime& node_;
+  std::size_t index_;
+  std::size_t count_;
   std::vector<Message> port_;
   Emitter emitter_;
   InstanceCounters counters_;

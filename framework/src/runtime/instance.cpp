@@ -45,7 +45,8 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
   }
   out_.set_side_ports(ports);
   for (NodeRuntime* member : node_.fused)
-    fused_.push_back(std::make_unique<FusedStage>(rt, *member));
+    fused_.push_back(std::make_unique<FusedStage>(
+        rt, *member, index, std::max<std::size_t>(1, node.node->options.workers)));
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(intake_.sizer().max());

@@ -44,7 +44,7 @@ struct NodeRuntime {
   /// stage: the head, and its counters, kept by the head's instance.
   std::vector<NodeRuntime*> fused;
   NodeRuntime* fused_into{nullptr};
-  const InstanceCounters* fused_counters{nullptr};
+  std::vector<const InstanceCounters*> fused_counters;  ///< one per instance of the head
 
   std::mutex counters_mu;
   std::map<std::string, std::uint64_t, std::less<>> counters;

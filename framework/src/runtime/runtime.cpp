@@ -120,9 +120,13 @@ void Runtime::build() {
     nodes_[e.to]->inputs.push_back(ch);
     nodes_[e.to]->hold_limit = std::max(nodes_[e.to]->hold_limit, e.options.capacity);
   }
-  if (options_.fusion == Fusion::always ||
-      (options_.fusion == Fusion::automatic && options_.threads == 1)) {
-    fuse_chains();
+  if (options_.fusion != Fusion::never) {
+    // `automatic`: a chain whose stages have at least `threads` workers each
+    // already fills the arena by data parallelism, so running its stages in
+    // one loop per instance gives up no parallelism and saves a hop (and
+    // the cache misses of handing each message to another core). On one
+    // thread that is every chain.
+    fuse_chains(options_.fusion == Fusion::always ? 1 : options_.threads);
   }
   for (auto& nr : nodes_) {
     if (nr->fused_into) continue;  // runs inside its chain's first stage
@@ -307,7 +311,7 @@ RunResult Runtime::wait() {
   std::uint64_t abandoned = 0;
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) abandoned += inst->counters().abandoned.load();
-    if (nr->fused_counters) abandoned += nr->fused_counters->abandoned.load();
+    for (const InstanceCounters* c : nr->fused_counters) abandoned += c->abandoned.load();
   }
   for (auto& ch : channels_) {
     const auto c = ch->counters();
@@ -337,7 +341,7 @@ Stats Runtime::stats() const {
     st.name = nr->node->name;
     std::vector<const InstanceCounters*> counters;
     for (const auto& inst : nr->instances) counters.push_back(&inst->counters());
-    if (nr->fused_counters) counters.push_back(nr->fused_counters);
+    counters.insert(counters.end(), nr->fused_counters.begin(), nr->fused_counters.end());
     for (const InstanceCounters* cp : counters) {
       const auto& c = *cp;
       st.in += c.in.load(std::memory_order_relaxed);
@@ -373,7 +377,10 @@ Stats Runtime::stats() const {
     es.capacity = e.options.capacity;
     if (const NodeRuntime* to = fused_edge_to_.empty() ? nullptr : fused_edge_to_[i]) {
       // No queue: every message that left one stage entered the next.
-      es.offered = es.taken = to->fused_counters->in.load(std::memory_order_relaxed);
+      for (const InstanceCounters* fc : to->fused_counters) {
+        es.taken += fc->in.load(std::memory_order_relaxed);
+      }
+      es.offered = es.taken;
       es.fused = true;
       s.edges.push_back(std::move(es));
       continue;

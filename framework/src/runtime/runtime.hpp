@@ -56,7 +56,7 @@ class Runtime : public InstanceHost {
   struct Alarm;
   void build();
   /// Lets each chain of fusable stages run in its first stage's instance (fuse_chains.cpp).
-  void fuse_chains();
+  void fuse_chains(std::size_t min_workers);
   /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
   void run_task(Instance* first);
   void notify_all(bool sources_only);
