@@ -9,7 +9,7 @@ packages=(
   libtbb-dev libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libsimdjson-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev graphviz
-  libnats-dev nats-server
+  libnats-dev nats-server libjemalloc-dev
 )
 missing=()
 for p in "${packages[@]}"; do
