@@ -3,6 +3,7 @@
 // as the same chain run with a queue between every two stages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -113,7 +114,36 @@ TEST(ChainFusion, SameOutputAndStatsAsAQueueBetweenEveryStage) {
   }
 }
 
-TEST(ChainFusion, AutomaticFusesOnOneThreadOnly) {
+TEST(ChainFusion, AChainOfWorkerPoolsFusesPerInstanceWhenItsWorkersFillTheThreads) {
+  // workers = threads: the instances fill the arena, so each runs its own
+  // copy of the chain; the counts, per stage and per edge, are the same.
+  const NodeOptions pool{.workers = 2, .fusable = true};
+  const Outcome fused = run_chain(20'000, add_filter_add(), Fusion::automatic, pool, 2);
+  const Outcome queued = run_chain(20'000, add_filter_add(), Fusion::never, pool, 2);
+  ASSERT_TRUE(fused.result.ok()) << fused.result.error;
+  ASSERT_TRUE(queued.result.ok()) << queued.result.error;
+  EXPECT_EQ(stage(fused.stats, "even").fused_into, "add");
+  EXPECT_EQ(stage(fused.stats, "add_again").fused_into, "add");
+  auto sorted = [](std::vector<std::int64_t> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  ASSERT_EQ(fused.values.size(), 10'000u);
+  EXPECT_EQ(sorted(fused.values), sorted(queued.values));  // unordered pools: same set
+  for (const char* name : {"add", "even", "add_again", "out"}) {
+    EXPECT_EQ(stage(fused.stats, name).in, stage(queued.stats, name).in) << name;
+    EXPECT_EQ(stage(fused.stats, name).out, stage(queued.stats, name).out) << name;
+  }
+  EXPECT_EQ(stage(fused.stats, "even").filtered, 10'000u);
+  for (std::size_t i = 0; i < fused.stats.edges.size(); ++i) {
+    EXPECT_EQ(fused.stats.edges[i].taken, queued.stats.edges[i].taken) << i;
+  }
+  // Fewer workers than threads: the stages run in parallel instead.
+  const Outcome spread = run_chain(1'000, add_filter_add(), Fusion::automatic, pool, 4);
+  EXPECT_EQ(stage(spread.stats, "even").fused_into, "");
+}
+
+TEST(ChainFusion, AutomaticFusesAChainOfSingleInstancesOnOneThreadOnly) {
   // With more threads the stages of a chain run in parallel; one loop would
   // give that up.
   const Outcome one = run_chain(1'000, add_filter_add(), Fusion::automatic, kFusable, 1);
