@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 
 #include "sluice/clock.hpp"
@@ -26,16 +27,19 @@ namespace sluice::detail {
 
 class BatchSizer {
  public:
-  /// A turn's worth of work: enough to amortise its fixed cost (~0.5 us) a
-  /// hundredfold, short enough that an idle instance never waits long for a
-  /// share of a burst.
-  static constexpr Nanos kTurnBudget = 100'000;
+  /// A turn's worth of work: enough to amortise its fixed cost (~0.5 us)
+  /// hundreds of times over, and to keep a 1 us stage at whole batches of
+  /// 256; short enough that an idle instance never waits long for a share
+  /// of a burst.
+  static constexpr Nanos kTurnBudget = 300'000;
 
   explicit BatchSizer(std::size_t max, bool shared = true) noexcept
       : max_(std::max<std::size_t>(1, max)), next_(shared ? 1 : max_), shared_(shared) {}
 
   [[nodiscard]] std::size_t next() const noexcept { return next_; }
   [[nodiscard]] std::size_t max() const noexcept { return max_; }
+  /// Whether what the messages cost, not `max`, sets the next take.
+  [[nodiscard]] bool cost_limited() const noexcept { return next_ < max_; }
 
   /// `messages` took `elapsed` to process.
   void record(std::size_t messages, Nanos elapsed) noexcept {
@@ -50,9 +54,12 @@ class BatchSizer {
       cost_ += (sample - cost_) / (sample > cost_ ? 4 : 2);
     }
     const double fits = static_cast<double>(kTurnBudget) / std::max(cost_, 1.0);
+    // A power of two: producers queue batches of `max` (256) or halves of
+    // it, and a take that divides them leaves no fragment behind for an
+    // extra turn (250 of 256 would leave 6). 4% on a 1 us fan-out.
     next_ = fits >= static_cast<double>(max_)
                 ? max_
-                : std::max<std::size_t>(1, static_cast<std::size_t>(fits));
+                : std::bit_floor(std::max<std::size_t>(1, static_cast<std::size_t>(fits)));
   }
 
  private:

@@ -15,13 +15,6 @@ namespace {
 /// consumer to swap without allocating.
 constexpr std::size_t kSpareBatches = 4;
 
-/// The least a pop takes under the fair-share rule, so that the instances of
-/// a cheap stage do not contend for the lock over a few messages each: a
-/// turn's fixed cost is shared by at least this many. (At 16, 4 workers of
-/// 1 us each were 4% slower than at 128; a stage slow enough for the share to
-/// matter takes fewer per turn anyway, by its cost: BatchSizer.)
-constexpr std::size_t kMinShare = 128;
-
 /// Tells the sources of batch[from, from + n) that those messages were lost
 /// (ack.hpp); costs a null test per message when nobody asked.
 void fail_acks(const std::vector<Message>& batch, std::size_t from, std::size_t n,
@@ -166,16 +159,15 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
 }
 
 Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Waker* consumer,
-                                Fill fill) {
+                                Fill fill, bool fair_share) {
   PopResult r;
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
-    if (open_consumers_ > 1) {
+    if (fair_share && open_consumers_ > 1) {
       // The instances of one stage share this queue: none takes more than
       // its share of what waits, so a burst keeps all of them busy.
-      const std::size_t share = (size_ + open_consumers_ - 1) / open_consumers_;
-      max = std::min(max, std::max(share, kMinShare));
+      max = std::min(max, (size_ + open_consumers_ - 1) / open_consumers_);
     }
     while (r.count < max && !queue_.empty()) {
       auto& front = queue_.front();

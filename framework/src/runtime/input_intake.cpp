@@ -37,7 +37,7 @@ std::size_t InputIntake::take(std::vector<Message>& out, Waker* consumer, const 
       declined_[idx] = true;
       continue;
     }
-    const auto r = inputs_[idx]->pop(out, sizer_.next(), consumer, fill);
+    const auto r = inputs_[idx]->pop(out, sizer_.next(), consumer, fill, sizer_.cost_limited());
     if (r.end) {
       ended_[idx] = true;
       continue;
