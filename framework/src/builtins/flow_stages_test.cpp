@@ -422,7 +422,7 @@ TEST(Batch, TheTimeoutCountsFromEachBatchsFirstMessage) {
   };
   settle([&] { return stage(p, "b").in == 1 && p.pending_timers() == 2; });
   step_to(kNanosPerSecond);
-  settle([&] { return stage(p, "b").in == 2; });
+  settle([&] { return stage(p, "b").in == 2 && p.idle(); });
   EXPECT_EQ(got.size(), 0u);
   step_to(from_millis(1500));  // the first batch's timeout
   settle([&] { return got.size() == 1; });
@@ -501,7 +501,8 @@ TEST(Dedupe, TtlCountsFromAdmission) {
   Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
   p.start();
   for (int i = 1; i <= 3; ++i) {
-    settle([&] { return stage(p, "d").in == static_cast<std::uint64_t>(i); });
+    // Taken is not yet processed: idle() says the stage is done at this time.
+    settle([&] { return stage(p, "d").in == static_cast<std::uint64_t>(i) && p.idle(); });
     clock.advance(kNanosPerSecond);
     p.fire_due_timers();
   }
@@ -572,15 +573,15 @@ TEST(Count, IntervalEmitsRunningTotals) {
     clock.set(t);
     p.fire_due_timers();
   };
-  settle([&] { return stage(p, "c").in == 1; });
+  settle([&] { return stage(p, "c").in == 1 && p.idle(); });
   step_to(kNanosPerSecond);
-  settle([&] { return stage(p, "c").in == 2; });
+  settle([&] { return stage(p, "c").in == 2 && p.idle(); });
   step_to(2 * kNanosPerSecond);
-  settle([&] { return stage(p, "c").in == 3; });
+  settle([&] { return stage(p, "c").in == 3 && p.idle(); });
   step_to(from_millis(2500));
   settle([&] { return got.size() == 1; });
   step_to(3 * kNanosPerSecond);
-  settle([&] { return stage(p, "c").in == 4; });
+  settle([&] { return stage(p, "c").in == 4 && p.idle(); });
   step_to(4 * kNanosPerSecond);
   ASSERT_TRUE(p.wait().ok());
   EXPECT_EQ(got.payloads(), (std::vector<std::string>{"k\t3", "k\t5"}));
