@@ -28,7 +28,6 @@ void IoPool::submit(std::function<void()> job, bool caller_frees_a_thread) {
     if (free_soon < jobs_.size() && live_ < max_threads_) {
       reap_locked();
       ++live_;
-      peak_ = std::max(peak_, live_);
       threads_.emplace_back([this] { loop(); });
       return;
     }
@@ -79,16 +78,6 @@ void IoPool::shutdown() {
   for (auto& t : threads) {
     if (t.joinable()) t.join();
   }
-}
-
-std::size_t IoPool::threads() const {
-  std::lock_guard lock(mu_);
-  return live_;
-}
-
-std::size_t IoPool::peak_threads() const {
-  std::lock_guard lock(mu_);
-  return peak_;
 }
 
 }  // namespace sluice::detail

@@ -39,11 +39,6 @@ class IoPool {
   /// Finishes the queued jobs and joins the threads.
   void shutdown();
 
-  /// Threads alive now (running a job or idle).
-  [[nodiscard]] std::size_t threads() const;
-  /// The most threads that were alive at once.
-  [[nodiscard]] std::size_t peak_threads() const;
-
  private:
   void loop();
   /// Joins the threads that ended for idleness (called with mu_ held).
@@ -51,13 +46,12 @@ class IoPool {
 
   const std::size_t max_threads_;
   const Nanos idle_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_{false};
   std::size_t idle_threads_{0};
   std::size_t live_{0};
-  std::size_t peak_{0};
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> ended_;  ///< left loop() idle, not joined yet
 };
