@@ -18,17 +18,8 @@ using testing::add;
 using testing::KeepSink;
 using testing::Kept;
 
-NodeId keep(Graph& g, const std::string& name, Kept& into) {
-  return g.add_sink(name, [&into] { return std::make_unique<KeepSink>(into); });
-}
-
-StageStats stage(const Pipeline& p, std::string_view name) {
-  for (const auto& s : p.stats().stages) {
-    if (s.name == name) return s;
-  }
-  ADD_FAILURE() << "no stage " << name;
-  return {};
-}
+using testing::keep;
+using testing::stage;
 
 const OptionValue kNumbered = OptionValue::of("{{\"n\": {seq}}}");
 
