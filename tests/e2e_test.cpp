@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -118,6 +119,24 @@ TEST_F(E2E, QuickstartPrintsEveryEventInOrder) {
     EXPECT_EQ(s["stages"][stage]["out"], 20) << stage;
   }
   EXPECT_EQ(s["stages"]["print"]["in"], 20);
+}
+
+// pipelines/worker_pool.toml: a burst to 4 slow workers, with `batch` set in
+// [pipeline] and on the stage and `io_threads` capping the file sink's pool.
+TEST_F(E2E, WorkerPoolSampleServesEveryMessageOfTheBurstOnce) {
+  Sluice p({"run", (kPipelines / "worker_pool.toml").string(), "--stats-json", "stats.json",
+            "--progress", "never"},
+           dir_);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  std::set<std::int64_t> jobs;
+  for (const auto& line : lines(read(dir_ / "worker_pool.out.jsonl"))) {
+    jobs.insert(json::parse(json::parse(line)["payload"].get<std::string>())["job"].get<int>());
+  }
+  EXPECT_EQ(jobs.size(), 40u);
+  auto s = stats();
+  EXPECT_EQ(s["stages"]["enrich"]["in"], 40);
+  EXPECT_EQ(s["stages"]["enrich"]["out"], 40);
+  EXPECT_EQ(s["stages"]["done"]["in"], 40);
 }
 
 TEST_F(E2E, SetOverridesKeysBeforeValidation) {
