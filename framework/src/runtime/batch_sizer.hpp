@@ -38,6 +38,8 @@ class BatchSizer {
 
   [[nodiscard]] std::size_t next() const noexcept { return next_; }
   [[nodiscard]] std::size_t max() const noexcept { return max_; }
+  /// Whether it sizes batches at all (its instance shares its input).
+  [[nodiscard]] bool shared() const noexcept { return shared_; }
   /// Whether what the messages cost, not `max`, sets the next take.
   [[nodiscard]] bool cost_limited() const noexcept { return next_ < max_; }
 
