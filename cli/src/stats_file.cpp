@@ -49,6 +49,19 @@ bool StatsFile::prepare() {
     return true;
   }
   if (exists && ::access(path_.c_str(), W_OK) != 0) return fail(path_, errno);
+  // The temporary file is made at the end: a killed run leaves none behind.
+  const std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+  if (::access(dir.empty() ? "." : dir.c_str(), W_OK | X_OK) != 0) return fail(path_, errno);
+  return true;
+}
+
+bool StatsFile::write(const Stats& stats) {
+  if (path_.empty()) return true;
+  std::lock_guard lock(mu_);
+  const std::string text = to_json(stats) + "\n";
+  if (fd_ >= 0) {  // a special file, opened before the run
+    return write_all(fd_, text) || fail(path_, errno);
+  }
   const std::filesystem::path target(path_);
   temp_ = (target.parent_path() / ("." + target.filename().string() + ".XXXXXX")).string();
   fd_ = ::mkostemp(temp_.data(), O_CLOEXEC);
@@ -57,22 +70,15 @@ bool StatsFile::prepare() {
     temp_.clear();
     return fail(path_, error);
   }
-  ::fchmod(fd_, exists ? (st.st_mode & 07777) : 0644);
-  return true;
-}
-
-bool StatsFile::write(const Stats& stats) {
-  if (path_.empty()) return true;
-  std::lock_guard lock(mu_);
-  if (fd_ < 0 && !prepare()) return false;
-  const std::string text = to_json(stats) + "\n";
-  if (!write_all(fd_, text)) return fail(path_, errno);
-  if (temp_.empty()) return true;
-  if (::fsync(fd_) != 0 || ::rename(temp_.c_str(), path_.c_str()) != 0) return fail(path_, errno);
-  temp_.clear();
+  struct stat st {};
+  ::fchmod(fd_, ::stat(path_.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644);
+  const bool ok =
+      write_all(fd_, text) && ::fsync(fd_) == 0 && ::rename(temp_.c_str(), path_.c_str()) == 0;
+  const int error = errno;
   ::close(fd_);
   fd_ = -1;
-  return true;
+  if (ok) temp_.clear();  // else the destructor removes it
+  return ok || fail(path_, error);
 }
 
 }  // namespace sluice::cli
