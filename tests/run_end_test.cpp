@@ -83,4 +83,27 @@ TEST_F(E2E, AKilledRunLeavesTheOldStatsOrNoneNeverAnEmptyFile) {
   }
 }
 
+// run_for stops the run; the calls take 1 s, the drain may take 300 ms: the
+// drain deadline abandons what is left, which is not a success, and every
+// message the call stage took is in exactly one of its counters.
+TEST_F(E2E, ADrainThatTimesOutIsNotASuccessAndLosesNoCount) {
+  Sluice p(with_example_plugins({"run", (kPipelines / "flaky_service.toml").string(), "--set",
+                                 "pipeline.run_for=300ms", "--set", "pipeline.drain_timeout=300ms",
+                                 "--set", "stages.svc.latency=1s", "--stats-json", "stats.json"}),
+           dir_);
+  EXPECT_EQ(p.wait(std::chrono::seconds(30)), 3) << p.err();
+  EXPECT_NE(p.err().find("drain_timeout (0.3s) passed with work left: svc ("), std::string::npos)
+      << p.err();
+  const json s = stats();
+  ASSERT_TRUE(s.is_object());
+  EXPECT_EQ(s["status"], "drain_timeout");
+  const json& svc = s["stages"]["svc"];
+  EXPECT_GT(svc["in"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(svc["in"],
+            svc["out"].get<std::uint64_t>() + svc["filtered"].get<std::uint64_t>() +
+                svc["dropped"].get<std::uint64_t>() + svc["dead_letter"].get<std::uint64_t>() +
+                svc["rejected"].get<std::uint64_t>() + svc["abandoned"].get<std::uint64_t>())
+      << svc;
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // The subcommands of `sluice`, each returning the process exit code:
 // 0 ok, 1 a stage failed the pipeline, 2 usage or configuration error,
-// 128 + signal after a signal-initiated drain.
+// 3 the drain deadline abandoned messages, 128 + signal after a
+// signal-initiated drain.
 #pragma once
 
 #include <string>
@@ -14,6 +15,8 @@ namespace sluice::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+/// The run stopped itself (run_for, take) and its drain deadline passed with messages in flight.
+inline constexpr int kExitDrainTimeout = 3;
 
 struct RunArgs {
   std::string file;

@@ -168,6 +168,13 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
     return kExitFailed;
   }
   if (signal != 0) return 128 + signal;
+  if (result.status == RunStatus::drain_timeout) {
+    std::fprintf(stderr,
+                 "sluice: error: the drain deadline passed with messages in flight: %llu "
+                 "abandoned (drain_timeout)\n",
+                 static_cast<unsigned long long>(result.abandoned));
+    return kExitDrainTimeout;
+  }
   return stats_ok ? kExitOk : kExitUsage;
 }
 

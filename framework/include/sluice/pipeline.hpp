@@ -58,7 +58,10 @@ struct RunOptions {
   Fusion fusion{Fusion::automatic};
 };
 
-enum class RunStatus { ok, failed, interrupted };
+/// interrupted: stop() (a signal) ended the run; drain_timeout: a stop of
+/// its own (run_for, take) found messages still in flight at the drain
+/// deadline, and they were abandoned.
+enum class RunStatus { ok, failed, interrupted, drain_timeout };
 
 std::string_view to_string(RunStatus s) noexcept;
 

@@ -157,6 +157,18 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
                    const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
   void fail(std::string what, std::optional<std::uint64_t> seq);
+  /// Before a stage call: what would show that it did something with its message.
+  struct CallMark {
+    std::size_t emitted;
+    std::uint64_t skipped;
+  };
+  [[nodiscard]] CallMark call_mark() const noexcept {
+    return {emitter_.emitted(), counters_.skipped()};
+  }
+  /// After a call that returned while the run was being cancelled: a message
+  /// it neither emitted, counted nor may hold was dropped by the cancel (a
+  /// plugin that returns early): abandoned, and counted so, once.
+  void settle_cancelled_call(const CallMark& before, const AckRef& ack);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
   void divert(Message&& failed, std::uint64_t seq, const std::string& what);

@@ -104,8 +104,12 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const std::uint64_t seq = m.seq;
   const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   emitter_.set_current(&m);
+  const CallMark before = call_mark();
   try {
     stage_->process(std::move(m), emitter_, *this);
+    if (rt_.cancelled()) [[unlikely]] {
+      settle_cancelled_call(before, ack);
+    }
     return true;
   } catch (...) {
     admission_.release_permit();
@@ -130,8 +134,12 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const AckRef ack = m.ack;
   const std::uint64_t seq = m.seq;
   emitter_.set_current(&m);
+  const CallMark before = call_mark();
   try {
     stage_->process(std::move(m), emitter_, *this);
+    if (rt_.cancelled()) [[unlikely]] {
+      settle_cancelled_call(before, ack);
+    }
   } catch (...) {
     const Caught error = caught();
     admission_.release_permit();
@@ -195,6 +203,13 @@ void Instance::consume_input() {
   }
   admission_.release_permit();
   in_.clear();
+}
+
+void Instance::settle_cancelled_call(const CallMark& before, const AckRef& ack) {
+  if (emitter_.emitted() != before.emitted || counters_.skipped() != before.skipped) return;
+  if (stage_ && stage_->held() > 0) return;  // it may hold it: finish() counts what it holds
+  bump(counters_.abandoned, 1);
+  ack.fail(AckOutcome::abandoned);
 }
 
 void Instance::divert(Message&& failed, std::uint64_t seq, const std::string& what) {

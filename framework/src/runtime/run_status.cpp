@@ -14,6 +14,8 @@ std::string_view to_string(RunStatus s) noexcept {
       return "failed";
     case RunStatus::interrupted:
       return "interrupted";
+    case RunStatus::drain_timeout:
+      return "drain_timeout";
   }
   return "ok";
 }

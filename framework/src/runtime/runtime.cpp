@@ -286,9 +286,29 @@ void Runtime::stop(bool interrupted) {
     if (interrupted) cancel();  // a second stop does not wait for the drain
     return;
   }
-  drain_alarm_ = std::make_unique<Alarm>([this] { cancel(); });
+  drain_alarm_ = std::make_unique<Alarm>([this] { drain_expired(); });
   timers_.schedule(clock_->now() + options_.drain_timeout, drain_alarm_.get());
   notify_all(true);
+}
+
+void Runtime::drain_expired() {
+  if (cancelled_.load()) return;  // the run ended, or failed, first
+  // Vector's shutdown report: who held the drain up, and with how much.
+  std::string busy;
+  for (const auto& nr : nodes_) {
+    std::size_t calls = 0;
+    for (const auto& inst : nr->instances) calls += inst->in_turn() ? 1 : 0;
+    std::uint64_t queued = 0;
+    for (const Channel* in : nr->inputs) queued += in->counters().depth;
+    if (calls == 0 && queued == 0) continue;
+    busy += fmt::format("{}{} ({} instance(s) at work, {} message(s) queued)",
+                        busy.empty() ? "" : ", ", nr->node->name, calls, queued);
+  }
+  drain_expired_.store(true);
+  log(LogLevel::warn, "",
+      fmt::format("drain_timeout ({:g}s) passed with work left: {}; it is abandoned",
+                  to_seconds(options_.drain_timeout), busy.empty() ? "none seen" : busy));
+  cancel();
 }
 
 void Runtime::cancel() {
@@ -364,7 +384,11 @@ RunResult Runtime::wait() {
   if (io_ && !gave_up_) io_->shutdown();  // else a stuck call holds a thread: the destructor joins
   std::lock_guard lock(error_mu_);
   if (gave_up_) give_up_on_stuck();
-  if (!has_error_ && interrupted_.load()) result_.status = RunStatus::interrupted;
+  if (!has_error_ && interrupted_.load()) {
+    result_.status = RunStatus::interrupted;
+  } else if (!has_error_ && drain_expired_.load()) {
+    result_.status = RunStatus::drain_timeout;
+  }
   std::uint64_t abandoned = 0;
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) abandoned += inst->counters().abandoned.load();

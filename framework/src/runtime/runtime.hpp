@@ -69,6 +69,8 @@ class Runtime : public InstanceHost {
   /// wait(): the instances still inside a turn once cancel_grace has passed
   /// since the cancel; they are left running and named in the result.
   void give_up_on_stuck();
+  /// The drain deadline: names the stages still busy, then cancels.
+  void drain_expired();
   [[nodiscard]] bool any_in_turn() const noexcept;
 
   Graph graph_;
@@ -88,7 +90,9 @@ class Runtime : public InstanceHost {
   bool ready_{false};    ///< the arena is up: stop and cancel act at once
   Pending pending_{Pending::none};
   std::atomic<std::int64_t> cancelled_at_{0};  ///< steady ns of the cancel; 0 = none
-  bool gave_up_{false};  ///< wait() left stuck instances running (under done_mu_)
+  bool gave_up_{false};
+  std::atomic<bool> drain_expired_{
+      false};  ///< wait() left stuck instances running (under done_mu_)
   std::atomic<bool> interrupted_{false};
   std::atomic<std::size_t> live_{0};
   std::atomic<std::size_t> tasks_{0};

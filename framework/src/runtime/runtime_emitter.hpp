@@ -32,6 +32,13 @@ class RuntimeEmitter final : public sluice::Emitter {
   };
   [[nodiscard]] Mark mark() const;
   void rollback(const Mark& mark);
+  /// How many messages are emitted so far, on every port (a cheap before /
+  /// after test of whether a call emitted anything).
+  [[nodiscard]] std::size_t emitted() const noexcept {
+    std::size_t n = batch_ ? static_cast<std::size_t>(write_ - batch_->data()) : 0;
+    for (std::size_t p = 0; p < names_->size(); ++p) n += ports_[p].size();
+    return n;
+  }
 
   /// The input batch whose messages may be passed on in place.
   void begin_batch(std::vector<Message>& batch) noexcept;

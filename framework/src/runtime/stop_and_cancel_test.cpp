@@ -151,5 +151,56 @@ TEST(StopAndCancel, AStageStuckInACallIsLeftBehindAndNamed) {
   }
 }
 
+/// Waits for the cancel inside process(), then returns without emitting or
+/// counting anything (a plugin that returns early when cancelled).
+class ReturnsEarly final : public Stage {
+ public:
+  explicit ReturnsEarly(std::atomic<int>& inside) : inside_(inside) {}
+  void process(Message&&, Emitter&, Context& ctx) override {
+    inside_.fetch_add(1);
+    while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+
+ private:
+  std::atomic<int>& inside_;
+};
+
+// Every message the stage took is in exactly one counter: the ones it
+// returned early from are abandoned, like the rest of their batches.
+TEST(StopAndCancel, AMessageACallReturnedEarlyFromAtACancelIsAbandoned) {
+  struct Case {
+    const char* name;
+    NodeOptions options;
+  };
+  const Case cases[] = {
+      {"on_error fail", {.workers = 2}},
+      {"dead_letter", {.workers = 2, .on_error = OnError::dead_letter}},
+      {"retry", {.workers = 2, .retry = {.max_attempts = 3}}},
+  };
+  for (const Case& c : cases) {
+    std::atomic<int> inside{0};
+    Collected got;
+    Graph g;
+    auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(100); });
+    std::vector<std::string> ports{"out"};
+    if (c.options.on_error == OnError::dead_letter) ports.emplace_back("dead_letter");
+    auto early = g.add_stage(
+        "early", [&] { return std::make_unique<ReturnsEarly>(inside); }, c.options, ports);
+    g.connect(src, early);
+    g.connect(early, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+    Pipeline p(std::move(g), {.threads = 2});
+    p.start();
+    while (inside.load() < 2) std::this_thread::yield();
+    p.cancel();
+    const RunResult r = p.wait();
+    EXPECT_TRUE(r.stuck.empty()) << c.name;
+    const Stats s = p.stats();
+    const StageStats& e = stage(s, "early");
+    EXPECT_GT(e.in, 0u) << c.name;
+    EXPECT_EQ(e.in, e.out + e.filtered + e.dropped + e.dead_letter + e.rejected + e.abandoned)
+        << c.name << ": in " << e.in << ", abandoned " << e.abandoned;
+  }
+}
+
 }  // namespace
 }  // namespace sluice
