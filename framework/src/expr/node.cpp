@@ -11,15 +11,31 @@ namespace {
 
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 
-// Integer arithmetic wraps (two's complement) instead of overflowing.
-std::int64_t wrap_add(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
-}
-std::int64_t wrap_sub(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
-}
-std::int64_t wrap_mul(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+// Integer arithmetic whose exact result does not fit in int64 gives that result as a
+// float, as a JSON number outside int64 reads as one: `9223372036854775807 + 1` is
+// 9223372036854775808.0, never a wrapped negative number.
+Value checked(BinOp op, std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  const auto x = static_cast<double>(a);
+  const auto y = static_cast<double>(b);
+  switch (op) {
+    case BinOp::add:
+      return __builtin_add_overflow(a, b, &r) ? Value::floating(x + y) : Value::integer(r);
+    case BinOp::sub:
+      return __builtin_sub_overflow(a, b, &r) ? Value::floating(x - y) : Value::integer(r);
+    case BinOp::mul:
+      return __builtin_mul_overflow(a, b, &r) ? Value::floating(x * y) : Value::integer(r);
+    case BinOp::div:
+      if (b == 0) return Value::null();
+      if (a == kMin && b == -1) return Value::floating(-x);  // 2^63
+      return Value::integer(a / b);
+    case BinOp::mod:
+      if (b == 0) return Value::null();
+      if (b == -1) return Value::integer(0);  // kMin % -1 is 0, but traps in C++
+      return Value::integer(a % b);
+    default:
+      return Value::null();
+  }
 }
 
 Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
@@ -34,26 +50,7 @@ Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
     return Value::string(ctx.keep(std::move(s)));
   }
   if (!a.is_number() || !b.is_number()) return Value::null();
-  if (a.kind == Kind::integer && b.kind == Kind::integer) {
-    switch (op) {
-      case BinOp::add:
-        return Value::integer(wrap_add(a.i, b.i));
-      case BinOp::sub:
-        return Value::integer(wrap_sub(a.i, b.i));
-      case BinOp::mul:
-        return Value::integer(wrap_mul(a.i, b.i));
-      case BinOp::div:
-        if (b.i == 0) return Value::null();
-        if (a.i == kMin && b.i == -1) return Value::integer(kMin);
-        return Value::integer(a.i / b.i);
-      case BinOp::mod:
-        if (b.i == 0) return Value::null();
-        if (b.i == -1) return Value::integer(0);
-        return Value::integer(a.i % b.i);
-      default:
-        return Value::null();
-    }
-  }
+  if (a.kind == Kind::integer && b.kind == Kind::integer) return checked(op, a.i, b.i);
   const double x = a.as_double();
   const double y = b.as_double();
   switch (op) {
@@ -161,6 +158,14 @@ Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
   return Value::null();
 }
 
+Value negate(const Value& v) noexcept {
+  if (v.kind == Kind::integer) {
+    return v.i == kMin ? Value::floating(-static_cast<double>(v.i)) : Value::integer(-v.i);
+  }
+  if (v.kind == Kind::floating) return Value::floating(-v.f);
+  return Value::null();
+}
+
 Value LiteralNode::eval(EvalContext& /*ctx*/) const { return value_; }
 
 Value FieldNode::eval(EvalContext& ctx) const {
@@ -195,9 +200,7 @@ Value NotNode::eval(EvalContext& ctx) const { return Value::boolean(!truthy(oper
 
 Value NegNode::eval(EvalContext& ctx) const {
   const Value v = operand_->eval(ctx);
-  if (v.kind == Kind::integer) return Value::integer(wrap_sub(0, v.i));
-  if (v.kind == Kind::floating) return Value::floating(-v.f);
-  return Value::null();
+  return negate(v);
 }
 
 Value LogicNode::eval(EvalContext& ctx) const {

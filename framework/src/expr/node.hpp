@@ -195,6 +195,9 @@ class CallNode final : public Node {
   std::vector<NodePtr> args_;
 };
 
+/// Unary minus: null unless a number; -(-2^63) is the float 2^63.
+[[nodiscard]] Value negate(const Value& v) noexcept;
+
 /// Indexes a list, JSON array or object, or string (one byte); null when out of range.
 [[nodiscard]] Value index_value(const Value& base, const Value& index, EvalContext& ctx);
 

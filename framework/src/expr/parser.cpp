@@ -238,11 +238,7 @@ class Parser {
       // Fold `-3` into a literal so that constants stay constants.
       if (const auto* lit = dynamic_cast<const LiteralNode*>(operand.get())) {
         const Value v = lit->value();
-        if (v.kind == Kind::integer) {
-          return std::make_unique<LiteralNode>(
-              Value::integer(static_cast<std::int64_t>(0ULL - static_cast<std::uint64_t>(v.i))));
-        }
-        if (v.kind == Kind::floating) return std::make_unique<LiteralNode>(Value::floating(-v.f));
+        if (v.is_number()) return std::make_unique<LiteralNode>(negate(v));
       }
       return std::make_unique<NegNode>(std::move(operand));
     }
