@@ -362,12 +362,16 @@ class Parser {
       advance();  // a lone `.`: the whole document
     }
     while (true) {
+      const Token& at = peek();
       if (auto key = dotted_key()) {
         steps.push_back(PathStep{std::move(*key), 0, false});
       } else if (auto step = bracket_step()) {
         steps.push_back(std::move(*step));
       } else {
         break;  // a computed index `[expr]` is left to parse_postfix
+      }
+      if (steps.size() > kMaxPathSteps) {
+        fail(at, "JSON path too long (more than " + std::to_string(kMaxPathSteps) + " steps)");
       }
     }
     return std::make_unique<PathNode>(std::move(steps));
