@@ -356,8 +356,8 @@ TEST(Expression, JsonHugeNumbers) {
       R"( "tiny": 1e-400, "huge": 1e400, "neg0": -0, "one": 1.0, "exp": 2E3, "frac": -12.5e-1})";
   EXPECT_EQ(eval(".max", m), "9223372036854775807");
   EXPECT_EQ(eval(".min", m), "-9223372036854775808");
-  EXPECT_EQ(eval(".max + 1", m), "9223372036854775808");    // an integer: overflows to a float
-  EXPECT_EQ(eval(".above", m), "9223372036854775808");     // a float from here on
+  EXPECT_EQ(eval(".max + 1", m), "9223372036854775808");  // an integer: overflows to a float
+  EXPECT_EQ(eval(".above", m), "9223372036854775808");    // a float from here on
   EXPECT_EQ(eval(".above + 1", m), "9223372036854775808");
   EXPECT_EQ(eval(".below", m), "-9223372036854775808");
   EXPECT_EQ(eval(".u64", m), "18446744073709551616");
