@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <string_view>
+
+#include "expr/runtime_errors.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -246,8 +249,25 @@ Value MatchNode::eval(EvalContext& ctx) const {
   re2::RE2::Options opts;
   opts.set_log_errors(false);
   const re2::RE2 re(std::string(pattern), opts);
-  if (!re.ok()) return Value::boolean(false);
+  if (!re.ok()) {
+    report_bad_pattern(pattern, re.error(), ctx.message().seq);
+    return Value::boolean(false);
+  }
   return Value::boolean(regex_match(text, re));
+}
+
+void MatchNode::report_bad_pattern(std::string_view pattern, const std::string& error,
+                                   std::uint64_t seq) const {
+  constexpr std::size_t kShown = 200;  // of a pattern that may be a whole payload
+  std::string what = "the regex ";
+  append_json(Value::string(pattern.substr(0, kShown)), what);
+  if (pattern.size() > kShown) what += " (" + std::to_string(pattern.size()) + " bytes)";
+  // RE2's error quotes the pattern's bad part, which may be as long.
+  std::string why = error.substr(0, kShown);
+  if (error.size() > kShown) why += "...";
+  what +=
+      " of message " + std::to_string(seq) + " does not compile (" + why + "): `matches` is false";
+  report_error(bad_pattern_logged_, what);
 }
 
 Value ListNode::eval(EvalContext& ctx) const {
