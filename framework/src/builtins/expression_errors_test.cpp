@@ -41,8 +41,7 @@ TEST(ExpressionErrors, ABadRegexFromTheMessageIsCountedAndLoggedOnTheStageThatMe
     EXPECT_EQ(got.size(), 3u);
     const auto sb = testing::stage(p, "b");
     EXPECT_EQ(sb.filtered, 3u);
-    EXPECT_EQ(sb.counters.count("expression_errors") ? sb.counters.at("expression_errors") : 0,
-              3u);
+    EXPECT_EQ(sb.counters.count("expression_errors") ? sb.counters.at("expression_errors") : 0, 3u);
     EXPECT_EQ(testing::stage(p, "a").counters.count("expression_errors"), 0u);
     ASSERT_EQ(logs.size(), 1u);
     EXPECT_EQ(logs[0].rfind(R"(b: expression error: the regex "(b" of message )", 0), 0u)
