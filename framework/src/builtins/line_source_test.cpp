@@ -45,9 +45,9 @@ class FakeContext final : public Context {
 class TempFile {
  public:
   explicit TempFile(const std::string& content)
-      : path_(std::filesystem::temp_directory_path() /
-              ("sluice_line_source_" + std::to_string(::getpid()) + "_" +
-               std::to_string(next_++))) {
+      : path_(
+            std::filesystem::temp_directory_path() /
+            ("sluice_line_source_" + std::to_string(::getpid()) + "_" + std::to_string(next_++))) {
     std::ofstream(path_, std::ios::binary) << content;
   }
   ~TempFile() { std::filesystem::remove(path_); }
@@ -167,9 +167,9 @@ TEST(LineSource, FileStageFailsTheRunNamingTheStageAndTheLine) {
   const TempFile f("a\nbb\nccc\n");
   testing::Kept got;
   Graph g;
-  auto src = testing::add(g, "src", "file", false,
-                          {{"path", OptionValue::of(f.path())},
-                           {"max_line_bytes", OptionValue::of(2)}});
+  auto src =
+      testing::add(g, "src", "file", false,
+                   {{"path", OptionValue::of(f.path())}, {"max_line_bytes", OptionValue::of(2)}});
   g.connect(src, testing::keep(g, "out", got));
   Pipeline p(std::move(g), {.threads = 1});
   const RunResult r = p.run();
