@@ -77,8 +77,8 @@ TEST(CountInterval, ASnapshotOfManyChangedGroupsIsSortedAndRanked) {
   Graph g;
   auto src = add(g, "src", "generate", false,
                  {{"count", OptionValue::of(3000)}, {"key", OptionValue::of("g{seq % 1000}")}});
-  auto c = add(g, "c", "count", true,
-               {{"interval", OptionValue::duration(kNanosPerSecond)}}, /*workers=*/3);
+  auto c = add(g, "c", "count", true, {{"interval", OptionValue::duration(kNanosPerSecond)}},
+               /*workers=*/3);
   g.connect(src, c);
   g.connect(c, keep(g, "out", got));
   Pipeline p(std::move(g), {.threads = 2, .clock = &clock});

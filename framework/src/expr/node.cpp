@@ -262,8 +262,18 @@ void MatchNode::report_bad_pattern(std::string_view pattern, const std::string& 
   std::string what = "the regex ";
   append_json(Value::string(pattern.substr(0, kShown)), what);
   if (pattern.size() > kShown) what += " (" + std::to_string(pattern.size()) + " bytes)";
-  // RE2's error quotes the pattern's bad part, which may be as long.
-  std::string why = error.substr(0, kShown);
+  // RE2's error quotes the pattern's bad part, which may be as long and hold control bytes
+  // (an escape sequence must not reach a terminal).
+  std::string why;
+  for (const char c : std::string_view(error).substr(0, kShown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      why += {'\\', 'x', kHex[u >> 4], kHex[u & 0xF]};
+    } else {
+      why.push_back(c);
+    }
+  }
   if (error.size() > kShown) why += "...";
   what +=
       " of message " + std::to_string(seq) + " does not compile (" + why + "): `matches` is false";

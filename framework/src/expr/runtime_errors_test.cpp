@@ -72,6 +72,7 @@ TEST(RuntimeErrors, ABadComputedRegexMatchesNothingAndIsCountedAndLoggedOnce) {
   EXPECT_EQ(ctx.counters["expression_errors"], 3u);
   ASSERT_EQ(ctx.logs.size(), 2u);
   EXPECT_NE(ctx.logs[1].find(R"("\u001b[31m(")"), std::string::npos) << ctx.logs[1];  // escaped
+  EXPECT_EQ(ctx.logs[1].find('\x1b'), std::string::npos) << ctx.logs[1];  // in RE2's error too
 }
 
 TEST(RuntimeErrors, ALongPatternIsShownCut) {
