@@ -27,7 +27,7 @@ OptionSpec max_line_bytes_option() {
           "fails the source, naming its line number",
       .default_value = OptionValue::of(static_cast<std::int64_t>(LineSource::kDefaultMaxLineBytes)),
       .min = 1,
-      .max = static_cast<double>(std::size_t{1} << 30)};
+      .max = 1e9};
 }
 
 LineSource::LineSource(std::string path, const Options& options)
