@@ -6,12 +6,13 @@
 // length however many reads it spans, and a line longer than `max_line_bytes`
 // (not counting its "\n" or "\r\n") fails the source, naming the line, once
 // that many bytes of it have been read: the buffer never holds more than
-// max_line_bytes plus one read.
+// max_line_bytes + 1 bytes plus one read.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "sluice/options.hpp"
 #include "sluice/stage.hpp"
@@ -26,10 +27,10 @@ class LineSource final : public Source {
   static constexpr std::size_t kDefaultMaxLineBytes = std::size_t{16} << 20;  // 16 MiB
   static constexpr std::size_t kReadChunk = 64 * 1024;
 
+  /// The source of `path` that `options` (with `max_line_bytes`) describe.
+  LineSource(std::string path, const Options& options);
   /// Reads `path`, or standard input when `path` is empty; `read_chunk` is the
   /// most one read() asks for (small in tests, to split lines across reads).
-  /// The source `options` (with `max_line_bytes`) describe.
-  LineSource(std::string path, const Options& options);
   explicit LineSource(std::string path, std::size_t max_line_bytes = kDefaultMaxLineBytes,
                       std::size_t read_chunk = kReadChunk)
       : path_(std::move(path)), max_line_bytes_(max_line_bytes), read_chunk_(read_chunk) {}
