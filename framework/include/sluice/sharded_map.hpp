@@ -80,6 +80,14 @@ class Sharded {
       f(static_cast<const T&>(shards_[i].data));
     }
   }
+  /// The same with f(T&), which may change each shard.
+  template <class F>
+  void for_each(F&& f) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      std::lock_guard lock(shards_[i].mu);
+      f(shards_[i].data);
+    }
+  }
 
  private:
   struct alignas(64) Shard {  // one cache line each: no false sharing of the locks

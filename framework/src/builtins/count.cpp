@@ -2,17 +2,29 @@
 // the input, emits one message per group sorted by group: payload
 // "GROUP\tCOUNT" (format = "tsv") or {"group": "GROUP", "count": COUNT}
 // (format = "json"), key = the group, value = the count, seq = its rank
-// from 1. With `interval`, it also emits the running totals so far every
-// interval. So `out` counts groups per emission, not messages; the counts
-// of the last emission add up to `in`.
+// from 1. With `interval`, it also emits, every interval, the running totals
+// of the groups whose count changed since the previous emission: an interval
+// costs what came in during it, not the number of groups, and one in which
+// nothing came emits nothing. So `out` counts groups per emission, not
+// messages; the counts of the last emission (every group) add up to `in`.
 //
-// With `workers = N` the instances count into one sharded map and the last
+// At most `max_groups` groups are kept: a message that would start one more
+// fails (std::runtime_error naming the limit), and the stage's `on_error`
+// decides (fail stops the run, drop and dead_letter go on counting the
+// groups it has).
+//
+// With `workers = N` the instances count into one sharded table and the last
 // one to close emits the totals; interval snapshots come from instance 0.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "builtins/builtins.hpp"
 #include "builtins/expression_option.hpp"
@@ -23,10 +35,27 @@ namespace sluice::builtins {
 namespace {
 
 constexpr std::size_t kShardsWhenShared = 16;
+constexpr std::int64_t kDefaultMaxGroups = 1'000'000;
+
+struct Group {
+  std::uint64_t n{0};
+  bool changed{false};  ///< listed in Table::changed
+};
+
+/// One shard's groups, and those changed since the last interval snapshot
+/// (node pointers of an unordered_map stay valid when it rehashes).
+struct Table {
+  using Map = std::unordered_map<std::string, Group, StringHash, std::equal_to<>>;
+  Map groups;
+  std::vector<Map::value_type*> changed;
+};
+
+using Totals = std::vector<std::pair<std::string, std::uint64_t>>;
 
 struct Counts {
-  explicit Counts(std::size_t shards) : groups(shards) {}
-  ShardedMap<std::uint64_t> groups;
+  explicit Counts(std::size_t shards) : tables(shards) {}
+  Sharded<Table> tables;
+  std::atomic<std::size_t> groups{0};  ///< in all tables; at most max_groups
   std::atomic<std::size_t> closed{0};  ///< instances that have seen the end of their input
 };
 
@@ -36,7 +65,9 @@ class Count final : public Stage {
       : node_key_(&o),
         by_(compile_expression(o, "by")),
         json_(o.get_string("format") == "json"),
-        interval_(o.has("interval") ? o.get_duration("interval") : 0) {}
+        interval_(o.has("interval") ? o.get_duration("interval") : 0),
+        max_groups_(static_cast<std::size_t>(o.has("max_groups") ? o.get_int("max_groups")
+                                                                 : kDefaultMaxGroups)) {}
 
   void open(Context& ctx) override {
     const std::size_t shards = ctx.instances() > 1 ? kShardsWhenShared : 1;
@@ -50,7 +81,14 @@ class Count final : public Stage {
   void process(Message&& m, Emitter&, Context&) override {
     scratch_.clear();
     by_.render(m, scratch_);
-    counts_->groups.update(scratch_, [](std::uint64_t& n) { ++n; });
+    const bool counted =
+        counts_->tables.with(StringHash{}(scratch_), [&](Table& t) { return add_one(t); });
+    if (!counted) {
+      const std::string group = nlohmann::json(scratch_.substr(0, 100))
+                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      throw std::runtime_error("more than max_groups (" + std::to_string(max_groups_) +
+                               ") groups: group " + group + " is not counted");
+    }
   }
 
   void on_timer(Emitter& out, Context& ctx) override {
@@ -59,21 +97,63 @@ class Count final : public Stage {
       ctx.wake_at(next_);
       return;
     }
-    emit_all(out, now);
+    emit(changed_since_last(), out, now);
     while (next_ <= now) next_ += interval_;
     ctx.wake_at(next_);
   }
 
   void close(Emitter& out, Context& ctx) override {
     if (counts_->closed.fetch_add(1, std::memory_order_acq_rel) + 1 == ctx.instances()) {
-      emit_all(out, ctx.now());
+      emit(all(), out, ctx.now());
     }
   }
 
  private:
-  void emit_all(Emitter& out, Nanos now) {
+  /// Counts the message in its group (scratch_) under the shard's lock; false
+  /// when that is a new group and there are max_groups already.
+  bool add_one(Table& t) {
+    auto it = t.groups.find(scratch_);
+    if (it == t.groups.end()) {
+      if (counts_->groups.fetch_add(1, std::memory_order_relaxed) >= max_groups_) {
+        counts_->groups.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+      }
+      it = t.groups.emplace(scratch_, Group{}).first;
+    }
+    ++it->second.n;
+    if (interval_ > 0 && !it->second.changed) {
+      it->second.changed = true;
+      t.changed.push_back(&*it);
+    }
+    return true;
+  }
+
+  /// The groups changed since the last call, and their totals; O(changed).
+  Totals changed_since_last() {
+    Totals out;
+    counts_->tables.for_each([&](Table& t) {
+      for (Table::Map::value_type* g : t.changed) {
+        out.emplace_back(g->first, g->second.n);
+        g->second.changed = false;
+      }
+      t.changed.clear();
+    });
+    return out;
+  }
+
+  Totals all() {
+    Totals out;
+    counts_->tables.for_each([&](Table& t) {
+      for (const auto& [group, g] : t.groups) out.emplace_back(group, g.n);
+    });
+    return out;
+  }
+
+  void emit(Totals totals, Emitter& out, Nanos now) const {
+    std::sort(totals.begin(), totals.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     std::uint64_t rank = 0;
-    for (auto& [group, n] : counts_->groups.snapshot()) {
+    for (auto& [group, n] : totals) {
       Message m;
       m.seq = ++rank;
       m.ingest_ns = now;
@@ -95,6 +175,7 @@ class Count final : public Stage {
   const expr::Expression by_;
   const bool json_;
   const Nanos interval_;
+  const std::size_t max_groups_;
   std::shared_ptr<Counts> counts_;
   Nanos next_{0};
   std::string scratch_;
@@ -107,7 +188,7 @@ StageType count_type() {
   t.name = "count";
   t.doc =
       "counts messages per `by` group; emits one message per group, sorted, at the end (and "
-      "every `interval`); out counts groups, not messages";
+      "every `interval` the groups changed since the last); out counts groups, not messages";
   t.schema.options = {
       {.name = "by",
        .type = OptionType::expression,
@@ -120,8 +201,16 @@ StageType count_type() {
        .choices = {"tsv", "json"}},
       {.name = "interval",
        .type = OptionType::duration,
-       .doc = "also emit the running totals this often; unset or 0 = only at the end",
+       .doc = "also emit, this often, the running totals of the groups whose count changed "
+              "since the last emission; unset or 0 = only at the end",
        .min = 0},
+      {.name = "max_groups",
+       .type = OptionType::integer,
+       .doc = "most groups kept; a message of one more fails, and `on_error` decides (fail, the "
+              "default, stops the run)",
+       .default_value = OptionValue::of(kDefaultMaxGroups),
+       .min = 1,
+       .max = 1e9},
   };
   t.make = [](const Options& o) { return std::make_unique<Count>(o); };
   return t;

@@ -13,8 +13,9 @@ StageType file_source_type() {
   t.blocking = true;
   t.schema.options = {
       {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},
+      max_line_bytes_option(),
   };
-  t.make = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path")); };
+  t.make = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path"), o); };
   return t;
 }
 

@@ -11,7 +11,8 @@ StageType stdin_type() {
   t.name = "stdin";
   t.doc = "reads standard input, one message per line (seq counts from 1)";
   t.blocking = true;
-  t.make = [](const Options&) { return std::make_unique<LineSource>(std::string()); };
+  t.schema.options = {max_line_bytes_option()};
+  t.make = [](const Options& o) { return std::make_unique<LineSource>(std::string(), o); };
   return t;
 }
 

@@ -70,6 +70,25 @@ TEST(ExpressionErrors, TooManyTokens) {
   EXPECT_EQ(e.error().message, "expression too long (more than 4096 tokens)");
 }
 
+TEST(ExpressionErrors, JsonPathOfMoreThan1000StepsIsRejectedAtItsStep1001) {
+  std::string path;
+  for (int k = 0; k < 1000; ++k) path += k % 2 == 0 ? ".a" : "[0]";
+  auto ok = Expression::compile(path + " == null");
+  ASSERT_TRUE(ok) << ok.error().message;
+  for (const std::string& step : {std::string(".b"), std::string("[1]"), std::string("[\"c\"]")}) {
+    auto e = Expression::compile("key == \"x\" || " + path + step);
+    ASSERT_FALSE(e) << step;
+    EXPECT_EQ(e.error().column, 15 + path.size()) << step;
+    EXPECT_EQ(e.error().message, "JSON path too long (more than 1000 steps)");
+  }
+  // A computed index ends the path; what follows it is read from that value.
+  EXPECT_TRUE(Expression::compile(path + "[seq]" + path.substr(0, 500)));
+  auto t = Template::compile("id={" + path + ".x}");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().column, 5 + path.size());
+  EXPECT_EQ(t.error().message, "JSON path too long (more than 1000 steps)");
+}
+
 TEST(ExpressionErrors, LongButValidChainEvaluates) {
   std::string src = "0";
   for (int k = 0; k < 1000; ++k) src += " + 1";

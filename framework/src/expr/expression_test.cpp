@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace sluice::expr {
@@ -92,6 +93,25 @@ TEST(Expression, FloatArithmetic) {
   EXPECT_EQ(eval("3.0"), "3");
 }
 
+TEST(Expression, IntegersAndFloatsCompareExactly) {
+  // Converting 2^63 - 1 to a double would round it to 2^63.
+  EXPECT_TRUE(check("9223372036854775807 < 9223372036854775808.0"));
+  EXPECT_FALSE(check("9223372036854775807 == 9223372036854775808.0"));
+  EXPECT_TRUE(check("9223372036854775808.0 > 9223372036854775807"));
+  EXPECT_TRUE(check("9007199254740993 > 9007199254740992.0"));  // 2^53 + 1
+  EXPECT_TRUE(check("-9223372036854775807 - 1 == -9223372036854775808.0"));
+  EXPECT_TRUE(check("-9223372036854775807 - 1 > -9223372036854775809.0 - 4096"));
+  EXPECT_TRUE(check("2 == 2.0"));
+  EXPECT_TRUE(check("2 < 2.5"));
+  EXPECT_TRUE(check("-2 > -2.5"));
+  EXPECT_TRUE(check("-3 < -2.5"));
+  EXPECT_TRUE(check("2.5 > 2"));
+  EXPECT_FALSE(check("1 < 0.0 / 1 - 1.0"));
+  EXPECT_FALSE(check("1 == float(\"nan\")"));
+  EXPECT_FALSE(check("1 < float(\"nan\")"));
+  EXPECT_FALSE(check("float(\"nan\") > 1"));
+}
+
 TEST(Expression, DivisionByZeroIsNull) {
   EXPECT_TRUE(is_null("1 / 0"));
   EXPECT_TRUE(is_null("1.0 / 0"));
@@ -100,13 +120,33 @@ TEST(Expression, DivisionByZeroIsNull) {
   EXPECT_EQ(eval("1 / 0"), "");
 }
 
-TEST(Expression, IntegerOverflowWraps) {
-  EXPECT_EQ(eval("9223372036854775807 + 1"), "-9223372036854775808");
-  EXPECT_EQ(eval("-9223372036854775807 - 1 - 1"), "9223372036854775807");
-  EXPECT_EQ(eval("9223372036854775807 * 2"), "-2");
-  EXPECT_EQ(eval("(-9223372036854775807 - 1) / -1"), "-9223372036854775808");
+TEST(Expression, IntegerOverflowGivesTheExactResultAsAFloat) {
+  // The exact result, as a float (as a JSON number outside int64 reads), never wrapped.
+  EXPECT_EQ(eval("9223372036854775807 + 1"), "9223372036854775808");
+  EXPECT_EQ(eval("-9223372036854775807 - 1 - 1"), "-9223372036854775808");
+  EXPECT_EQ(eval("9223372036854775807 * 2"), "18446744073709551616");
+  EXPECT_EQ(eval("(-9223372036854775807 - 1) * -1"), "9223372036854775808");
+  EXPECT_EQ(eval("(-9223372036854775807 - 1) / -1"), "9223372036854775808");
+  EXPECT_EQ(eval("-(-9223372036854775807 - 1)"), "9223372036854775808");
+  EXPECT_EQ(eval("-(-(-9223372036854775807 - 1))"), "-9223372036854775808");
+  EXPECT_TRUE(check("9223372036854775807 + 1 > 9223372036854775807"));
+  EXPECT_TRUE(check("-9223372036854775807 - 2 < 0"));
+  EXPECT_TRUE(check("4611686018427387904 * 4 > 0"));  // 2^62 * 4 = 2^64
+  EXPECT_FALSE(check("9223372036854775807 + 1 == 9223372036854775807"));
+  EXPECT_TRUE(check("9223372036854775807 + 1 != 9223372036854775807"));
+  // The int64 edges themselves stay integers.
+  EXPECT_EQ(eval("9223372036854775806 + 1"), "9223372036854775807");
+  EXPECT_EQ(eval("-9223372036854775807 - 1"), "-9223372036854775808");
   EXPECT_EQ(eval("(-9223372036854775807 - 1) % -1"), "0");
-  EXPECT_EQ(eval("-(-9223372036854775807 - 1)"), "-9223372036854775808");
+  EXPECT_EQ(eval("(-9223372036854775807 - 1) / 1"), "-9223372036854775808");
+  EXPECT_EQ(eval("3037000499 * 3037000499"), "9223372030926249001");
+  EXPECT_TRUE(check("int(9223372036854775807 + 1) == 9223372036854775807"));  // saturates
+  Message m;
+  m.value = std::numeric_limits<std::int64_t>::max();
+  m.ingest_ns = std::numeric_limits<std::int64_t>::min();
+  EXPECT_EQ(eval("value + value", m), "18446744073709551616");
+  EXPECT_EQ(eval("-ingest_ns", m), "9223372036854775808");
+  EXPECT_EQ(eval("ingest_ns - 1", m), "-9223372036854775808");
 }
 
 TEST(Expression, PlusConcatenatesStrings) {
@@ -316,8 +356,8 @@ TEST(Expression, JsonHugeNumbers) {
       R"( "tiny": 1e-400, "huge": 1e400, "neg0": -0, "one": 1.0, "exp": 2E3, "frac": -12.5e-1})";
   EXPECT_EQ(eval(".max", m), "9223372036854775807");
   EXPECT_EQ(eval(".min", m), "-9223372036854775808");
-  EXPECT_EQ(eval(".max + 1", m), "-9223372036854775808");  // an integer: wraps
-  EXPECT_EQ(eval(".above", m), "9223372036854775808");     // a float from here on
+  EXPECT_EQ(eval(".max + 1", m), "9223372036854775808");  // an integer: overflows to a float
+  EXPECT_EQ(eval(".above", m), "9223372036854775808");    // a float from here on
   EXPECT_EQ(eval(".above + 1", m), "9223372036854775808");
   EXPECT_EQ(eval(".below", m), "-9223372036854775808");
   EXPECT_EQ(eval(".u64", m), "18446744073709551616");

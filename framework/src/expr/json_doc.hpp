@@ -29,6 +29,9 @@ namespace sluice::expr::detail {
 
 class EvalContext;
 
+/// The most steps a path may take; the parser rejects a longer one.
+inline constexpr std::size_t kMaxPathSteps = 1000;
+
 /// One step of a JSON path: `.name` / `["name"]` or `[3]` (negative counts from the end).
 struct PathStep {
   std::string key;

@@ -4,22 +4,41 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <string_view>
+
+#include "expr/runtime_errors.hpp"
 
 namespace sluice::expr::detail {
 namespace {
 
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 
-// Integer arithmetic wraps (two's complement) instead of overflowing.
-std::int64_t wrap_add(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
-}
-std::int64_t wrap_sub(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
-}
-std::int64_t wrap_mul(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+// Integer arithmetic whose exact result does not fit in int64 gives that result as a
+// float, as a JSON number outside int64 reads as one: `9223372036854775807 + 1` is
+// 9223372036854775808.0, never a wrapped negative number.
+Value checked(BinOp op, std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  const auto x = static_cast<double>(a);
+  const auto y = static_cast<double>(b);
+  switch (op) {
+    case BinOp::add:
+      return __builtin_add_overflow(a, b, &r) ? Value::floating(x + y) : Value::integer(r);
+    case BinOp::sub:
+      return __builtin_sub_overflow(a, b, &r) ? Value::floating(x - y) : Value::integer(r);
+    case BinOp::mul:
+      return __builtin_mul_overflow(a, b, &r) ? Value::floating(x * y) : Value::integer(r);
+    case BinOp::div:
+      if (b == 0) return Value::null();
+      if (a == kMin && b == -1) return Value::floating(-x);  // 2^63
+      return Value::integer(a / b);
+    case BinOp::mod:
+      if (b == 0) return Value::null();
+      if (b == -1) return Value::integer(0);  // kMin % -1 is 0, but traps in C++
+      return Value::integer(a % b);
+    default:
+      return Value::null();
+  }
 }
 
 Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
@@ -34,26 +53,7 @@ Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
     return Value::string(ctx.keep(std::move(s)));
   }
   if (!a.is_number() || !b.is_number()) return Value::null();
-  if (a.kind == Kind::integer && b.kind == Kind::integer) {
-    switch (op) {
-      case BinOp::add:
-        return Value::integer(wrap_add(a.i, b.i));
-      case BinOp::sub:
-        return Value::integer(wrap_sub(a.i, b.i));
-      case BinOp::mul:
-        return Value::integer(wrap_mul(a.i, b.i));
-      case BinOp::div:
-        if (b.i == 0) return Value::null();
-        if (a.i == kMin && b.i == -1) return Value::integer(kMin);
-        return Value::integer(a.i / b.i);
-      case BinOp::mod:
-        if (b.i == 0) return Value::null();
-        if (b.i == -1) return Value::integer(0);
-        return Value::integer(a.i % b.i);
-      default:
-        return Value::null();
-    }
-  }
+  if (a.kind == Kind::integer && b.kind == Kind::integer) return checked(op, a.i, b.i);
   const double x = a.as_double();
   const double y = b.as_double();
   switch (op) {
@@ -161,6 +161,14 @@ Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
   return Value::null();
 }
 
+Value negate(const Value& v) noexcept {
+  if (v.kind == Kind::integer) {
+    return v.i == kMin ? Value::floating(-static_cast<double>(v.i)) : Value::integer(-v.i);
+  }
+  if (v.kind == Kind::floating) return Value::floating(-v.f);
+  return Value::null();
+}
+
 Value LiteralNode::eval(EvalContext& /*ctx*/) const { return value_; }
 
 Value FieldNode::eval(EvalContext& ctx) const {
@@ -195,9 +203,7 @@ Value NotNode::eval(EvalContext& ctx) const { return Value::boolean(!truthy(oper
 
 Value NegNode::eval(EvalContext& ctx) const {
   const Value v = operand_->eval(ctx);
-  if (v.kind == Kind::integer) return Value::integer(wrap_sub(0, v.i));
-  if (v.kind == Kind::floating) return Value::floating(-v.f);
-  return Value::null();
+  return negate(v);
 }
 
 Value LogicNode::eval(EvalContext& ctx) const {
@@ -243,8 +249,35 @@ Value MatchNode::eval(EvalContext& ctx) const {
   re2::RE2::Options opts;
   opts.set_log_errors(false);
   const re2::RE2 re(std::string(pattern), opts);
-  if (!re.ok()) return Value::boolean(false);
+  if (!re.ok()) {
+    report_bad_pattern(pattern, re.error(), ctx.message().seq);
+    return Value::boolean(false);
+  }
   return Value::boolean(regex_match(text, re));
+}
+
+void MatchNode::report_bad_pattern(std::string_view pattern, const std::string& error,
+                                   std::uint64_t seq) const {
+  constexpr std::size_t kShown = 200;  // of a pattern that may be a whole payload
+  std::string what = "the regex ";
+  append_json(Value::string(pattern.substr(0, kShown)), what);
+  if (pattern.size() > kShown) what += " (" + std::to_string(pattern.size()) + " bytes)";
+  // RE2's error quotes the pattern's bad part, which may be as long and hold control bytes
+  // (an escape sequence must not reach a terminal).
+  std::string why;
+  for (const char c : std::string_view(error).substr(0, kShown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      why += {'\\', 'x', kHex[u >> 4], kHex[u & 0xF]};
+    } else {
+      why.push_back(c);
+    }
+  }
+  if (error.size() > kShown) why += "...";
+  what +=
+      " of message " + std::to_string(seq) + " does not compile (" + why + "): `matches` is false";
+  report_error(bad_pattern_logged_, what);
 }
 
 Value ListNode::eval(EvalContext& ctx) const {

@@ -6,9 +6,11 @@
 //   Value v = n->eval(ctx);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "expr/eval_context.hpp"
@@ -139,7 +141,8 @@ class BinaryNode final : public Node {
 };
 
 /// `x matches re`: `re` is compiled at load when it is a literal (`regex_` set), else per
-/// evaluation from `pattern_`. Unanchored (RE2::PartialMatch).
+/// evaluation from `pattern_`. Unanchored (RE2::PartialMatch). A computed pattern that
+/// does not compile matches nothing and is reported (expr/runtime_errors.hpp).
 class MatchNode final : public Node {
  public:
   MatchNode(NodePtr lhs, std::shared_ptr<const re2::RE2> regex)
@@ -148,9 +151,13 @@ class MatchNode final : public Node {
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
 
  private:
+  void report_bad_pattern(std::string_view pattern, const std::string& error,
+                          std::uint64_t seq) const;
+
   NodePtr lhs_;
   std::shared_ptr<const re2::RE2> regex_;
   NodePtr pattern_;
+  mutable std::atomic<bool> bad_pattern_logged_{false};  ///< the first bad pattern is logged
 };
 
 class ListNode final : public Node {
@@ -194,6 +201,9 @@ class CallNode final : public Node {
   Func func_;
   std::vector<NodePtr> args_;
 };
+
+/// Unary minus: null unless a number; -(-2^63) is the float 2^63.
+[[nodiscard]] Value negate(const Value& v) noexcept;
 
 /// Indexes a list, JSON array or object, or string (one byte); null when out of range.
 [[nodiscard]] Value index_value(const Value& base, const Value& index, EvalContext& ctx);

@@ -238,11 +238,7 @@ class Parser {
       // Fold `-3` into a literal so that constants stay constants.
       if (const auto* lit = dynamic_cast<const LiteralNode*>(operand.get())) {
         const Value v = lit->value();
-        if (v.kind == Kind::integer) {
-          return std::make_unique<LiteralNode>(
-              Value::integer(static_cast<std::int64_t>(0ULL - static_cast<std::uint64_t>(v.i))));
-        }
-        if (v.kind == Kind::floating) return std::make_unique<LiteralNode>(Value::floating(-v.f));
+        if (v.is_number()) return std::make_unique<LiteralNode>(negate(v));
       }
       return std::make_unique<NegNode>(std::move(operand));
     }
@@ -366,12 +362,16 @@ class Parser {
       advance();  // a lone `.`: the whole document
     }
     while (true) {
+      const Token& at = peek();
       if (auto key = dotted_key()) {
         steps.push_back(PathStep{std::move(*key), 0, false});
       } else if (auto step = bracket_step()) {
         steps.push_back(std::move(*step));
       } else {
         break;  // a computed index `[expr]` is left to parse_postfix
+      }
+      if (steps.size() > kMaxPathSteps) {
+        fail(at, "JSON path too long (more than " + std::to_string(kMaxPathSteps) + " steps)");
       }
     }
     return std::make_unique<PathNode>(std::move(steps));

@@ -39,6 +39,34 @@ std::optional<double> parse_double(std::string_view t) noexcept {
   return d;
 }
 
+/// Orders an integer and a float exactly (converting the integer to a double would make
+/// 2^63 - 1 equal 2^63); nullopt for NaN.
+std::optional<int> compare_int_float(std::int64_t i, double d) noexcept {
+  if (std::isnan(d)) return std::nullopt;
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (d >= kTwo63) return -1;
+  if (d < -kTwo63) return 1;
+  const auto t = static_cast<std::int64_t>(d);  // exact: |d| < 2^63, truncated
+  if (i != t) return i < t ? -1 : 1;
+  const double frac = d - static_cast<double>(t);  // exact
+  return frac > 0 ? -1 : (frac < 0 ? 1 : 0);
+}
+
+/// Numeric order of two numbers; nullopt when a NaN is involved.
+std::optional<int> compare_numbers(const Value& a, const Value& b) noexcept {
+  if (a.kind == Kind::integer && b.kind == Kind::integer) {
+    return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  }
+  if (a.kind == Kind::integer) return compare_int_float(a.i, b.f);
+  if (b.kind == Kind::integer) {
+    const auto c = compare_int_float(b.i, a.f);
+    if (!c) return c;
+    return -*c;
+  }
+  if (std::isnan(a.f) || std::isnan(b.f)) return std::nullopt;
+  return a.f < b.f ? -1 : (a.f > b.f ? 1 : 0);
+}
+
 }  // namespace
 
 bool truthy(const Value& v) noexcept {
@@ -163,10 +191,7 @@ void append_json(const Value& v, std::string& out) {
 
 bool values_equal(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
-  if (a.is_number() && b.is_number()) {
-    if (a.kind == Kind::integer && b.kind == Kind::integer) return a.i == b.i;
-    return a.as_double() == b.as_double();
-  }
+  if (a.is_number() && b.is_number()) return compare_numbers(a, b) == 0;
   TextBuf ba;
   TextBuf bb;
   return text_of(a, ba) == text_of(b, bb);
@@ -174,15 +199,7 @@ bool values_equal(const Value& a, const Value& b) {
 
 std::optional<int> compare_values(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return std::nullopt;
-  if (a.is_number() && b.is_number()) {
-    if (a.kind == Kind::integer && b.kind == Kind::integer) {
-      return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-    }
-    const double x = a.as_double();
-    const double y = b.as_double();
-    if (std::isnan(x) || std::isnan(y)) return std::nullopt;
-    return x < y ? -1 : (x > y ? 1 : 0);
-  }
+  if (a.is_number() && b.is_number()) return compare_numbers(a, b);
   TextBuf ba;
   TextBuf bb;
   const int c = text_of(a, ba).compare(text_of(b, bb));

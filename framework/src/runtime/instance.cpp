@@ -6,6 +6,7 @@
 #include <mutex>
 #include <utility>
 
+#include "expr/runtime_errors.hpp"
 #include "runtime/ack_abandon_scope.hpp"
 #include "runtime/caught.hpp"
 #include "runtime/fused_stage.hpp"
@@ -94,6 +95,7 @@ void Instance::notify() noexcept {
 }
 
 void Instance::run() noexcept {
+  const expr::ErrorScope expression_errors(*this);  // counted and logged as this stage's
   state_.store(running, std::memory_order_release);
   for (int turns = 1;; ++turns) {
     const std::int64_t t0 = steady_now();

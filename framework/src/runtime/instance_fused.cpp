@@ -5,6 +5,7 @@
 // queue and no task between the steps. Each step keeps its own counters.
 #include <string>
 
+#include "expr/runtime_errors.hpp"
 #include "runtime/ack_abandon_scope.hpp"
 #include "runtime/caught.hpp"
 #include "runtime/fused_stage.hpp"
@@ -41,6 +42,7 @@ void Instance::process_fused() {
   std::string what;
   std::uint64_t failed_seq = 0;
   std::size_t i = 0;
+  expr::ErrorScope expression_errors(*this);
   for (; i < n && !stop_requested_; ++i) {
     Message* m = &in_[i];
     const AckRef ack = m->ack;  // a step may consume it: its source must hear of a failure
@@ -52,6 +54,7 @@ void Instance::process_fused() {
         // next step reads it there. Slots only ever move towards the front.
         Message* const slot = step->emitter->passed_end();
         step->emitter->set_current(m);
+        expression_errors.retarget(*step->ctx);
         step->stage->process(std::move(*m), *step->emitter, *step->ctx);
         if (step->stray && !step->stray->empty()) {
           throw FusedStage::misuse("emitted a message other than the one it was given");
