@@ -83,6 +83,39 @@ TEST_F(E2E, AKilledRunLeavesTheOldStatsOrNoneNeverAnEmptyFile) {
   }
 }
 
+// `take` has its 3 lines; stdin stays open with nothing more to read (a
+// `tail -f` between lines): the source stops anyway, well before the 20 s
+// this test waits.
+TEST_F(E2E, TakeStopsASourceWaitingForInput) {
+  const auto config =
+      write("p.toml",
+            "[stages.in]\ntype = \"stdin\"\n"
+            "[stages.t]\ntype = \"take\"\ninputs = [\"in\"]\ncount = 3\n"
+            "[stages.out]\ntype = \"file\"\ninputs = [\"t\"]\npath = \"out.txt\"\n");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir_.c_str()) != 0) _exit(127);
+    dup2(fds[0], 0);
+    close(fds[1]);
+    execl(SLUICE_BIN, SLUICE_BIN, "run", config.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[0]);
+  ASSERT_EQ(::write(fds[1], "a\nb\nc\nd\n", 8), 8);
+  int status = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool ended = waitpid(pid, &status, WNOHANG) != 0 || WIFEXITED(status);
+  close(fds[1]);  // lets a hung run end
+  if (!ended) waitpid(pid, &status, 0);
+  EXPECT_TRUE(ended) << "still waiting for a line nobody needs";
+  EXPECT_EQ(read(dir_ / "out.txt"), "a\nb\nc\n");
+}
+
 // run_for stops the run; the calls take 1 s, the drain may take 300 ms: the
 // drain deadline abandons what is left, which is not a success, and every
 // message the call stage took is in exactly one of its counters.

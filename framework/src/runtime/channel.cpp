@@ -249,6 +249,7 @@ void Channel::detach_consumer() {
       if (size_ > 0) wake_one_consumer_locked(to_wake);
     } else {
       dead_ = true;
+      gone_.store(true, std::memory_order_release);
       counters_.abandoned += size_;
       const AckAbandonScope lost_here;  // their sources are told (ack.hpp)
       queue_.clear();

@@ -91,6 +91,12 @@ class Channel {
   /// A consumer stops reading; after the last one, the queue is abandoned and
   /// producers are told the channel is dead.
   void detach_consumer();
+  /// Every consumer has detached: what is pushed now is discarded. Read
+  /// without the lock by a producer that has nothing to push (a source
+  /// waiting for input), so that it stops without waiting for data.
+  [[nodiscard]] bool consumers_gone() const noexcept {
+    return gone_.load(std::memory_order_acquire);
+  }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] Overflow overflow() const noexcept { return overflow_; }
@@ -135,6 +141,7 @@ class Channel {
   std::vector<Waker*> waiting_producers_;
   ChannelCounters counters_;
   std::atomic<std::int64_t> blocked_ns_{0};
+  std::atomic<bool> gone_{false};  ///< dead_, for readers without the lock
 };
 
 }  // namespace sluice::detail

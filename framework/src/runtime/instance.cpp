@@ -190,6 +190,9 @@ bool Instance::flush() {
 }
 
 Instance::Next Instance::turn_source() {
+  // A source waiting for input (stdin) learns here that nobody reads it any
+  // more (`take` has enough): it pushes nothing that would tell it.
+  if (out_.all_dead_now()) stop_requested_ = true;
   if (source_done_ || stop_requested_ || rt_.stopping()) return begin_close();
   timer_.forget_fired();
   timer_.clear_stage_due();  // produce() asks again if it must wait

@@ -122,6 +122,13 @@ bool OutputBuffer::all_dead() const noexcept {
   return any;
 }
 
+bool OutputBuffer::all_dead_now() noexcept {
+  for (auto& outs : edges_) {
+    for (Out& out : outs) out.dead = out.dead || out.channel->consumers_gone();
+  }
+  return all_dead();
+}
+
 std::uint64_t OutputBuffer::discard() noexcept {
   const std::uint64_t n = pending();
   for (std::size_t p = 0; p < bufs_.size(); ++p) {

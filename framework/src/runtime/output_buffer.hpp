@@ -48,6 +48,9 @@ class OutputBuffer {
   [[nodiscard]] bool empty() const noexcept { return pending() == 0; }
   /// True when every edge (and there is at least one) has lost its consumers.
   [[nodiscard]] bool all_dead() const noexcept;
+  /// all_dead(), after looking at each edge's channel rather than waiting
+  /// for a push to find it dead (a source with nothing to push).
+  [[nodiscard]] bool all_dead_now() noexcept;
   /// Drops everything pending; returns how many messages that was.
   std::uint64_t discard() noexcept;
   /// The per-port batches themselves (handed to a Sequencer).
