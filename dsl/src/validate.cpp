@@ -18,6 +18,7 @@
 #include "graph_checks.hpp"
 #include "inputs.hpp"
 #include "load_context.hpp"
+#include "nesting_scan.hpp"
 #include "overrides.hpp"
 #include "schema_check.hpp"
 #include "sections.hpp"
@@ -348,6 +349,11 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
   LoadResult result;
   spec_.path = ctx_.path;
   spec_.name = std::filesystem::path(ctx_.path).stem().string();
+  if (auto at = too_deep(ctx_.text)) {  // before toml++ recurses through it
+    ctx_.diags.push_back(too_deep_error(Span{ctx_.path, at->line, at->column}));
+    result.diagnostics = std::move(ctx_.diags);
+    return result;
+  }
   toml::table root;
   try {
     root = toml::parse(ctx_.text, ctx_.path);
