@@ -1,6 +1,7 @@
 #include "schema_check.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -109,14 +110,22 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
       return spec.type == OptionType::duration ? format_duration(static_cast<Nanos>(v * 1e9))
                                                : number(v);
     };
-    if ((spec.min && x < *spec.min) || (spec.max && x > *spec.max)) {
+    const std::optional<double> max = max_of(spec);
+    if (!std::isfinite(x)) {  // nan and inf are TOML floats; no option means them
+      ctx.error("out-of-range", ctx.span_of(n),
+                name + where + " must be a finite number, got " + std::string(unit_hint),
+                "to leave a limit out, leave the option out");
+      return false;
+    }
+    if ((spec.min && x < *spec.min) || (max && x > *max)) {
+      // Too small: the bound it missed; too large: the whole range.
       std::string bound;
-      if (spec.min && spec.max) {
-        bound = "between " + show(*spec.min) + " and " + show(*spec.max);
-      } else if (spec.min) {
+      if (spec.min && x < *spec.min) {
         bound = "at least " + show(*spec.min);
+      } else if (spec.min) {
+        bound = "between " + show(*spec.min) + " and " + show(*max);
       } else {
-        bound = "at most " + show(*spec.max);
+        bound = "at most " + show(*max);
       }
       ctx.error("out-of-range", ctx.span_of(n),
                 name + where + " must be " + bound + ", got " + std::string(unit_hint));

@@ -31,6 +31,7 @@
 #include "syntax_error.hpp"
 #include "topics.hpp"
 
+#include "tree_checks.hpp"
 namespace sluice::dsl {
 namespace {
 using namespace detail;  // the loading steps, one idea per file
@@ -437,6 +438,7 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
   }
   for (auto& w : stages_) spec_.stages.push_back(std::move(w.spec));
   sort_by_position(ctx_.diags);
+  check_tree(ctx_, root);  // last: what the checks above said is not said twice
   result.spec = std::move(spec_);
   result.diagnostics = std::move(ctx_.diags);
   return result;

@@ -266,7 +266,8 @@ StageType nats_sink_type() {
        .type = OptionType::integer,
        .doc = "publishes waiting for their ack at once; more waits (backpressure)",
        .default_value = OptionValue::of(1024),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       {.name = "publish_timeout",
        .type = OptionType::duration,
        .doc = "how long one publish waits for its ack before it is retried",
@@ -276,7 +277,8 @@ StageType nats_sink_type() {
        .type = OptionType::integer,
        .doc = "publish attempts per message (same Nats-Msg-Id) before it fails",
        .default_value = OptionValue::of(5),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       nats::connect_timeout_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<NatsSink>(o); };

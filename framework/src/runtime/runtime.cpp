@@ -172,7 +172,7 @@ void Runtime::start() {
   }
   if (options_.run_for > 0) {
     run_for_alarm_ = std::make_unique<Alarm>([this] { stop(false); });
-    timers_.schedule(clock_->now() + options_.run_for, run_for_alarm_.get());
+    timers_.schedule(saturating_add(clock_->now(), options_.run_for), run_for_alarm_.get());
   }
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) inst->notify();
@@ -256,7 +256,7 @@ void Runtime::stop(bool interrupted) {
     return;
   }
   drain_alarm_ = std::make_unique<Alarm>([this] { cancel(); });
-  timers_.schedule(clock_->now() + options_.drain_timeout, drain_alarm_.get());
+  timers_.schedule(saturating_add(clock_->now(), options_.drain_timeout), drain_alarm_.get());
   notify_all(true);
 }
 
