@@ -29,6 +29,7 @@
 #include "progress_log_sink.hpp"
 #include "sluice/dsl/printable.hpp"
 #include "sluice/pipeline.hpp"
+#include "stats_path.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -166,7 +167,7 @@ int run_command(const RunArgs& args) {
   spdlog::set_default_logger(logger);
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
-  if (!loaded) return kExitUsage;
+  if (!loaded || !stats_path_is_free(args.stats_json, loaded->spec)) return kExitUsage;
   if (!args.stats_json.empty() && !std::ofstream(args.stats_json, std::ios::app)) {
     // Found out now, not after an hour of running.
     std::fprintf(stderr, "sluice: error: cannot write stats to '%s': %s\n", args.stats_json.c_str(),

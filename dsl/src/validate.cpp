@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "factory_probe.hpp"
+#include "file_paths.hpp"
 #include "graph_checks.hpp"
 #include "inputs.hpp"
 #include "load_context.hpp"
@@ -30,8 +31,8 @@
 #include "stage_work.hpp"
 #include "syntax_error.hpp"
 #include "topics.hpp"
-
 #include "tree_checks.hpp"
+
 namespace sluice::dsl {
 namespace {
 using namespace detail;  // the loading steps, one idea per file
@@ -431,14 +432,15 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     for (auto& w : stages_) load_stage(w);
     resolve_inputs(ctx_, stages_, broken_stages_);
     for (const auto& w : stages_) check_stage(ctx_, w);
+    check_file_paths(ctx_, stages_);
     wire_topics(ctx_, stages_, spec_, registry_);
     find_cycles(ctx_, stages_);
     // With errors, unconsumed outputs are mostly their echo (a broken input).
     if (!has_errors(ctx_.diags)) warn_unconsumed(ctx_, stages_);
   }
+  check_tree(ctx_, root);  // last: what the checks above said is not said twice
   for (auto& w : stages_) spec_.stages.push_back(std::move(w.spec));
   sort_by_position(ctx_.diags);
-  check_tree(ctx_, root);  // last: what the checks above said is not said twice
   result.spec = std::move(spec_);
   result.diagnostics = std::move(ctx_.diags);
   return result;

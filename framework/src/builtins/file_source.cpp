@@ -3,6 +3,7 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/line_source.hpp"
+#include "builtins/path_check.hpp"
 
 namespace sluice::builtins {
 
@@ -15,6 +16,7 @@ StageType file_source_type() {
       {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},
   };
   t.make = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path")); };
+  t.check = check_path;
   return t;
 }
 

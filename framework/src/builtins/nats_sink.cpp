@@ -24,6 +24,7 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/nats/connection.hpp"
+#include "builtins/nats/url_check.hpp"
 #include "builtins/template_option.hpp"
 
 namespace sluice::builtins {
@@ -282,6 +283,7 @@ StageType nats_sink_type() {
       nats::connect_timeout_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<NatsSink>(o); };
+  t.check = nats::check_url;
   return t;
 }
 

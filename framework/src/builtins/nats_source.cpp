@@ -45,6 +45,7 @@
 #include "builtins/nats/connection.hpp"
 #include "builtins/nats/source_config.hpp"
 #include "builtins/nats/tracker.hpp"
+#include "builtins/nats/url_check.hpp"
 #include "sluice/resilience.hpp"
 
 namespace sluice::builtins {
@@ -475,6 +476,7 @@ StageType nats_source_type() {
       nats::connect_timeout_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<NatsSource>(o); };
+  t.check = nats::check_url;
   return t;
 }
 
