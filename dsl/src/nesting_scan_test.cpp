@@ -69,6 +69,16 @@ TEST(NestingScan, AnInlineTableValueOfDeepKeysIsAnErrorToo) {
   EXPECT_EQ(r.diagnostics[0].span.line, 3u);
 }
 
+TEST(NestingScan, AStringHoldingDeepTomlIsJustAWrongString) {
+  // A string where a number belongs is parsed to see whether only the quotes
+  // are wrong: that parse must not recurse through it either.
+  const std::string text =
+      "[stages.a]\ntype = \"generate\"\ncount = \"{" + dotted(300'000) + " = 1}\"\n";
+  auto r = load_pipeline_text(text, "p.toml", {}, builtin_registry());
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_EQ(r.diagnostics[0].code, "type-mismatch");
+}
+
 TEST(NestingScan, ASetKeyOrValueOfDeepKeysIsAnError) {
   static const Registry empty;
   const std::string text = "[stages.a]\ntype = \"x\"\n";

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "nesting_scan.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/expression.hpp"
@@ -88,7 +89,8 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
     bool fits = false;
     if (spec.type == OptionType::boolean) {
       fits = v == "true" || v == "false";
-    } else if (spec.type == OptionType::integer || spec.type == OptionType::floating) {
+    } else if ((spec.type == OptionType::integer || spec.type == OptionType::floating) &&
+               !too_deep("v = " + v)) {  // "{a.a.a...}" in a string would overflow toml++
       try {
         const toml::table t = toml::parse("v = " + v);
         fits = spec.type == OptionType::integer ? t["v"].is_integer() : t["v"].is_number();
