@@ -1,5 +1,6 @@
 // `sluice list [TYPE]`: the stage types and their option schemas.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "commands.hpp"
@@ -17,16 +18,18 @@ std::string constraints(const OptionSpec& o) {
   auto num = [&](double x) {
     if (o.type == OptionType::duration) return dsl::format_duration(static_cast<Nanos>(x * 1e9));
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%g", x);
+    // Whole numbers in full: "1000000", not "1e+06".
+    std::snprintf(buf, sizeof buf, std::abs(x) < 1e15 && x == std::floor(x) ? "%.0f" : "%g", x);
     return std::string(buf);
   };
+  const std::optional<double> max = max_of(o);  // durations: 365 days unless less
   if (o.required) c = "required";
-  if (o.min && o.max) {
-    c += (c.empty() ? "" : ", ") + num(*o.min) + ".." + num(*o.max);
+  if (o.min && max) {
+    c += (c.empty() ? "" : ", ") + num(*o.min) + ".." + num(*max);
   } else if (o.min) {
     c += (c.empty() ? ">= " : ", >= ") + num(*o.min);
-  } else if (o.max) {
-    c += (c.empty() ? "<= " : ", <= ") + num(*o.max);
+  } else if (max) {
+    c += (c.empty() ? "<= " : ", <= ") + num(*max);
   }
   if (!o.choices.empty()) {
     std::string ch;
@@ -108,7 +111,10 @@ int list_command(const std::string& type, const std::vector<std::string>& plugin
   }
   std::printf("\nEvery stage also accepts:\n");
   for (const auto& [name, doc] : dsl::common_key_docs()) {
-    std::printf("  %-16s %s\n", name.c_str(), doc.c_str());
+    const OptionSpec* spec = dsl::common_schema().find(name);
+    const std::string c = spec != nullptr ? constraints(*spec) : std::string{};
+    std::printf("  %-16s %s%s\n", name.c_str(), doc.c_str(),
+                c.empty() ? "" : (" (" + c + ")").c_str());
   }
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
+#include "sluice/dsl/schemas.hpp"
 #include "sluice/plugin.hpp"
 
 int main(int argc, char** argv) {
@@ -24,11 +25,15 @@ int main(int argc, char** argv) {
   run->add_option("--threads", run_args.threads, "task arena workers (overrides the file)")
       ->check([](const std::string& value) -> std::string {
         // CLI11's PositiveNumber prints its range as 0 to DBL_MAX, 300 digits long.
+        // The bound is [pipeline] threads's.
+        const auto max =
+            static_cast<std::size_t>(*sluice::dsl::pipeline_schema().find("threads")->max);
         std::size_t n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (ec != std::errc() || end != value.data() + value.size() || n == 0) {
           return "must be a whole number of at least 1, not '" + value + "'";
         }
+        if (n > max) return "must be at most " + std::to_string(max) + ", not '" + value + "'";
         return {};
       });
   run->add_option("--set", run_args.sets, "override KEY=VALUE before validation (repeatable)")

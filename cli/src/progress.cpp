@@ -6,6 +6,8 @@
 #include <array>
 #include <string_view>
 
+#include "sluice/dsl/printable.hpp"
+
 namespace sluice::cli {
 namespace {
 
@@ -64,10 +66,12 @@ std::string compact_rate(double per_second) {
 
 std::string render_progress(const Stats& before, const Stats& now, double interval_s,
                             const Instances& instances) {
+  // Names come from the file: an escape sequence in one must not reach the terminal.
   std::size_t width = 5;  // "stage"
-  for (const auto& s : now.stages) width = std::max(width, s.name.size());
+  for (const auto& s : now.stages) width = std::max(width, dsl::printable(s.name).size());
 
-  std::string out = fmt::format("{}  {}  {:.1f}s\n", now.pipeline, now.status, now.elapsed_s);
+  std::string out =
+      fmt::format("{}  {}  {:.1f}s\n", dsl::printable(now.pipeline), now.status, now.elapsed_s);
   const bool breakers = std::any_of(now.stages.begin(), now.stages.end(),
                                     [](const StageStats& s) { return !s.breaker.empty(); });
   out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}", "stage", width, "in",
@@ -100,10 +104,11 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
                   ? percent(static_cast<double>(in.depth) / static_cast<double>(in.capacity))
                   : "0%";
     }
-    out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}\n", s.name, width,
-                       compact_count(s.in), compact_count(s.out), compact_rate(rate), queue,
-                       fused ? std::string("fused") : percent(busy), percent(blocked),
-                       compact_count(s.dropped + in.dropped), compact_count(s.errors));
+    out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}\n",
+                       dsl::printable(s.name), width, compact_count(s.in), compact_count(s.out),
+                       compact_rate(rate), queue, fused ? std::string("fused") : percent(busy),
+                       percent(blocked), compact_count(s.dropped + in.dropped),
+                       compact_count(s.errors));
     if (breakers) {
       out.pop_back();
       out += "  " + (s.breaker.empty() ? std::string("-") : s.breaker_state) + "\n";

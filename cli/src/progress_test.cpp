@@ -71,6 +71,17 @@ TEST(Progress, TitleAndHeader) {
                                                        "busy", "blocked", "dropped", "errors"}));
 }
 
+TEST(Progress, NamesFromTheFileCannotDriveTheTerminal) {
+  Stats now = snapshot(1.0);
+  now.pipeline = "p\x1b[2J";
+  now.stages = {stage("ev\x1b[31mil", 1, 1, 0, 0), stage("two\nlines", 1, 1, 0, 0)};
+  const std::string table = render_progress({}, now, 1.0, {});
+  EXPECT_EQ(table.find('\x1b'), std::string::npos) << table;
+  EXPECT_EQ(split_lines(table).size(), 4u) << table;  // title, header, one line per stage
+  EXPECT_EQ(row(table, "ev\\x1b[31mil")[1], "1");
+  EXPECT_EQ(row(table, "two\\nlines")[1], "1");
+}
+
 TEST(Progress, RatesAndSharesAreOverTheInterval) {
   Stats before = snapshot(1.0);
   before.stages = {stage("src", 0, 100, 0.1, 0.0), stage("work", 90, 80, 0.5, 0.2),

@@ -28,8 +28,10 @@
 #include "progress.hpp"
 #include "progress_display.hpp"
 #include "progress_log_sink.hpp"
+#include "sluice/dsl/printable.hpp"
 #include "sluice/pipeline.hpp"
 #include "stats_file.hpp"
+#include "stats_path.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -159,8 +161,8 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   if (result.status == RunStatus::failed) {
     std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
     if (result.has_error_seq) where += " (seq " + std::to_string(result.error_seq) + ")";
-    std::fprintf(stderr, "sluice: error: %s%s%s\n", where.c_str(), where.empty() ? "" : ": ",
-                 result.error.c_str());
+    std::fprintf(stderr, "sluice: error: %s%s%s\n", dsl::printable(where).c_str(),
+                 where.empty() ? "" : ": ", dsl::printable(result.error).c_str());
     if (!result.suppressed.empty()) {
       std::fprintf(stderr, "  (%zu later error%s suppressed)\n", result.suppressed.size(),
                    result.suppressed.size() == 1 ? "" : "s");
@@ -193,7 +195,7 @@ int run_command(const RunArgs& args) {
   spdlog::set_default_logger(logger);
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
-  if (!loaded) return kExitUsage;
+  if (!loaded || !stats_path_is_free(args.stats_json, loaded->spec)) return kExitUsage;
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
   RunOptions options = loaded->compiled.run_options;
@@ -206,10 +208,10 @@ int run_command(const RunArgs& args) {
       logger->log(to_spdlog(level), "\"stage\":{},\"message\":{}",
                   nlohmann::json(std::string(stage)).dump(),
                   nlohmann::json(std::string(message)).dump());
-    } else if (stage.empty()) {
-      logger->log(to_spdlog(level), "{}", message);
+    } else if (stage.empty()) {  // names and errors quote the file: escaped for the terminal
+      logger->log(to_spdlog(level), "{}", dsl::printable(message));
     } else {
-      logger->log(to_spdlog(level), "{}: {}", stage, message);
+      logger->log(to_spdlog(level), "{}: {}", dsl::printable(stage), dsl::printable(message));
     }
   };
 

@@ -2,17 +2,20 @@
 
 #include <algorithm>
 
+#include "sluice/dsl/printable.hpp"
+
 namespace sluice::dsl {
 
 std::string format(const Diagnostic& d) {
-  std::string out = d.span.file;
+  // Keys and values of the file are quoted in messages: escaped here, once.
+  std::string out = printable(d.span.file);
   if (d.span.line > 0) {
     out += ':' + std::to_string(d.span.line) + ':' + std::to_string(d.span.column);
   }
   out += d.severity == Severity::error ? ": error: " : ": warning: ";
-  out += d.message;
+  out += printable(d.message);
   out += '\n';
-  if (!d.hint.empty()) out += "  hint: " + d.hint + '\n';
+  if (!d.hint.empty()) out += "  hint: " + printable(d.hint) + '\n';
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "load_context.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "position_in_string.hpp"
@@ -20,7 +21,8 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 std::string number(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
+  // Whole numbers in full ("1000000", not "1e+06"): bounds are read as integers.
+  std::snprintf(buf, sizeof buf, std::abs(x) < 1e15 && x == std::floor(x) ? "%.0f" : "%g", x);
   return buf;
 }
 

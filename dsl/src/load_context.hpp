@@ -19,7 +19,7 @@ namespace sluice::dsl::detail {
 
 std::string quote(std::string_view s);
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
-/// %g: "0.5", "1e+06".
+/// "0.5", "1000000" (whole numbers in full), "nan".
 std::string number(double x);
 /// "a string", "an integer"...: what a TOML value is, for messages.
 std::string_view type_name(const toml::node& n);

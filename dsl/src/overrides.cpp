@@ -1,7 +1,10 @@
 #include "overrides.hpp"
 
 #include <algorithm>
+#include <string>
 #include <vector>
+
+#include "nesting_scan.hpp"
 
 namespace sluice::dsl::detail {
 
@@ -30,6 +33,13 @@ void apply_override(LoadContext& ctx, toml::table& root, const std::string& text
   }
   const std::string key = text.substr(0, eq);
   const std::string value = text.substr(eq + 1);
+  // Bounded before anything is built: each part is a nested table.
+  if (static_cast<std::size_t>(std::count(key.begin(), key.end(), '.')) >= kMaxNesting) {
+    ctx.error("too-deep", Span{origin.substr(0, 60) + "...", 0, 0},
+              "the key has more than " + std::to_string(kMaxNesting) + " parts",
+              "a key names a table or a value, e.g. stages.src.count");
+    return;
+  }
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     auto dot = key.find('.', start);
@@ -59,9 +69,23 @@ void apply_override(LoadContext& ctx, toml::table& root, const std::string& text
     }
   }
   // VALUE is a TOML value when it parses as one, else the text itself.
+  const std::string line = "v = " + value;
+  if (too_deep(line)) {
+    ctx.error("too-deep", Span{origin, 0, 0},
+              "the value nests more than " + std::to_string(kMaxNesting) + " levels deep");
+    return;
+  }
   bool parsed = false;
   try {
-    toml::table holder = toml::parse("v = " + value, origin);
+    toml::table holder = toml::parse(line, origin);
+    // "1\n[stages.x]..." parses as v and more: the rest would be dropped unseen.
+    if (holder.size() != 1) {
+      ctx.error("bad-override", Span{origin, 0, 0},
+                "the value of " + quote(key) + " is more than one TOML value",
+                "a --set value is one value; a string with line breaks is written "
+                "\"...\\n...\" or between \"\"\"");
+      return;
+    }
     if (toml::node* v = holder.get("v")) {
       v->visit([&](auto&& x) { t->insert_or_assign(parts.back(), std::move(x)); });
       parsed = true;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "factory_error.hpp"
+#include "nesting_scan.hpp"
 #include "sluice/bad_option.hpp"
 
 namespace sluice::dsl {
@@ -41,6 +42,7 @@ void error(std::vector<Diagnostic>& out, std::string_view code, Span span, std::
 
 std::vector<PluginRequest> plugin_requests(std::string_view text, const std::string& path) {
   std::vector<PluginRequest> out;
+  if (detail::too_deep(text)) return out;  // load_pipeline reports it; toml++ would overflow
   toml::table root;
   try {
     root = toml::parse(text, path);

@@ -1,10 +1,12 @@
 #include "schema_check.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "nesting_scan.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/expression.hpp"
@@ -87,7 +89,8 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
     bool fits = false;
     if (spec.type == OptionType::boolean) {
       fits = v == "true" || v == "false";
-    } else if (spec.type == OptionType::integer || spec.type == OptionType::floating) {
+    } else if ((spec.type == OptionType::integer || spec.type == OptionType::floating) &&
+               !too_deep("v = " + v)) {  // "{a.a.a...}" in a string would overflow toml++
       try {
         const toml::table t = toml::parse("v = " + v);
         fits = spec.type == OptionType::integer ? t["v"].is_integer() : t["v"].is_number();
@@ -109,14 +112,22 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
       return spec.type == OptionType::duration ? format_duration(static_cast<Nanos>(v * 1e9))
                                                : number(v);
     };
-    if ((spec.min && x < *spec.min) || (spec.max && x > *spec.max)) {
+    const std::optional<double> max = max_of(spec);
+    if (!std::isfinite(x)) {  // nan and inf are TOML floats; no option means them
+      ctx.error("out-of-range", ctx.span_of(n),
+                name + where + " must be a finite number, got " + std::string(unit_hint),
+                "to leave a limit out, leave the option out");
+      return false;
+    }
+    if ((spec.min && x < *spec.min) || (max && x > *max)) {
+      // Too small: the bound it missed; too large: the whole range.
       std::string bound;
-      if (spec.min && spec.max) {
-        bound = "between " + show(*spec.min) + " and " + show(*spec.max);
-      } else if (spec.min) {
+      if (spec.min && x < *spec.min) {
         bound = "at least " + show(*spec.min);
+      } else if (spec.min) {
+        bound = "between " + show(*spec.min) + " and " + show(*max);
       } else {
-        bound = "at most " + show(*spec.max);
+        bound = "at most " + show(*max);
       }
       ctx.error("out-of-range", ctx.span_of(n),
                 name + where + " must be " + bound + ", got " + std::string(unit_hint));

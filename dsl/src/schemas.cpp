@@ -20,6 +20,14 @@ OptionSpec opt(std::string name, OptionType type, std::string doc,
 
 const std::vector<std::string> kOverflow = choices_of(kOverflowSpellings);
 
+// Bounds a user would not mean to pass: each is far above what a machine
+// uses well, and below what makes it fall over (threads and instances
+// reserve memory each; an edge's buffer grows to its capacity).
+constexpr double kMaxThreads = 1024;
+constexpr double kMaxWorkers = 4096;
+constexpr double kMaxCapacity = 1'000'000;
+constexpr double kMaxWait = 24 * 3600.0;  // timeouts and deadlines, in seconds
+
 /// "{ rate, per, burst }": the keys of an inline table of that schema.
 std::string keys_of(const Schema& schema) {
   std::string out;
@@ -32,10 +40,10 @@ std::string keys_of(const Schema& schema) {
 const Schema& pipeline_schema() {
   static const Schema s{{
       opt("name", OptionType::string, "pipeline name; default: the file's stem"),
-      opt("threads", OptionType::integer, "task arena workers; 0 = all cores", {}, 0),
+      opt("threads", OptionType::integer, "task arena workers; 0 = all cores", {}, 0, kMaxThreads),
       opt("channel_capacity", OptionType::integer, "default capacity of every edge, in messages",
-          {}, 1),
-      opt("drain_timeout", OptionType::duration, "graceful-stop budget"),
+          {}, 1, kMaxCapacity),
+      opt("drain_timeout", OptionType::duration, "graceful-stop budget", {}, 0, kMaxWait),
       opt("batch", OptionType::integer,
           "most messages a stage takes per turn; below it, batches follow what a stage costs",
           OptionValue::of(256), 1, 65536),
@@ -51,14 +59,15 @@ const Schema& pipeline_schema() {
 const Schema& common_schema() {
   static const Schema s{{
       opt("type", OptionType::string, "the stage type (`sluice list`)", {}, {}, {}, {}, true),
-      opt("workers", OptionType::integer, "parallel instances", OptionValue::of(1), 1),
+      opt("workers", OptionType::integer, "parallel instances", OptionValue::of(1), 1, kMaxWorkers),
       opt("ordered", OptionType::boolean, "keep input order although workers > 1",
           OptionValue::of(false)),
-      opt("capacity", OptionType::integer, "capacity of this stage's input edges", {}, 1),
+      opt("capacity", OptionType::integer, "capacity of this stage's input edges", {}, 1,
+          kMaxCapacity),
       opt("overflow", OptionType::string, "what a full input edge does", {}, {}, {}, kOverflow),
       opt("on_error", OptionType::string, "what a failed message does", OptionValue::of("fail"), {},
           {}, choices_of(kOnErrorSpellings)),
-      opt("timeout", OptionType::duration, "time limit of one attempt", {}, 1e-9),
+      opt("timeout", OptionType::duration, "time limit of one attempt", {}, 1e-9, kMaxWait),
       opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
       opt("batch", OptionType::integer,
           "most messages an instance takes per turn; default: [pipeline] batch", {}, 1, 65536),
@@ -84,7 +93,7 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
 const Schema& input_schema() {
   static const Schema s{{
       opt("from", OptionType::string, "\"stage\" or \"stage.port\"", {}, {}, {}, {}, true),
-      opt("capacity", OptionType::integer, "capacity of this edge", {}, 1),
+      opt("capacity", OptionType::integer, "capacity of this edge", {}, 1, kMaxCapacity),
       opt("overflow", OptionType::string, "what this edge does when full", {}, {}, {}, kOverflow),
   }};
   return s;
@@ -94,7 +103,8 @@ const Schema& limiter_schema() { return limiter_options(); }
 
 const Schema& semaphore_schema() {
   static const Schema s{{
-      opt("permits", OptionType::integer, "concurrent calls allowed", {}, 1, {}, {}, true),
+      opt("permits", OptionType::integer, "concurrent calls allowed", {}, 1, kMaxCapacity, {},
+          true),
   }};
   return s;
 }
@@ -104,7 +114,7 @@ const Schema& breaker_schema() { return breaker_options(); }
 const Schema& topic_schema() {
   static const Schema s{{
       opt("capacity", OptionType::integer,
-          "per-subscriber buffer, in messages; default: channel_capacity", {}, 1),
+          "per-subscriber buffer, in messages; default: channel_capacity", {}, 1, kMaxCapacity),
       opt("slow_subscriber", OptionType::string,
           "what a subscriber's full buffer does (a subscriber's `overflow` overrides it)",
           OptionValue::of("block"), {}, {}, kOverflow),

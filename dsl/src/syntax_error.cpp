@@ -30,6 +30,63 @@ std::string article(std::string_view what) {
          std::string(what);
 }
 
+struct OpenString {
+  char quote{0};  ///< 0: no string is open there
+  bool multi_line{false};
+};
+
+/// The string open at byte `end` of `text`: strings and comments are skipped
+/// from the start as TOML reads them (escapes in basic strings included).
+OpenString open_string_at(std::string_view text, std::size_t end) {
+  std::size_t i = 0;
+  while (i < end && i < text.size()) {
+    const char c = text[i];
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c != '"' && c != '\'') {
+      ++i;
+      continue;
+    }
+    const std::string triple(3, c);
+    const bool multi = text.substr(i, 3) == triple;
+    i += multi ? 3 : 1;
+    bool closed = false;
+    while (i < text.size() && i < end) {
+      if (c == '"' && text[i] == '\\') {
+        i += 2;
+      } else if (multi ? text.substr(i, 3) == triple : text[i] == c) {
+        i += multi ? 3 : 1;
+        while (multi && i < text.size() && text[i] == c) ++i;  // """a"""" ends in a quote
+        closed = true;
+        break;
+      } else if (!multi && text[i] == '\n') {
+        break;  // unclosed on an earlier line: toml++ would have stopped there
+      } else {
+        ++i;
+      }
+    }
+    if (!closed && i >= end) return {c, multi};
+  }
+  return {};
+}
+
+/// `"C:\dir\"`: the closing quote is there, escaped.
+bool ends_with_escaped_quote(std::string_view line) {
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty() || line.back() != '"') return false;
+  line.remove_suffix(1);
+  std::size_t slashes = 0;
+  while (!line.empty() && line.back() == '\\') {
+    ++slashes;
+    line.remove_suffix(1);
+  }
+  return slashes % 2 == 1;
+}
+
 }  // namespace
 
 Diagnostic syntax_error(std::string_view description, const Span& at, std::string_view text) {
@@ -56,20 +113,23 @@ Diagnostic syntax_error(std::string_view description, const Span& at, std::strin
   const std::string_view rest = offset < line.size() ? line.substr(offset) : std::string_view{};
   const bool at_line_end = rest.empty() || rest == "\r";
   const bool in_string = what.find("string") != std::string_view::npos;
-  const char quote = what.find("literal") != std::string_view::npos ? '\'' : '"';
-  // Inside a multi-line string when the text before has an odd number of
-  // triple quotes of its kind (good enough for a hint).
-  const std::string triple(3, quote);
-  std::size_t triples = 0;
-  const std::string_view before = text.substr(0, line_start + offset);
-  for (auto at3 = before.find(triple); at3 != std::string_view::npos;
-       at3 = before.find(triple, at3 + 3)) {
-    ++triples;
-  }
-  const bool multi_line = triples % 2 == 1;
+  // The string still open where toml++ stopped, read from the start of the
+  // file: its own quote, not one of another kind before it (counting triple
+  // quotes took ''' inside "..." and an escaped \""" for a string's ends).
+  const OpenString open = open_string_at(text, line_start + offset);
+  const char quote = open.quote != 0                                  ? open.quote
+                     : what.find("literal") != std::string_view::npos ? '\''
+                                                                      : '"';
+  const bool multi_line = open.multi_line;
 
   if (in_string && problem.find("control characters") != std::string_view::npos && at_line_end) {
     d.message = "missing closing quote: the string runs to the end of the line";
+    if (quote == '"' && ends_with_escaped_quote(line.substr(0, offset))) {
+      d.hint =
+          "the \\ before the last \" escapes it: write \\\\ for a backslash, or use a literal "
+          "string '...', where \\ is plain";
+      return d;
+    }
     d.hint = std::string("end it with ") + quote + " on this line; a string over several lines " +
              "is written between " + std::string(3, quote);
     return d;
@@ -109,6 +169,10 @@ Diagnostic syntax_error(std::string_view description, const Span& at, std::strin
     d.hint = "a table header is written [stages.NAME]";
   } else if (problem == "expected '=', saw ':'") {
     d.hint = "TOML puts '=' between a key and its value: key = value";
+  } else if (problem.find("unknown escape sequence") != std::string_view::npos) {
+    d.hint =
+        "in \"...\" a \\ starts an escape: write \\\\ for a backslash, or use a literal "
+        "string '...', where \\ is plain";
   } else if (problem.find("cannot redefine existing") != std::string_view::npos) {
     d.hint = "each key and table may be given once; --set changes a value without editing";
   } else if (problem.find("expected a comment or whitespace") != std::string_view::npos) {

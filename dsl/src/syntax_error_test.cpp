@@ -49,6 +49,19 @@ INSTANTIATE_TEST_SUITE_P(
              "end it with \" on this line; a string over several lines is written between \"\"\""},
         Case{"[stages.a]\ncondition = \"\"\"\nseq > 1\n", 3, 9,
              "missing closing quote: the string runs to the end of the file", "end it with \"\"\""},
+        // The quote of the string that is open, not of triple quotes before it.
+        Case{"a = \"it'''s\"\nb = 'abc", 2, 9,
+             "missing closing quote: the string runs to the end of the file", "end it with '"},
+        Case{"a = \"\"\"x\\\"\"\"\n", 1, 14,
+             "missing closing quote: the string runs to the end of the file", "end it with \"\"\""},
+        Case{"[stages.a]\npath = \"C:\\tmp\\\"\n", 2, 17,
+             "missing closing quote: the string runs to the end of the line",
+             "the \\ before the last \" escapes it: write \\\\ for a backslash, or use a literal "
+             "string '...', where \\ is plain"},
+        Case{"[stages.a]\npath = \"C:\\dir\"\n", 2, 12,
+             "invalid TOML in a string: unknown escape sequence '\\d'",
+             "in \"...\" a \\ starts an escape: write \\\\ for a backslash, or use a literal "
+             "string '...', where \\ is plain"},
         Case{"[stages.b]\ninputs = [src, \"a\"]\n", 2, 11,
              "expected a value, found the bare word 'src'", "strings need quotes: \"src\""},
         Case{"[stages.b]\ntype = generate\n", 2, 8,

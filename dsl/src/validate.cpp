@@ -15,9 +15,11 @@
 #include <sstream>
 
 #include "factory_probe.hpp"
+#include "file_paths.hpp"
 #include "graph_checks.hpp"
 #include "inputs.hpp"
 #include "load_context.hpp"
+#include "nesting_scan.hpp"
 #include "overrides.hpp"
 #include "schema_check.hpp"
 #include "sections.hpp"
@@ -29,6 +31,7 @@
 #include "stage_work.hpp"
 #include "syntax_error.hpp"
 #include "topics.hpp"
+#include "tree_checks.hpp"
 
 namespace sluice::dsl {
 namespace {
@@ -348,6 +351,11 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
   LoadResult result;
   spec_.path = ctx_.path;
   spec_.name = std::filesystem::path(ctx_.path).stem().string();
+  if (auto at = too_deep(ctx_.text)) {  // before toml++ recurses through it
+    ctx_.diags.push_back(too_deep_error(Span{ctx_.path, at->line, at->column}));
+    result.diagnostics = std::move(ctx_.diags);
+    return result;
+  }
   toml::table root;
   try {
     root = toml::parse(ctx_.text, ctx_.path);
@@ -424,11 +432,13 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     for (auto& w : stages_) load_stage(w);
     resolve_inputs(ctx_, stages_, broken_stages_);
     for (const auto& w : stages_) check_stage(ctx_, w);
+    check_file_paths(ctx_, stages_);
     wire_topics(ctx_, stages_, spec_, registry_);
     find_cycles(ctx_, stages_);
     // With errors, unconsumed outputs are mostly their echo (a broken input).
     if (!has_errors(ctx_.diags)) warn_unconsumed(ctx_, stages_);
   }
+  check_tree(ctx_, root);  // last: what the checks above said is not said twice
   for (auto& w : stages_) spec_.stages.push_back(std::move(w.spec));
   sort_by_position(ctx_.diags);
   result.spec = std::move(spec_);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sluice/dsl/loader.hpp"
+#include "sluice/dsl/plugins.hpp"
 #include "sluice/registry.hpp"
 
 namespace {
@@ -51,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                        : split_overrides(input.substr(nul + 1));
 
   const sluice::Registry& registry = sluice::builtin_registry();
+  // `sluice check` and `run` read the plugins first, with a parse of their own.
+  (void)sluice::dsl::plugin_requests(text, "fuzz.toml");
   auto loaded = sluice::dsl::load_pipeline_text(text, "fuzz.toml", overrides, registry);
   check(loaded.diagnostics);
   if (loaded.ok()) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace sluice {
 inline namespace v1 {
@@ -20,6 +21,16 @@ constexpr Nanos kNanosPerSecond = 1'000'000'000;
 constexpr Nanos from_millis(std::int64_t ms) { return ms * 1'000'000; }
 constexpr Nanos from_micros(std::int64_t us) { return us * 1'000; }
 constexpr double to_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
+
+/// `at` + `d` for a time and a duration, held at the largest Nanos instead of
+/// wrapping to the past: a deadline beyond the end of time is never, not now.
+constexpr Nanos saturating_add(Nanos at, Nanos d) noexcept {
+  constexpr Nanos kMax = std::numeric_limits<Nanos>::max();
+  constexpr Nanos kMin = std::numeric_limits<Nanos>::min();
+  if (d > 0 && at > kMax - d) return kMax;
+  if (d < 0 && at < kMin - d) return kMin;
+  return at + d;
+}
 
 class Clock {
  public:

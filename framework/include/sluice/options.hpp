@@ -112,13 +112,26 @@ struct OptionSpec {
   std::string doc{};
   std::optional<OptionValue> default_value{};  ///< none + !required: optional without default
   std::optional<double> min{};                 ///< inclusive, for numbers and durations (seconds)
-  std::optional<double> max{};
-  std::vector<std::string> choices{};  ///< allowed spellings of a string option
+  std::optional<double> max{};                 ///< see max_of(); NaN and inf never pass
+  std::vector<std::string> choices{};          ///< allowed spellings of a string option
   bool required{false};
   /// A string option that names a shared object: the pipeline section it
   /// must be declared in ("limiters", "topics"...); empty: a plain string.
   std::string refers_to{};
 };
+
+/// The longest duration any option accepts unless its spec says less: 365
+/// days. Longer is a mistake (a lost unit), and "forever" is spelt by leaving
+/// the option out; the bound also keeps `now + duration` far from overflow.
+inline constexpr double kMaxDurationSeconds = 365.0 * 24 * 3600;
+
+/// The upper bound `spec` is checked against: its `max`, else for a duration
+/// kMaxDurationSeconds, else none.
+[[nodiscard]] inline std::optional<double> max_of(const OptionSpec& spec) noexcept {
+  if (spec.max) return spec.max;
+  if (spec.type == OptionType::duration) return kMaxDurationSeconds;
+  return std::nullopt;
+}
 
 struct Schema {
   std::vector<OptionSpec> options;

@@ -21,7 +21,7 @@ class Batch final : public Stage {
 
   void process(Message&& m, Emitter& out, Context& ctx) override {
     if (held_ == 0) {
-      due_ = ctx.now() + timeout_;
+      due_ = saturating_add(ctx.now(), timeout_);
       batch_ = std::move(m);
     } else {
       batch_.payload.append(separator_);
@@ -80,7 +80,8 @@ StageType batch_type() {
        .type = OptionType::integer,
        .doc = "most messages per batch",
        .default_value = OptionValue::of(100),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       {.name = "separator",
        .type = OptionType::string,
        .doc = "put between two payloads",

@@ -73,7 +73,7 @@ class Count final : public Stage {
     const std::size_t shards = ctx.instances() > 1 ? kShardsWhenShared : 1;
     counts_ = node_state<Counts>(node_key_, ctx, [&] { return std::make_shared<Counts>(shards); });
     if (interval_ > 0 && ctx.instance() == 0) {
-      next_ = ctx.now() + interval_;
+      next_ = saturating_add(ctx.now(), interval_);
       ctx.wake_at(next_);
     }
   }
@@ -98,7 +98,7 @@ class Count final : public Stage {
       return;
     }
     emit(changed_since_last(), out, now);
-    while (next_ <= now) next_ += interval_;
+    while (next_ <= now) next_ = saturating_add(next_, interval_);
     ctx.wake_at(next_);
   }
 

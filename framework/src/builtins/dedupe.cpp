@@ -33,7 +33,8 @@ class Admitted {
  public:
   /// True when `value` is new (and now remembered), false for a repeat.
   bool admit(std::string_view value, Nanos now, std::size_t capacity, Nanos ttl) {
-    while (!order_.empty() && ttl > 0 && order_.front().at + ttl <= now) forget_oldest();
+    while (!order_.empty() && ttl > 0 && saturating_add(order_.front().at, ttl) <= now)
+      forget_oldest();
     if (seen_.find(value) != seen_.end()) return false;
     while (order_.size() >= capacity) forget_oldest();
     auto it = seen_.emplace(std::string(value), now).first;
@@ -109,7 +110,8 @@ StageType dedupe_type() {
        .type = OptionType::integer,
        .doc = "most values remembered; the oldest is forgotten first",
        .default_value = OptionValue::of(100000),
-       .min = 1},
+       .min = 1,
+       .max = 100'000'000},
       {.name = "ttl",
        .type = OptionType::duration,
        .doc = "how long a value is remembered after it was let through; unset = until evicted",

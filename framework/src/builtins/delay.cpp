@@ -13,7 +13,7 @@ class Delay final : public Stage {
   explicit Delay(const Options& o) : duration_(o.get_duration("duration")) {}
 
   void process(Message&& m, Emitter& out, Context& ctx) override {
-    const Nanos due = ctx.now() + duration_;
+    const Nanos due = saturating_add(ctx.now(), duration_);
     if (held_.empty() && duration_ <= 0) {
       out.emit(std::move(m));
       return;

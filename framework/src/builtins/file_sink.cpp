@@ -9,6 +9,7 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/line_writer.hpp"
+#include "builtins/path_check.hpp"
 
 namespace sluice::builtins {
 namespace {
@@ -67,6 +68,7 @@ StageType file_sink_type() {
        .choices = {"truncate", "append"}},
   };
   t.make = [](const Options& o) { return std::make_unique<FileSink>(o); };
+  t.check = check_path;
   return t;
 }
 

@@ -3,6 +3,7 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/line_source.hpp"
+#include "builtins/path_check.hpp"
 
 namespace sluice::builtins {
 
@@ -16,6 +17,7 @@ StageType file_source_type() {
       max_line_bytes_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<LineSource>(o.get_string("path"), o); };
+  t.check = check_path;
   return t;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "builtins/builtins.hpp"
@@ -37,11 +38,15 @@ class Generate final : public Source {
     std::uint64_t n = budget;
     if (count_ > 0) n = std::min<std::uint64_t>(n, count_ - emitted_);
     if (rate_ > 0) {
-      const auto due = static_cast<std::uint64_t>(to_seconds(now - start_) * rate_) + 1;
+      // A float past 2^64 has no integer: converting it is undefined (1e25 spun forever).
+      const double due_f = to_seconds(now - start_) * rate_ + 1;
+      const std::uint64_t due =
+          due_f < 1.8e19 ? static_cast<std::uint64_t>(due_f) : std::uint64_t{1} << 63;
       n = std::min<std::uint64_t>(n, due > emitted_ ? due - emitted_ : 0);
       if (n == 0) {
-        const auto next =
-            start_ + static_cast<Nanos>(std::ceil(static_cast<double>(emitted_) / rate_ * 1e9));
+        const double wait = std::ceil(static_cast<double>(emitted_) / rate_ * 1e9);
+        const Nanos next = wait < 9e18 ? saturating_add(start_, static_cast<Nanos>(wait))
+                                       : std::numeric_limits<Nanos>::max();
         ctx.wake_at(std::max(next, now + 1));
         return SourceStatus::wait;
       }
@@ -93,7 +98,8 @@ StageType generate_type() {
        .type = OptionType::floating,
        .doc = "messages per second; 0 = as fast as downstream takes them",
        .default_value = OptionValue::of(0.0),
-       .min = 0},
+       .min = 0,
+       .max = 1e9},
       {.name = "payload",
        .type = OptionType::template_,
        .doc = "payload template",

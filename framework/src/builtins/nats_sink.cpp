@@ -24,6 +24,7 @@
 
 #include "builtins/builtins.hpp"
 #include "builtins/nats/connection.hpp"
+#include "builtins/nats/url_check.hpp"
 #include "builtins/template_option.hpp"
 
 namespace sluice::builtins {
@@ -266,7 +267,8 @@ StageType nats_sink_type() {
        .type = OptionType::integer,
        .doc = "publishes waiting for their ack at once; more waits (backpressure)",
        .default_value = OptionValue::of(1024),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       {.name = "publish_timeout",
        .type = OptionType::duration,
        .doc = "how long one publish waits for its ack before it is retried",
@@ -276,10 +278,12 @@ StageType nats_sink_type() {
        .type = OptionType::integer,
        .doc = "publish attempts per message (same Nats-Msg-Id) before it fails",
        .default_value = OptionValue::of(5),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       nats::connect_timeout_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<NatsSink>(o); };
+  t.check = nats::check_url;
   return t;
 }
 

@@ -45,6 +45,7 @@
 #include "builtins/nats/connection.hpp"
 #include "builtins/nats/source_config.hpp"
 #include "builtins/nats/tracker.hpp"
+#include "builtins/nats/url_check.hpp"
 #include "sluice/resilience.hpp"
 
 namespace sluice::builtins {
@@ -421,12 +422,14 @@ StageType nats_source_type() {
        .type = OptionType::integer,
        .doc = "unacked messages over all runners (consumer); >= runners * max_inflight",
        .default_value = OptionValue::of(4096),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       {.name = "max_inflight",
        .type = OptionType::integer,
        .doc = "messages this runner holds at once: fetched and not yet settled",
        .default_value = OptionValue::of(512),
-       .min = 1},
+       .min = 1,
+       .max = 1'000'000},
       {.name = "fetch_batch",
        .type = OptionType::integer,
        .doc = "most messages per pull request",
@@ -442,7 +445,8 @@ StageType nats_source_type() {
        .type = OptionType::integer,
        .doc = "deliveries of a failing message before it is terminated; 0 = unlimited",
        .default_value = OptionValue::of(5),
-       .min = 0},
+       .min = 0,
+       .max = 1'000'000},
       {.name = "nak_delay",
        .type = OptionType::duration,
        .doc = "redelivery delay after a message's first failure",
@@ -457,7 +461,8 @@ StageType nats_source_type() {
        .type = OptionType::floating,
        .doc = "growth of the redelivery delay per failed delivery",
        .default_value = OptionValue::of(2.0),
-       .min = 1},
+       .min = 1,
+       .max = 1000},
       {.name = "dead_letter_subject",
        .type = OptionType::string,
        .doc = "publish a message given up on (max_deliver reached, or a permanent error) here, "
@@ -471,6 +476,7 @@ StageType nats_source_type() {
       nats::connect_timeout_option(),
   };
   t.make = [](const Options& o) { return std::make_unique<NatsSource>(o); };
+  t.check = nats::check_url;
   return t;
 }
 

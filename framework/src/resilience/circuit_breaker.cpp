@@ -20,12 +20,6 @@ double share(std::int64_t part, std::int64_t whole) noexcept {
   return whole == 0 ? -1.0 : static_cast<double>(part) / static_cast<double>(whole);
 }
 
-Nanos saturating_add(Nanos a, Nanos b) noexcept {
-  constexpr Nanos kMax = std::numeric_limits<Nanos>::max();
-  if (b > 0 && a > kMax - b) return kMax;
-  return a + b;
-}
-
 bool is_share(double x) noexcept { return x > 0.0 && x <= 1.0; }
 
 void validate(const CircuitBreaker::Config& c) {

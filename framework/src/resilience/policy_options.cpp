@@ -26,6 +26,12 @@ struct Row {
 
 constexpr bool no_default = false;
 
+// Upper bounds (durations have the schema-wide 365 days, max_of()): far above
+// use, below what a slip of the keyboard makes (a window of 1e9 calls is
+// memory, a rate of 1e25 a spin).
+constexpr double kMaxCount = 1e9;
+constexpr double kMaxCalls = 1'000'000;
+
 double as_double(const OptionValue& v) {
   return v.kind == OptionValue::Kind::integer ? static_cast<double>(v.i) : v.f;
 }
@@ -46,10 +52,13 @@ Row<Config> floating(std::string name, double Config::*member, std::string doc,
 
 template <typename Config, typename Int>
 Row<Config> integer(std::string name, Int Config::*member, std::string doc,
-                    std::optional<double> min) {
+                    std::optional<double> min, std::optional<double> max) {
   Row<Config> r;
-  r.spec = {
-      .name = std::move(name), .type = OptionType::integer, .doc = std::move(doc), .min = min};
+  r.spec = {.name = std::move(name),
+            .type = OptionType::integer,
+            .doc = std::move(doc),
+            .min = min,
+            .max = max};
   r.set = [member](Config& c, const OptionValue& v) { c.*member = static_cast<Int>(v.i); };
   r.get = [member](const Config& c) {
     return OptionValue::of(static_cast<std::int64_t>(c.*member));
@@ -114,10 +123,10 @@ const std::vector<Row<RateLimiter::Config>>& limiter_rows() {
   static const std::vector<Row<C>> rows = [] {
     std::vector<Row<C>> r;
     r.push_back(floating("rate", &C::rate, "tokens per `per`; 0 = only the initial `burst`", 0.0,
-                         std::nullopt));
+                         kMaxCount));
     r.back().spec.required = true;
     r.push_back(duration("per", &C::per, "refill period", 1e-9));
-    r.push_back(integer("burst", &C::burst, "bucket size; the bucket starts full", 1));
+    r.push_back(integer("burst", &C::burst, "bucket size; the bucket starts full", 1, kMaxCount));
     r.push_back(choice(
         "mode", &C::mode, kLimiterModeSpellings,
         "delay: hold a message until its token is due; drop: drop it (counted) if none is there"));
@@ -136,21 +145,22 @@ const std::vector<Row<CircuitBreaker::Config>>& breaker_rows() {
     std::vector<Row<C>> r;
     r.push_back(floating("failure_rate", &C::failure_rate,
                          "failure share (0..1] that opens the breaker", 0.001, 1.0));
-    r.push_back(integer("window", &C::window, "calls in the count window", 1));
+    r.push_back(integer("window", &C::window, "calls in the count window", 1, kMaxCalls));
     r.push_back(duration("window_time", &C::window_time,
                          "a time window of this many whole seconds instead of a count", 1,
                          no_default));
     r.back().set = [](C& c, const OptionValue& v) {
       c.window_time = (v.i + kNanosPerSecond - 1) / kNanosPerSecond * kNanosPerSecond;
     };
-    r.push_back(integer("min_calls", &C::min_calls, "calls in the window before it may open", 1));
+    r.push_back(integer("min_calls", &C::min_calls, "calls in the window before it may open", 1,
+                        kMaxCalls));
     r.push_back(duration("slow_call", &C::slow_call,
                          "a call longer than this is slow; default: none", 1e-9, no_default));
     r.push_back(floating("slow_call_rate", &C::slow_call_rate,
                          "slow share (0..1] that opens the breaker", 0.001, 1.0));
     r.push_back(duration("open_for", &C::open_for, "time open (rejecting) before probing", 1e-9));
     r.push_back(integer("half_open_calls", &C::half_open_calls,
-                        "probe calls let through when half open", 1));
+                        "probe calls let through when half open", 1, kMaxCalls));
     return r;
   }();
   return rows;
@@ -160,12 +170,13 @@ const std::vector<Row<RetryPolicy>>& retry_rows() {
   using C = RetryPolicy;
   static const std::vector<Row<C>> rows = [] {
     std::vector<Row<C>> r;
-    r.push_back(integer("max_attempts", &C::max_attempts, "attempts, counting the first", 1));
+    r.push_back(
+        integer("max_attempts", &C::max_attempts, "attempts, counting the first", 1, kMaxCalls));
     r.push_back(
         duration("initial_backoff", &C::initial_backoff, "delay before the second attempt", 0));
     r.push_back(duration("max_backoff", &C::max_backoff, "largest delay, jitter included", 0));
-    r.push_back(floating("multiplier", &C::multiplier, "growth of the delay per attempt", 1.0,
-                         std::nullopt));
+    r.push_back(
+        floating("multiplier", &C::multiplier, "growth of the delay per attempt", 1.0, 1000.0));
     r.push_back(choice("jitter", &C::jitter, kJitterSpellings,
                        "randomisation of delay d: none = d, full = U[0,d), equal = d/2 + "
                        "U[0,d/2), decorrelated = U[initial, 3 x previous)"));
@@ -175,8 +186,8 @@ const std::vector<Row<RetryPolicy>>& retry_rows() {
         "retries may be at most this share of calls (plus budget_reserve); default: no limit",
         0.001, 1000.0, no_default));
     r.push_back(integer("budget_reserve", &C::budget_reserve,
-                        "retries the budget allows before any call", 1));
-    r.push_back(integer("seed", &C::seed, "seed of the jitter draws", std::nullopt));
+                        "retries the budget allows before any call", 1, kMaxCount));
+    r.push_back(integer("seed", &C::seed, "seed of the jitter draws", std::nullopt, std::nullopt));
     return r;
   }();
   return rows;

@@ -106,7 +106,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const CallMark before = call_mark();
   const Nanos start = clock.now();
   attempt_ = st.attempt;
-  attempt_deadline_ = o.timeout > 0 ? start + o.timeout : kNoDeadline;
+  attempt_deadline_ = o.timeout > 0 ? saturating_add(start, o.timeout) : kNoDeadline;
   std::string error;
   bool transient = false;
   const std::uint64_t skipped = counters_.skipped();
@@ -155,7 +155,8 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const double u = jitter_.uniform();
   const Nanos delay = backoff_delay(o.retry, st.attempt, u, st.previous_delay);
   bump(counters_.retries, 1);
-  st = AttemptState{.attempt = st.attempt + 1, .previous_delay = delay, .due = end + delay};
+  st = AttemptState{
+      .attempt = st.attempt + 1, .previous_delay = delay, .due = saturating_add(end, delay)};
   if (o.ordered) {
     timer_.arm(st.due);
     return Step::wait;

@@ -53,13 +53,6 @@ inline void taking_over(Instance* instance) noexcept {
 #endif
 }
 
-/// a + b for b >= 0, at most the largest time (a far deadline, never a wrapped one).
-Nanos saturating_add(Nanos a, Nanos b) noexcept {
-  Nanos sum = 0;
-  if (__builtin_add_overflow(a, b, &sum)) return std::numeric_limits<Nanos>::max();
-  return sum;
-}
-
 std::size_t default_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
@@ -193,7 +186,7 @@ void Runtime::start() {
   if (count == 0) return;
   if (options_.run_for > 0) {
     run_for_alarm_ = std::make_unique<Alarm>([this] { stop(false); });
-    timers_.schedule(clock_->now() + options_.run_for, run_for_alarm_.get());
+    timers_.schedule(saturating_add(clock_->now(), options_.run_for), run_for_alarm_.get());
   }
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) inst->notify();
@@ -287,7 +280,7 @@ void Runtime::stop(bool interrupted) {
     return;
   }
   drain_alarm_ = std::make_unique<Alarm>([this] { drain_expired(); });
-  timers_.schedule(clock_->now() + options_.drain_timeout, drain_alarm_.get());
+  timers_.schedule(saturating_add(clock_->now(), options_.drain_timeout), drain_alarm_.get());
   notify_all(true);
 }
 

@@ -30,7 +30,8 @@ struct Diagnostic {
   std::string hint;  ///< empty: none
 };
 
-/// `FILE:LINE:COL: error: MESSAGE\n` plus `  hint: HINT\n` when there is one.
+/// `FILE:LINE:COL: error: MESSAGE\n` plus `  hint: HINT\n` when there is one;
+/// control characters in any part are escaped (printable()).
 [[nodiscard]] std::string format(const Diagnostic& d);
 
 [[nodiscard]] bool has_errors(const std::vector<Diagnostic>& diagnostics) noexcept;
