@@ -2,6 +2,7 @@
 // items 3, 4 and 10; issue 16, item 6), each through the real `sluice`.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,31 @@ TEST_F(E2E, AnEscapeSequenceInAStageNameNeverReachesTheTerminal) {
   EXPECT_EQ(p.wait(), 1) << p.err();
   EXPECT_EQ(p.err().find('\x1b'), std::string::npos) << p.err();
   EXPECT_NE(p.err().find("bad\\x1b[2J"), std::string::npos) << p.err();
+}
+
+// A config that is not a regular file is read once: a pipe gives its text
+// once, and a second read found "the pipeline has no stages".
+TEST_F(E2E, AConfigFromAPipeOrFromStdinRuns) {
+  write("p.toml",
+        "[stages.src]\ntype = \"generate\"\ncount = 3\n"
+        "[stages.out]\ntype = \"file\"\ninputs = [\"src\"]\npath = \"out.txt\"\n");
+  const std::string cd = "cd '" + dir_.string() + "' && ";
+  const std::string bin = std::string("'") + SLUICE_BIN + "'";
+  for (const std::string& how :
+       {"cat p.toml | " + bin + " run /dev/stdin", bin + " run - < p.toml"}) {
+    fs::remove(dir_ / "out.txt");
+    EXPECT_EQ(std::system((cd + how + " 2> err.txt").c_str()), 0) << how << read(dir_ / "err.txt");
+    EXPECT_EQ(lines(read(dir_ / "out.txt")).size(), 3u) << how;
+  }
+  write("in.toml",
+        "[stages.in]\ntype = \"stdin\"\n"
+        "[stages.out]\ntype = \"discard\"\ninputs = [\"in\"]\n");
+  EXPECT_NE(std::system((cd + bin + " check - < in.toml 2> err.txt").c_str()), 0);
+  EXPECT_NE(read(dir_ / "err.txt")
+                .find("<stdin>:2:8: error: stage 'in' reads standard input, which holds the "
+                      "pipeline file itself (sluice run -)"),
+            std::string::npos)
+      << read(dir_ / "err.txt");
 }
 
 }  // namespace

@@ -23,9 +23,15 @@ std::size_t report(std::vector<dsl::Diagnostic> diagnostics) {
 std::optional<Loaded> load_and_compile(const std::string& file,
                                        const std::vector<std::string>& sets,
                                        const std::vector<std::string>& plugins) {
+  // Read once: a pipe (`sluice run -`, `<(...)`, a here-doc) gives its text once.
+  dsl::PipelineText text = dsl::read_pipeline_file(file);
+  if (!text.ok()) {
+    report(std::move(text.diagnostics));
+    return std::nullopt;
+  }
   std::vector<dsl::PluginRequest> requests;
   for (const auto& p : plugins) requests.push_back(dsl::command_line_plugin(p));
-  for (auto& r : dsl::plugin_requests(file)) requests.push_back(std::move(r));
+  for (auto& r : dsl::plugin_requests(text.text, text.path)) requests.push_back(std::move(r));
   // A plugin that failed to load would make each of its stages an unknown
   // type too: report the plugins alone.
   auto loaded_plugins = dsl::load_plugins(requests, builtin_registry());
@@ -34,8 +40,18 @@ std::optional<Loaded> load_and_compile(const std::string& file,
     return std::nullopt;
   }
   const Registry& registry = loaded_plugins.registry;
-  auto loaded = dsl::load_pipeline(file, sets, registry);
+  auto loaded = dsl::load_pipeline_text(text.text, text.path, sets, registry);
   std::vector<dsl::Diagnostic> all = std::move(loaded.diagnostics);
+  if (file == "-") {
+    for (const auto& s : loaded.spec.stages) {
+      if (s.type != "stdin" || s.role != Role::source) continue;
+      all.push_back({dsl::Severity::error, "stdin-taken", s.type_span,
+                     "stage '" + s.name +
+                         "' reads standard input, which holds the pipeline "
+                         "file itself (sluice run -)",
+                     "give the pipeline as a file, or read the data from a file source"});
+    }
+  }
   std::optional<Loaded> out;
   if (!dsl::has_errors(all)) {
     auto compiled = dsl::compile(loaded.spec, registry);

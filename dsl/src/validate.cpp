@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -463,11 +464,18 @@ LoadResult load_pipeline_text(std::string_view text, const std::string& path,
   }
 }
 
-LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
-                         const Registry& registry) {
+PipelineText read_pipeline_file(const std::string& path) {
+  PipelineText r;
+  if (path == "-") {
+    r.path = "<stdin>";
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    r.text = ss.str();
+    return r;
+  }
+  r.path = path;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    LoadResult r;
     r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0},
                              "is a directory, not a pipeline file",
                              "name a .toml file, e.g. pipelines/quickstart.toml"});
@@ -475,13 +483,24 @@ LoadResult load_pipeline(const std::string& path, const std::vector<std::string>
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    LoadResult r;
     r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0}, "cannot open the file", {}});
     return r;
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_pipeline_text(ss.str(), path, overrides, registry);
+  r.text = ss.str();
+  return r;
+}
+
+LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
+                         const Registry& registry) {
+  PipelineText file = read_pipeline_file(path);
+  if (!file.ok()) {
+    LoadResult r;
+    r.diagnostics = std::move(file.diagnostics);
+    return r;
+  }
+  return load_pipeline_text(file.text, file.path, overrides, registry);
 }
 
 }  // namespace sluice::dsl

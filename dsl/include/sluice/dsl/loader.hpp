@@ -28,6 +28,17 @@ struct LoadResult {
   [[nodiscard]] bool ok() const noexcept { return !has_errors(diagnostics); }
 };
 
+/// A pipeline file's text, read once (a pipe or a FIFO gives it once), or
+/// the diagnostic that says why it cannot be read. `path` "-" is standard
+/// input, named "<stdin>" in diagnostics.
+struct PipelineText {
+  std::string path;  ///< as diagnostics name it
+  std::string text;
+  std::vector<Diagnostic> diagnostics;  ///< empty when `text` was read
+  [[nodiscard]] bool ok() const noexcept { return diagnostics.empty(); }
+};
+PipelineText read_pipeline_file(const std::string& path);
+
 /// Reads and validates `path`. `overrides` are `KEY=VALUE` strings (`--set`),
 /// applied before validation; VALUE is a TOML value, else a plain string.
 LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
