@@ -23,9 +23,9 @@ const std::vector<std::string> kEdgeCounters = {"capacity", "depth",   "max_dept
 
 /// Types whose every message taken is accounted for one to one.
 bool one_to_one(const StageInfo& s) {
-  static const std::set<std::string> kTypes = {"map",    "filter",   "route",     "take", "gate",
-                                               "sample", "dedupe",   "merge",     "work", "delay",
-                                               "fail",   "priority", "rate_limit"};
+  static const std::set<std::string> kTypes = {
+      "map",   "filter", "route", "take", "gate",     "sample",     "dedupe",
+      "merge", "work",   "delay", "fail", "priority", "rate_limit", "subscribe"};
   if (s.sink) return true;
   if (s.type == "fan_out") return s.mode != "broadcast";
   return kTypes.count(s.type) > 0;
@@ -188,7 +188,7 @@ class Checker {
     } else if (in != taken) {
       problem(what, "in ", n(in), " != ", n(taken), " taken from its input edges");
     }
-    if (!st.sink) {
+    if (!st.sink || !port_offered.empty()) {  // a publish sink's edges go to subscribers
       u64 emitted = 0;
       for (const auto& [port, offered] : port_offered) {
         if (port == "dead_letter" && offered != dead) {

@@ -288,20 +288,56 @@ class Builder {
     std::vector<std::vector<Output>> groups(static_cast<std::size_t>(count));
     for (std::size_t i = 0; i < to_sink.size(); ++i)
       groups[i % groups.size()].push_back(to_sink[i]);
-    for (auto& g : groups) {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      auto& g = groups[i];
       if (g.empty()) g.push_back(rng_.pick(all_));  // a second reader of some output
-      const std::string type =
-          rng_.pick(std::vector<std::string>{"discard", "discard", "file", "stdout"});
-      StageInfo& s = begin(type);
-      s.sink = true;
-      const std::string name = s.name;
-      inputs(name, g);
-      if (type == "file") line("path", quoted(name + ".out"));
-      if (type != "discard") line("format", quoted(rng_.chance(0.5) ? "payload" : "json"));
-      if (rng_.chance(0.15)) {
-        line("capacity", str(rng_.range(1, 256)));
+      if (i == 0 && rng_.chance(0.2)) {
+        topic(g);
+      } else {
+        sink(g);
+      }
+    }
+  }
+
+  void sink(const std::vector<Output>& from) {
+    const std::string type =
+        rng_.pick(std::vector<std::string>{"discard", "discard", "file", "stdout"});
+    StageInfo& s = begin(type);
+    s.sink = true;
+    const std::string name = s.name;
+    inputs(name, from);
+    if (type == "file") line("path", quoted(name + ".out"));
+    if (type != "discard") line("format", quoted(rng_.chance(0.5) ? "payload" : "json"));
+    if (rng_.chance(0.15)) {
+      line("capacity", str(rng_.range(1, 256)));
+      line("overflow", quoted(overflow()));
+    }
+  }
+
+  /// `from` published to a topic whose 1-2 subscribers each feed a sink:
+  /// a branch of its own, so that no cycle runs through the topic.
+  void topic(const std::vector<Output>& from) {
+    p_.toml += "\n[topics.bus]\n";
+    if (rng_.chance(0.5)) line("capacity", str(rng_.range(1, 64)));
+    if (rng_.chance(0.5)) line("slow_subscriber", quoted(overflow()));
+    StageInfo& pub = begin("publish");
+    pub.sink = true;
+    pub.ports = {"out"};  // its edges are the topic's, one per subscriber
+    const std::string publisher = pub.name;
+    inputs(publisher, from);
+    line("topic", quoted("bus"));
+    const long subscribers = rng_.range(1, 2);
+    for (long i = 0; i < subscribers; ++i) {
+      StageInfo& sub = begin("subscribe");
+      sub.ports = {"out"};
+      const std::string name = sub.name;
+      line("topic", quoted("bus"));
+      if (rng_.chance(0.3)) {
+        line("capacity", str(rng_.range(1, 32)));
         line("overflow", quoted(overflow()));
       }
+      p_.edges.push_back({publisher, "out", name});
+      sink({Output{name, "out"}});
     }
   }
 
