@@ -140,6 +140,12 @@ class Builder {
       line("overflow", quoted(overflow()));
     }
     if (rng_.chance(0.1)) line("batch", str(rng_.range(1, 64)));
+    // Admission: a token bucket (fast enough to end in time) or permits.
+    if (s.type != "rate_limit" && rng_.chance(0.06)) {
+      line("rate_limit", "{ rate = " + str(rng_.range(20000, 50000)) +
+                             ".0, burst = " + str(rng_.range(1, 64)) + " }");
+    }
+    if (rng_.chance(0.06)) line("semaphore", "{ permits = " + str(rng_.range(1, 4)) + " }");
   }
 
   /// retry, breaker and on_error for a stage that can fail; its ports.
@@ -167,8 +173,9 @@ class Builder {
 
   void stage() {
     static const std::vector<std::string> kTypes = {
-        "map",    "map",    "filter", "route",    "fan_out",    "merge", "work", "delay", "batch",
-        "sample", "dedupe", "take",   "priority", "rate_limit", "count", "fail", "fail",  "gate"};
+        "map",   "map",   "filter", "route",  "fan_out", "merge",    "work",
+        "delay", "batch", "sample", "dedupe", "take",    "priority", "rate_limit",
+        "count", "fail",  "fail",   "gate",   "split"};
     const std::string type = rng_.pick(kTypes);
     std::vector<Output> from;
     const long wanted = (type == "merge" || type == "priority") ? rng_.range(1, 3) : 1;
@@ -195,6 +202,9 @@ class Builder {
       line("condition", quoted(rng_.pick(std::vector<std::string>{
                             "seq % 3 != 0", ".n % 2 == 0", "key != \\\"k1\\\"", "len(payload) > 3",
                             "true", "false"})));
+    } else if (t == "split") {  // out counts pieces: only bounds are checked
+      line("separator", quoted(rng_.chance(0.5) ? " " : ","));
+      if (rng_.chance(0.3)) line("keep_empty", "true");
     } else if (t == "gate") {
       line("open", quoted("seq < " + str(rng_.range(0, 1500))));
       parallel = false;
