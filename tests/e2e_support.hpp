@@ -90,8 +90,11 @@ class Sluice {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    signalled_ = WIFSIGNALED(status);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  /// After wait(): whether a signal ended the process (it did not exit).
+  [[nodiscard]] bool signalled() const { return signalled_; }
   void signal(int sig) const { kill(pid_, sig); }
   /// The process's thread count now (0 once it has ended).
   [[nodiscard]] int threads() const {
@@ -119,6 +122,7 @@ class Sluice {
   rusage usage_{};
   int peak_threads_{0};
   int thread_samples_{0};
+  bool signalled_{false};
 };
 
 class E2E : public ::testing::Test {

@@ -439,7 +439,7 @@ inputs = ["two\nlines"]
 )");
   Sluice odd_mermaid({"graph", odd.string(), "--format", "mermaid"}, dir_);
   ASSERT_EQ(odd_mermaid.wait(), 0) << odd_mermaid.err();
-  EXPECT_NE(odd_mermaid.out().find("n0([\"two<br/>lines<br/>generate\"])"), std::string::npos)
+  EXPECT_NE(odd_mermaid.out().find("n0>\"two<br/>lines<br/>generate\"]"), std::string::npos)
       << odd_mermaid.out();
   Sluice odd_dot({"graph", odd.string()}, dir_);
   ASSERT_EQ(odd_dot.wait(), 0) << odd_dot.err();

@@ -191,6 +191,36 @@ TEST_F(FlowE2E, GraphShowsTopicEdges) {
       << dot.out();
 }
 
+TEST_F(FlowE2E, GraphNamesEveryPortOfAMultiPortStageAndShapesSourcesAndSinks) {
+  const auto file = write("ports.toml", R"([stages.src]
+type = "generate"
+count = 1
+[stages.r]
+type = "route"
+inputs = ["src"]
+routes = { big = "seq > 10" }
+[stages.big]
+type = "discard"
+inputs = ["r.big"]
+[stages.rest]
+type = "discard"
+inputs = ["r.unmatched"]
+)");
+  Sluice dot({"graph", file.string()}, dir_);
+  ASSERT_EQ(dot.wait(), 0) << dot.err();
+  EXPECT_NE(dot.out().find("\"r\" -> \"big\" [label=\"big\"];"), std::string::npos) << dot.out();
+  EXPECT_NE(dot.out().find("\"r\" -> \"rest\" [label=\"unmatched\"];"), std::string::npos)
+      << dot.out();
+  EXPECT_NE(dot.out().find("\"src\" [label=\"src\\ngenerate\", shape=cds];"), std::string::npos)
+      << dot.out();
+  EXPECT_NE(dot.out().find("\"big\" [label=\"big\\ndiscard\", shape=cylinder];"), std::string::npos)
+      << dot.out();
+  Sluice mermaid({"graph", file.string(), "--format", "mermaid"}, dir_);
+  ASSERT_EQ(mermaid.wait(), 0) << mermaid.err();
+  EXPECT_NE(mermaid.out().find("n1 -->|\"big\"| n2"), std::string::npos) << mermaid.out();
+  EXPECT_NE(mermaid.out().find("n2[(\"big<br/>discard\")]"), std::string::npos) << mermaid.out();
+}
+
 TEST_F(FlowE2E, ListShowsTheFlowNodes) {
   Sluice all({"list"}, dir_);
   ASSERT_EQ(all.wait(), 0);

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "e2e_support.hpp"
+#include "plugin_support.hpp"
 #include "sluice/dsl/loader.hpp"
 #include "sluice/dsl/plugins.hpp"
 #include "sluice/pipeline.hpp"
@@ -24,38 +24,6 @@
 namespace {
 
 using namespace sluice_e2e;  // NOLINT: test support
-
-const fs::path kPlugins = SLUICE_PLUGIN_DIR;           // the examples
-const fs::path kTestPlugins = SLUICE_TEST_PLUGIN_DIR;  // tests/plugins/
-
-std::string plugin(const std::string& name) { return (kPlugins / (name + ".so")).string(); }
-std::string test_plugin(const std::string& name) {
-  return (kTestPlugins / (name + ".so")).string();
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-/// No sanitizer report in a run's stderr (the debug and tsan presets).
-void expect_clean(const Sluice& p) {
-  EXPECT_FALSE(contains(p.err(), "Sanitizer")) << p.err();
-  EXPECT_FALSE(contains(p.err(), "runtime error:")) << p.err();
-}
-
-class Plugins : public E2E {
- protected:
-  /// Runs `sluice ARGS...` in the scratch folder; exit code.
-  int sluice(std::vector<std::string> args) {
-    Sluice p(std::move(args), dir_);
-    const int code = p.wait(std::chrono::seconds(120));
-    err_ = p.err();
-    out_ = p.out();
-    expect_clean(p);
-    return code;
-  }
-  std::string err_, out_;
-};
 
 // --- each way for a plugin to be wrong: exit 2, the file named ---------------
 

@@ -1,4 +1,7 @@
 // `sluice graph`: the pipeline as Graphviz dot or a Mermaid flowchart.
+// Sources, stages and sinks have shapes of their own, and every edge out of
+// a stage with several ports names its port (the first one too: a route's
+// `error` edge must not read as if it carried everything).
 #include <cstdio>
 
 #include "commands.hpp"
@@ -47,7 +50,9 @@ int graph_command(const std::string& file, const std::vector<std::string>& sets,
       std::vector<std::string> parts;
       const auto& ports = spec.stages[from].ports;
       if (!in.topic.empty()) parts.push_back("topic " + in.topic);
-      if (!ports.empty() && in.port != ports.front()) parts.push_back(in.port);
+      if (ports.size() > 1 || (!ports.empty() && in.port != ports.front())) {
+        parts.push_back(in.port);
+      }
       const auto cap = in.capacity.value_or(s.capacity.value_or(spec.channel_capacity));
       if (cap != spec.channel_capacity) parts.push_back("capacity " + std::to_string(cap));
       const auto ov = in.overflow.value_or(s.overflow.value_or(Overflow::block));
@@ -67,8 +72,9 @@ int graph_command(const std::string& file, const std::vector<std::string>& sets,
     for (std::size_t i = 0; i < spec.stages.size(); ++i) {
       const auto& s = spec.stages[i];
       const auto label = escape(node_label(s, "<br/>"), true);
-      const char* open = s.role == Role::stage ? "[" : "([";
-      const char* close = s.role == Role::stage ? "]" : "])";
+      // A flag for a source (data comes in), a cylinder for a sink.
+      const char* open = s.role == Role::source ? ">" : s.role == Role::sink ? "[(" : "[";
+      const char* close = s.role == Role::sink ? ")]" : "]";
       std::printf("  n%zu%s\"%s\"%s\n", i, open, label.c_str(), close);
     }
     for (const auto& e : edges) {
@@ -83,9 +89,11 @@ int graph_command(const std::string& file, const std::vector<std::string>& sets,
   std::printf("digraph \"%s\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n",
               escape(spec.name, false).c_str());
   for (const auto& s : spec.stages) {
+    const char* shape = s.role == Role::source ? ", shape=cds"
+                        : s.role == Role::sink ? ", shape=cylinder"
+                                               : "";
     std::printf("  \"%s\" [label=\"%s\"%s];\n", escape(s.name, false).c_str(),
-                escape(node_label(s, "\n"), false).c_str(),
-                s.role == Role::stage ? "" : ", shape=ellipse");
+                escape(node_label(s, "\n"), false).c_str(), shape);
   }
   for (const auto& e : edges) {
     std::printf("  \"%s\" -> \"%s\"", escape(spec.stages[e.from].name, false).c_str(),

@@ -1,24 +1,25 @@
 // `sluice run`: load, compile, run with signal handling, report.
 //
-// Signals: SIGINT/SIGTERM are blocked before any thread exists, so every
-// thread inherits the mask and only the watcher thread receives them, via
-// sigwait(). The watcher does the non-async-signal-safe work (Pipeline::stop,
-// logging) on an ordinary thread. First signal: graceful drain; second:
-// Pipeline::cancel(), and if the run still does not end, exit anyway.
+// Signals: SIGINT/SIGTERM/SIGHUP are blocked before any thread exists, so
+// every thread inherits the mask and only the watcher thread receives them,
+// via sigwait(). The watcher does the non-async-signal-safe work
+// (Pipeline::stop, logging) on an ordinary thread. First signal: graceful
+// drain; second: Pipeline::cancel(), and if the run still does not end, exit
+// anyway. A signal that comes while the pipeline is still starting is
+// remembered by it and honoured as soon as it is up. SIGPIPE is ignored: a
+// closed stdout fails the `stdout` sink (EPIPE) like any other write error.
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "progress_display.hpp"
 #include "progress_log_sink.hpp"
 #include "sluice/pipeline.hpp"
+#include "stats_file.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -40,26 +42,15 @@ sigset_t watched_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);  // a closed terminal drains like SIGTERM
   sigaddset(&set, kShutdownSignal);
   return set;
 }
 
-bool write_stats(const std::string& path, const Stats& stats) {
-  if (path.empty()) return true;
-  std::ofstream out(path, std::ios::trunc);
-  out << to_json(stats) << '\n';
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "sluice: error: cannot write stats to '%s'\n", path.c_str());
-    return false;
-  }
-  return true;
-}
-
 class SignalWatcher {
  public:
-  SignalWatcher(Pipeline& pipeline, std::string stats_path)
-      : pipeline_(pipeline), stats_path_(std::move(stats_path)) {
+  SignalWatcher(Pipeline& pipeline, StatsFile& stats_file)
+      : pipeline_(pipeline), stats_file_(stats_file) {
     thread_ = std::thread([this] { loop(); });
   }
   ~SignalWatcher() {
@@ -91,7 +82,7 @@ class SignalWatcher {
       int expected = 0;
       if (first_.compare_exchange_strong(expected, sig)) {
         spdlog::warn("{} received: draining (send it again to abort)",
-                     sig == SIGINT ? "SIGINT" : "SIGTERM");
+                     fmt::format("SIG{}", sigabbrev_np(sig)));
         pipeline_.stop();
         continue;
       }
@@ -100,7 +91,8 @@ class SignalWatcher {
       std::unique_lock lock(mu_);
       if (!cv_.wait_for(lock, std::chrono::seconds(3), [this] { return finished_; })) {
         // The run did not end even when cancelled: leave without it.
-        write_stats(stats_path_, pipeline_.stats());
+        stats_file_.write(pipeline_.stats());
+        std::fflush(nullptr);
         std::_Exit(128 + first_.load());
       }
       return;
@@ -108,7 +100,7 @@ class SignalWatcher {
   }
 
   Pipeline& pipeline_;
-  std::string stats_path_;
+  StatsFile& stats_file_;
   std::atomic<int> first_{0};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -151,12 +143,41 @@ Instances instances_of(const Graph& graph) {
   return out;
 }
 
+/// Prints how the run ended (a JSON line under --log-format json: `json_log`)
+/// and returns the exit code.
+int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logger* json_log) {
+  if (result.status == RunStatus::failed && json_log != nullptr) {
+    // One JSON line like the log's, for whatever reads them.
+    nlohmann::json why = {{"message", result.error}};
+    if (!result.error_stage.empty()) why["stage"] = result.error_stage;
+    if (result.has_error_seq) why["seq"] = result.error_seq;
+    why["suppressed"] = result.suppressed.size();
+    const std::string fields = why.dump();
+    json_log->log(spdlog::level::err, "\"run\":\"failed\",{}", fields.substr(1, fields.size() - 2));
+    return kExitFailed;
+  }
+  if (result.status == RunStatus::failed) {
+    std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
+    if (result.has_error_seq) where += " (seq " + std::to_string(result.error_seq) + ")";
+    std::fprintf(stderr, "sluice: error: %s%s%s\n", where.c_str(), where.empty() ? "" : ": ",
+                 result.error.c_str());
+    if (!result.suppressed.empty()) {
+      std::fprintf(stderr, "  (%zu later error%s suppressed)\n", result.suppressed.size(),
+                   result.suppressed.size() == 1 ? "" : "s");
+    }
+    return kExitFailed;
+  }
+  if (signal != 0) return 128 + signal;
+  return stats_ok ? kExitOk : kExitUsage;
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
   // Before any thread exists, so that all of them inherit the mask.
   const sigset_t set = watched_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
 
   const bool progress =
       args.progress == "always" || (args.progress == "auto" && isatty(STDERR_FILENO) == 1);
@@ -166,12 +187,8 @@ int run_command(const RunArgs& args) {
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded) return kExitUsage;
-  if (!args.stats_json.empty() && !std::ofstream(args.stats_json, std::ios::app)) {
-    // Found out now, not after an hour of running.
-    std::fprintf(stderr, "sluice: error: cannot write stats to '%s': %s\n", args.stats_json.c_str(),
-                 std::strerror(errno));
-    return kExitUsage;
-  }
+  StatsFile stats_file(args.stats_json);
+  if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
@@ -194,7 +211,7 @@ int run_command(const RunArgs& args) {
   RunResult result;
   int signal = 0;
   {
-    SignalWatcher watcher(pipeline, args.stats_json);
+    SignalWatcher watcher(pipeline, stats_file);
     try {
       pipeline.start();
       if (display) display->start([&pipeline] { return pipeline.stats(); }, instances);
@@ -207,34 +224,19 @@ int run_command(const RunArgs& args) {
     signal = watcher.signal();
   }
   const Stats stats = pipeline.stats();
-  const bool stats_ok = write_stats(args.stats_json, stats);
+  const bool stats_ok = stats_file.write(stats);
   if (display) {
     // The whole run: average rates and busy / blocked shares.
     std::fputs(render_progress(Stats{}, stats, stats.elapsed_s, instances).c_str(), stderr);
   }
-  if (result.status == RunStatus::failed && json) {
-    // One JSON line like the log's, for whatever reads them.
-    nlohmann::json why = {{"message", result.error}};
-    if (!result.error_stage.empty()) why["stage"] = result.error_stage;
-    if (result.has_error_seq) why["seq"] = result.error_seq;
-    why["suppressed"] = result.suppressed.size();
-    const std::string fields = why.dump();
-    logger->log(spdlog::level::err, "\"run\":\"failed\",{}", fields.substr(1, fields.size() - 2));
-    return kExitFailed;
+  const int code = report_end(result, signal, stats_ok, json ? logger.get() : nullptr);
+  if (!result.stuck.empty()) {
+    // Their calls still use the pipeline, whose destructor would wait for them.
+    logger->flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
   }
-  if (result.status == RunStatus::failed) {
-    std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
-    if (result.has_error_seq) where += " (seq " + std::to_string(result.error_seq) + ")";
-    std::fprintf(stderr, "sluice: error: %s%s%s\n", where.c_str(), where.empty() ? "" : ": ",
-                 result.error.c_str());
-    if (!result.suppressed.empty()) {
-      std::fprintf(stderr, "  (%zu later error%s suppressed)\n", result.suppressed.size(),
-                   result.suppressed.size() == 1 ? "" : "s");
-    }
-    return kExitFailed;
-  }
-  if (signal != 0) return 128 + signal;
-  return stats_ok ? kExitOk : kExitUsage;
+  return code;
 }
 
 }  // namespace sluice::cli

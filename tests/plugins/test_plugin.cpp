@@ -1,10 +1,12 @@
 // The plugins of tests/plugin_test.cpp, one per TEST_PLUGIN_* definition:
 // each a way for a plugin to be wrong, and one whose stages misbehave.
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <sluice/plugin.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -54,6 +56,49 @@ class Boom final : public sluice::Stage {
   std::uint64_t every_;
 };
 
+/// `throws_int` (a stage, fusable) and `throws_int_sink`: `throw 42` for
+/// every message whose seq is a multiple of `every`: not a std::exception.
+class ThrowsInt final : public sluice::Stage {
+ public:
+  explicit ThrowsInt(const sluice::Options& o)
+      : every_(static_cast<std::uint64_t>(o.get_int("every"))) {}
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+    if (m.seq % every_ == 0) throw 42;  // NOLINT(hicpp-exception-baseclass): the point of it
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::uint64_t every_;
+};
+
+class ThrowsIntSink final : public sluice::Sink {
+ public:
+  explicit ThrowsIntSink(const sluice::Options& o)
+      : every_(static_cast<std::uint64_t>(o.get_int("every"))) {}
+  void consume(std::span<sluice::Message> batch, sluice::Context&) override {
+    for (const auto& m : batch) {
+      if (m.seq % every_ == 0) throw 42;  // NOLINT(hicpp-exception-baseclass)
+    }
+  }
+
+ private:
+  std::uint64_t every_;
+};
+
+/// `stuck`: sleeps `seconds` in process() and never looks at cancellation
+/// (a plugin stuck in a call that has no timeout).
+class Stuck final : public sluice::Stage {
+ public:
+  explicit Stuck(const sluice::Options& o) : seconds_(o.get_int("seconds")) {}
+  void process(sluice::Message&& m, sluice::Emitter& out, sluice::Context&) override {
+    std::this_thread::sleep_for(std::chrono::seconds(seconds_));
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::int64_t seconds_;
+};
+
 /// `tag`: sets attrs.label from a template on the messages an expression
 /// selects (the SDK's Expression and Template).
 class Tag final : public sluice::Stage {
@@ -99,6 +144,27 @@ class Tag final : public sluice::Stage {
                       .default_value = OptionValue::of(2),
                       .min = 1}}},
          .make = [](const sluice::Options& o) { return std::make_unique<Boom>(o); }});
+  const sluice::Schema every{{{.name = "every",
+                               .type = OptionType::integer,
+                               .doc = "fail every Nth seq",
+                               .default_value = OptionValue::of(2),
+                               .min = 1}}};
+  r.add({.name = "throws_int",
+         .doc = "throws an int (not a std::exception) from process()",
+         .schema = every,
+         .fusable = true,
+         .make = [](const sluice::Options& o) { return std::make_unique<ThrowsInt>(o); }});
+  r.add({.name = "throws_int_sink",
+         .doc = "throws an int (not a std::exception) from consume()",
+         .schema = every,
+         .make = [](const sluice::Options& o) { return std::make_unique<ThrowsIntSink>(o); }});
+  r.add({.name = "stuck",
+         .doc = "sleeps in process(), deaf to cancellation",
+         .schema = {{{.name = "seconds",
+                      .type = OptionType::integer,
+                      .doc = "how long each call takes",
+                      .default_value = OptionValue::of(60)}}},
+         .make = [](const sluice::Options& o) { return std::make_unique<Stuck>(o); }});
   r.add({.name = "tag",
          .doc = "labels the messages an expression selects",
          .schema = {{{.name = "when",

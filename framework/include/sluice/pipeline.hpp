@@ -34,8 +34,12 @@ enum class Fusion { automatic, always, never };
 struct RunOptions {
   std::size_t threads{0};                     ///< arena workers; 0 = all cores
   Nanos drain_timeout{10 * kNanosPerSecond};  ///< graceful-stop budget
-  Nanos run_for{0};                           ///< > 0: stop gracefully after this long
-  std::size_t batch{256};                     ///< most messages a stage takes per turn
+  /// After a cancel (the drain deadline, a second stop, a fatal error), how
+  /// long (real time) wait() waits for stages still inside a call before it
+  /// gives up on them: it returns, naming them in RunResult::stuck.
+  Nanos cancel_grace{2 * kNanosPerSecond};
+  Nanos run_for{0};        ///< > 0: stop gracefully after this long
+  std::size_t batch{256};  ///< most messages a stage takes per turn
   /// Threads the I/O pool may grow to (blocking stages: `workers` calls at
   /// once each, up to this many in all); they start on demand.
   std::size_t io_threads{64};
@@ -66,6 +70,10 @@ struct RunResult {
   std::string error;                    ///< its message
   std::vector<std::string> suppressed;  ///< later errors, "stage: message"
   std::uint64_t abandoned{0};           ///< messages never finished (hard cancel)
+  /// Stages left running inside a call that did not return within
+  /// cancel_grace of the cancel. The Pipeline's destructor then waits for
+  /// those calls: a program that cannot wait exits without destroying it.
+  std::vector<std::string> stuck;
   [[nodiscard]] bool ok() const noexcept { return status == RunStatus::ok; }
 };
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "runtime/ack_abandon_scope.hpp"
+#include "runtime/caught.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/instance_host.hpp"
 
@@ -132,8 +133,8 @@ Instance::Next Instance::turn() {
         sink_ = n.make_sink();
         sink_->open(*this);
       }
-    } catch (const std::exception& e) {
-      fail(e.what(), std::nullopt);
+    } catch (...) {
+      fail(caught().what, std::nullopt);
       return finish(true);
     }
     phase_ = Phase::running;
@@ -193,8 +194,8 @@ Instance::Next Instance::turn_source() {
   SourceStatus status = SourceStatus::done;
   try {
     status = source_->produce(emitter_, *this, intake_.sizer().max());
-  } catch (const std::exception& e) {
-    fail(e.what(), std::nullopt);
+  } catch (...) {
+    fail(caught().what, std::nullopt);
     return finish(true);
   }
   if (status == SourceStatus::done) source_done_ = true;
@@ -302,8 +303,8 @@ bool Instance::release_held() {
     const std::size_t before = stage_->held();
     try {
       stage_->release(emitter_, *this, room);
-    } catch (const std::exception& e) {
-      fail(e.what(), std::nullopt);
+    } catch (...) {
+      fail(caught().what, std::nullopt);
       return false;
     }
     if (!flush() || stage_->held() == before) return false;  // blocked, or it holds on (delay)
@@ -336,8 +337,8 @@ std::size_t Instance::take_input() {
   return n;
 }
 
-void Instance::fail(const char* what, std::optional<std::uint64_t> seq) {
-  rt_.report_error(stage_name(), seq, what);
+void Instance::fail(std::string what, std::optional<std::uint64_t> seq) {
+  rt_.report_error(stage_name(), seq, std::move(what));
 }
 
 Instance::Next Instance::begin_close() {
@@ -352,8 +353,8 @@ Instance::Next Instance::begin_close() {
     if (stage_ && !fused()) stage_->close(emitter_, *this);
     if (source_) source_->close(*this);
     if (sink_) sink_->close(*this);
-  } catch (const std::exception& e) {
-    fail(e.what(), std::nullopt);
+  } catch (...) {
+    fail(caught().what, std::nullopt);
     return finish(true);
   }
   if (node_.sequencer) submit_ordered(take_ticket());
@@ -373,8 +374,8 @@ std::optional<Instance::Next> Instance::fire_timer() {
   timer_.clear_stage_due();
   try {
     stage_->on_timer(emitter_, *this);
-  } catch (const std::exception& e) {
-    fail(e.what(), std::nullopt);
+  } catch (...) {
+    fail(caught().what, std::nullopt);
     return finish(true);
   }
   if (node_.sequencer) submit_ordered(take_ticket());
@@ -409,7 +410,7 @@ Instance::Next Instance::finish(bool abandon) {
     if (sink_ && phase_ == Phase::running) {
       try {
         sink_->close(*this);  // keep what was written so far
-      } catch (const std::exception&) {
+      } catch (...) {
         // the run has already failed or been cancelled; nothing to add
       }
     }

@@ -51,6 +51,11 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void on_deadline(Nanos deadline) noexcept override;
   /// The task body: runs turns until the instance parks, yields or ends.
   void run() noexcept;
+  /// Inside a turn now (a stage call that never returns keeps it so).
+  [[nodiscard]] bool in_turn() const noexcept {
+    const int s = state_.load(std::memory_order_acquire);
+    return s == running || s == notified;
+  }
 
   [[nodiscard]] bool is_source() const noexcept { return source_ != nullptr; }
   [[nodiscard]] bool blocking() const noexcept;
@@ -151,10 +156,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void log_failure(std::uint64_t seq, const std::string& what, std::int64_t attempts,
                    const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
-  void fail(const char* what, std::optional<std::uint64_t> seq);
+  void fail(std::string what, std::optional<std::uint64_t> seq);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
-  void divert(Message&& failed, std::uint64_t seq, const char* what);
+  void divert(Message&& failed, std::uint64_t seq, const std::string& what);
   OutputBuffer::FlushResult flush_outputs();
   void account(const OutputBuffer::FlushResult& r) noexcept;
   /// Ordered stages: the next batch number, and handing a batch to the Sequencer.

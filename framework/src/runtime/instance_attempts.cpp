@@ -17,6 +17,7 @@
 #include <string>
 
 #include "runtime/ack_abandon_scope.hpp"
+#include "runtime/caught.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/instance_host.hpp"
 #include "sluice/errors.hpp"
@@ -110,13 +111,10 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     } else {
       stage_->process(std::move(given), emitter_, *this);
     }
-  } catch (const TransientError& e) {
-    error = e.what();
-    transient = true;
-  } catch (const std::exception& e) {
-    error = e.what();
   } catch (...) {
-    error = "unknown exception";
+    Caught c = caught();
+    error = std::move(c.what);
+    transient = c.transient;
   }
   const Nanos end = clock.now();
   if (error.empty() && attempt_deadline_ != kNoDeadline && end >= attempt_deadline_) {
@@ -167,7 +165,7 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
   switch (node_.node->options.on_error) {
     case OnError::fail:
       log_failure(m.seq, what, attempts, "the pipeline stops");
-      fail(what.c_str(), m.seq);
+      fail(what, m.seq);
       return Step::fatal;
     case OnError::drop:
       log_failure(m.seq, what, attempts, "dropped");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/ack_abandon_scope.hpp"
+#include "runtime/caught.hpp"
 #include "runtime/fused_stage.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/instance_host.hpp"
@@ -22,8 +23,8 @@ bool Instance::open_fused() {
     try {
       f->stage = f->node().node->make_stage();
       f->stage->open(*f);
-    } catch (const std::exception& e) {
-      rt_.report_error(f->stage_name(), std::nullopt, e.what());
+    } catch (...) {
+      rt_.report_error(f->stage_name(), std::nullopt, caught().what);
       return false;
     }
     steps_.push_back({f->stage.get(), &f->emitter(), f.get(), &f->counters(), &f->stray()});
@@ -58,9 +59,9 @@ void Instance::process_fused() {
         if (step->emitter->passed_end() == slot) break;  // filtered
         m = slot;
       }
-    } catch (const std::exception& e) {
+    } catch (...) {
       failed = step;
-      what = e.what();
+      what = caught().what;
       failed_seq = seq;
       ack.fail(AckOutcome::abandoned);
       break;
@@ -95,13 +96,13 @@ bool Instance::close_fused() {
     try {
       s.stage->close(*s.emitter, *s.ctx);
       if (s.stray && !s.stray->empty()) throw FusedStage::misuse("emitted a message on close");
-    } catch (const std::exception& e) {
+    } catch (...) {
       if (s.stray) {
         const AckAbandonScope lost_here;
         bump(s.counters->abandoned, s.stray->size());
         s.stray->clear();
       }
-      rt_.report_error(s.ctx->stage_name(), std::nullopt, e.what());
+      rt_.report_error(s.ctx->stage_name(), std::nullopt, caught().what);
       return false;
     }
   }

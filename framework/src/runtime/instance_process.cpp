@@ -4,6 +4,8 @@
 // dead_letter. A sink with none of these is handed whole batches. Under
 // retry, a circuit breaker or a timeout it is instance_attempts.cpp instead;
 // a fused chain, instance_fused.cpp.
+#include <fmt/format.h>
+
 #include <exception>
 #include <iterator>
 #include <optional>
@@ -12,6 +14,7 @@
 #include <utility>
 
 #include "runtime/ack_abandon_scope.hpp"
+#include "runtime/caught.hpp"
 #include "runtime/instance.hpp"
 #include "runtime/instance_host.hpp"
 #include "sluice/errors.hpp"
@@ -66,6 +69,10 @@ void Instance::process_taken() {
   const std::size_t n = in_.size();
   std::size_t i = 0;
   for (; i < n && !stop_requested_; ++i) {
+    if (rt_.cancelled()) {  // the rest is abandoned by the next turn, not processed first
+      keep_rest(i);
+      break;
+    }
     Message& m = in_[i];
     if (gated) {
       const Gate gate = admit();
@@ -100,7 +107,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   try {
     stage_->process(std::move(m), emitter_, *this);
     return true;
-  } catch (const std::exception& e) {
+  } catch (...) {
     admission_.release_permit();
     bump(counters_.errors, 1);
     ack.fail(AckOutcome::abandoned);
@@ -108,7 +115,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
     release_processed(in_.size() - left);
     const AckAbandonScope lost_here;  // the rest of the batch is released here
     emitter_.end_batch();             // what it emitted stays pending; the cancel counts it
-    fail(e.what(), seq);
+    fail(caught().what, seq);
     return false;
   }
 }
@@ -125,15 +132,16 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   emitter_.set_current(&m);
   try {
     stage_->process(std::move(m), emitter_, *this);
-  } catch (const std::exception& e) {
+  } catch (...) {
+    const Caught error = caught();
     admission_.release_permit();
     bump(counters_.errors, 1);
     emitter_.rollback(mark);  // a failed attempt leaks nothing downstream
     if (on_error == OnError::drop && ack) {
-      ack.fail(dynamic_cast<const TransientError*>(&e) ? AckOutcome::failed : AckOutcome::rejected,
-               std::string(stage_name()) + ": " + e.what());
+      ack.fail(error.transient ? AckOutcome::failed : AckOutcome::rejected,
+               std::string(stage_name()) + ": " + error.what);
     }
-    divert(std::move(saved), seq, e.what());
+    divert(std::move(saved), seq, error.what);
   }
 }
 
@@ -171,16 +179,25 @@ void Instance::consume_input() {
     const std::uint64_t skipped = counters_.skipped();
     if (!in_.empty()) sink_->consume(std::span<Message>(in_), *this);
     bump(counters_.out, in_.size() - (counters_.skipped() - skipped));  // the rest was written
-  } catch (const std::exception& e) {
+  } catch (...) {
     admission_.release_permit();
-    fail(e.what(), in_.empty() ? std::nullopt : std::optional(in_.front().seq));
+    // The sink saw the batch whole: which message failed only it knows, so
+    // a batch names its range rather than claim its first message failed.
+    std::string what = caught().what;
+    std::optional<std::uint64_t> seq;
+    if (in_.size() == 1) seq = in_.front().seq;
+    if (in_.size() > 1) {
+      what += fmt::format(" (in a batch of {} messages, seq {} to {})", in_.size(), in_.front().seq,
+                          in_.back().seq);
+    }
+    fail(std::move(what), seq);
     return;  // in_ stays: finish(true) counts it abandoned
   }
   admission_.release_permit();
   in_.clear();
 }
 
-void Instance::divert(Message&& failed, std::uint64_t seq, const char* what) {
+void Instance::divert(Message&& failed, std::uint64_t seq, const std::string& what) {
   if (node_.node->options.on_error == OnError::drop) {
     log_failure(seq, what, 1, "dropped");
     bump(counters_.dropped, 1);

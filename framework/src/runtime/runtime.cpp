@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -49,6 +51,13 @@ inline void taking_over(Instance* instance) noexcept {
 #else
   (void)instance;
 #endif
+}
+
+/// a + b for b >= 0, at most the largest time (a far deadline, never a wrapped one).
+Nanos saturating_add(Nanos a, Nanos b) noexcept {
+  Nanos sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) return std::numeric_limits<Nanos>::max();
+  return sum;
 }
 
 std::size_t default_threads() {
@@ -101,6 +110,14 @@ Runtime::~Runtime() {
   if (started_.load() && !waited_) {
     cancel();
     (void)wait();
+  }
+  if (gave_up_) {
+    // Stuck calls still use this runtime: it may go only once they are back.
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [this] {
+      return live_.load(std::memory_order_acquire) == 0 &&
+             tasks_.load(std::memory_order_acquire) == 0;
+    });
   }
 }
 
@@ -166,10 +183,14 @@ void Runtime::start() {
   arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(options_.threads), 0);
   if (any_blocking) io_ = std::make_unique<IoPool>(options_.io_threads, options_.io_idle);
   live_.store(count);
-  if (count == 0) {
-    ended_ns_.store(SteadyClock::instance().now());
-    return;
+  if (count == 0) ended_ns_.store(SteadyClock::instance().now());
+  Pending pending = Pending::none;
+  {
+    std::lock_guard lock(start_mu_);
+    ready_ = true;
+    pending = pending_;
   }
+  if (count == 0) return;
   if (options_.run_for > 0) {
     run_for_alarm_ = std::make_unique<Alarm>([this] { stop(false); });
     timers_.schedule(clock_->now() + options_.run_for, run_for_alarm_.get());
@@ -177,6 +198,15 @@ void Runtime::start() {
   for (auto& nr : nodes_) {
     for (auto& inst : nr->instances) inst->notify();
   }
+  if (pending == Pending::cancel) cancel();
+  if (pending == Pending::stop) stop(interrupted_.load());
+}
+
+bool Runtime::ready_or_remember(Pending request) {
+  std::lock_guard lock(start_mu_);
+  if (ready_) return true;
+  pending_ = pending_ == Pending::none ? request : Pending::cancel;
+  return false;
 }
 
 namespace {
@@ -251,6 +281,7 @@ void Runtime::notify_all(bool sources_only) {
 
 void Runtime::stop(bool interrupted) {
   if (interrupted) interrupted_.store(true);
+  if (!ready_or_remember(Pending::stop)) return;
   if (stopping_.exchange(true)) {
     if (interrupted) cancel();  // a second stop does not wait for the drain
     return;
@@ -261,9 +292,15 @@ void Runtime::stop(bool interrupted) {
 }
 
 void Runtime::cancel() {
+  if (!ready_or_remember(Pending::cancel)) return;
   if (cancelled_.exchange(true)) return;
   stopping_.store(true);
   notify_all(false);
+  {
+    std::lock_guard lock(done_mu_);  // wait() starts counting the grace
+    cancelled_at_.store(SteadyClock::instance().now());
+  }
+  done_cv_.notify_all();
 }
 
 void Runtime::report_error(std::string_view stage, std::optional<std::uint64_t> seq,
@@ -297,16 +334,36 @@ RunResult Runtime::wait() {
   if (!started_.load()) throw std::logic_error("pipeline not started");
   {
     std::unique_lock lock(done_mu_);
-    done_cv_.wait(lock, [this] {
+    const auto over = [this] {
       return live_.load(std::memory_order_acquire) == 0 &&
              tasks_.load(std::memory_order_acquire) == 0;
-    });
+    };
+    Nanos give_up_at = 0;
+    while (!over()) {
+      if (give_up_at == 0) {
+        const Nanos cancelled_at = cancelled_at_.load();
+        if (cancelled_at == 0) {
+          done_cv_.wait(lock);
+          continue;
+        }
+        give_up_at = saturating_add(cancelled_at, options_.cancel_grace);
+      }
+      // Real time: a stage stuck in a call is stuck on the wall clock.
+      const std::chrono::steady_clock::time_point deadline{std::chrono::nanoseconds(give_up_at)};
+      if (done_cv_.wait_until(lock, deadline, over)) break;
+      if (any_in_turn()) {
+        gave_up_ = true;
+        break;
+      }
+      give_up_at = saturating_add(give_up_at, options_.cancel_grace);  // only queued tasks left
+    }
     if (waited_) return result_;
     waited_ = true;
   }
   timers_.shutdown();
-  if (io_) io_->shutdown();
+  if (io_ && !gave_up_) io_->shutdown();  // else a stuck call holds a thread: the destructor joins
   std::lock_guard lock(error_mu_);
+  if (gave_up_) give_up_on_stuck();
   if (!has_error_ && interrupted_.load()) result_.status = RunStatus::interrupted;
   std::uint64_t abandoned = 0;
   for (auto& nr : nodes_) {
@@ -319,6 +376,37 @@ RunResult Runtime::wait() {
   }
   result_.abandoned = abandoned;
   return result_;
+}
+
+bool Runtime::any_in_turn() const noexcept {
+  for (const auto& nr : nodes_) {
+    for (const auto& inst : nr->instances) {
+      if (inst->in_turn()) return true;
+    }
+  }
+  return false;
+}
+
+void Runtime::give_up_on_stuck() {
+  for (const auto& nr : nodes_) {
+    std::size_t in_turn = 0;
+    for (const auto& inst : nr->instances) in_turn += inst->in_turn() ? 1 : 0;
+    if (in_turn == 0) continue;
+    result_.stuck.push_back(nr->node->name);
+    std::string what = fmt::format(
+        "{} of {} instance(s) still inside a call {:.3g} s after the run was cancelled: left "
+        "running, their messages unaccounted",
+        in_turn, nr->instances.size(), to_seconds(options_.cancel_grace));
+    if (has_error_) {
+      result_.suppressed.push_back(fmt::format("{}: {}", nr->node->name, what));
+      continue;
+    }
+    has_error_ = true;
+    result_.status = RunStatus::failed;
+    result_.error_stage = nr->node->name;
+    result_.error = std::move(what);
+    result_.has_error_seq = false;
+  }
 }
 
 Stats Runtime::stats() const {

@@ -61,6 +61,15 @@ class Runtime : public InstanceHost {
   void run_task(Instance* first);
   void notify_all(bool sources_only);
   void count_down(std::atomic<std::size_t>& counter) noexcept;
+  /// A stop or cancel before start() is done (a signal in the first
+  /// milliseconds) is remembered, and start() honours it once the arena is
+  /// up: returns false then. A second stop before that makes a cancel.
+  enum class Pending { none, stop, cancel };
+  bool ready_or_remember(Pending request);
+  /// wait(): the instances still inside a turn once cancel_grace has passed
+  /// since the cancel; they are left running and named in the result.
+  void give_up_on_stuck();
+  [[nodiscard]] bool any_in_turn() const noexcept;
 
   Graph graph_;
   RunOptions options_;
@@ -75,6 +84,11 @@ class Runtime : public InstanceHost {
   std::unique_ptr<Alarm> run_for_alarm_;
 
   std::atomic<bool> started_{false};
+  std::mutex start_mu_;  ///< orders start() with stop() and cancel() of other threads
+  bool ready_{false};    ///< the arena is up: stop and cancel act at once
+  Pending pending_{Pending::none};
+  std::atomic<std::int64_t> cancelled_at_{0};  ///< steady ns of the cancel; 0 = none
+  bool gave_up_{false};  ///< wait() left stuck instances running (under done_mu_)
   std::atomic<bool> interrupted_{false};
   std::atomic<std::size_t> live_{0};
   std::atomic<std::size_t> tasks_{0};
