@@ -151,7 +151,9 @@ class Checker {
         problem(what, "offered ", n(offered), " != taken ", n(taken), " + dropped ", n(dropped),
                 " + abandoned ", n(abandoned), " + depth ", n(depth));
       }
-      if (depth != 0) problem(what, "depth ", n(depth), " after the run");
+      if (depth != 0 && !expect_.stuck) {
+        problem(what, "depth ", n(depth), " after the run");
+      }
       if (!e.value("fused", false) && e["max_depth"].get<u64>() > e["capacity"].get<u64>()) {
         problem(what, "max_depth ", e["max_depth"].dump(), " > capacity ", e["capacity"].dump());
       }
@@ -203,7 +205,9 @@ class Checker {
         problem(what, "out ", n(out), " != ", n(emitted), " offered on its ports");
     }
 
-    if (one_to_one(st)) {
+    if (st.stuck && expect_.stuck) {
+      // Left running inside its call: what it holds is unaccounted.
+    } else if (one_to_one(st)) {
       if (in != out + accounted) {
         problem(what, "in ", n(in), " != out ", n(out), " + filtered ", n(filtered), " + dropped ",
                 n(dropped), " + dead_letter ", n(dead), " + rejected ", n(rejected),

@@ -22,6 +22,10 @@ struct Expectations {
   /// The run ended by itself with status ok: nothing may be abandoned but
   /// by a stage that a `take` or `gate` stopped early, or at its inputs.
   bool clean{false};
+  /// The run failed because a stage stuck in a call outlasted the cancel:
+  /// it ended without draining, so edges may still hold messages (and on
+  /// few threads, the stuck call kept other stages from being scheduled).
+  bool stuck{false};
 };
 
 /// Every violation found, one line each; empty when the stats are sound.

@@ -1,6 +1,6 @@
 // Chaos test (issue 14): random valid pipelines of the built-in types, run by
 // the real `sluice run --stats-json` with no signal, with `run_for`, with a
-// SIGINT / SIGTERM in the first 10 ms or later, and with two signals (a hard
+// SIGINT / SIGTERM / SIGHUP in the first 10 ms or later, and with two signals (a hard
 // cancel), must never crash, never outlive their drain deadline, and must
 // write complete stats whose every counter identity holds (accounting.hpp).
 //
@@ -73,7 +73,7 @@ chaos::Scenario draw_scenario(chaos::Rng& rng) {
            : k < 70 ? Kind::early_signal
            : k < 85 ? Kind::late_signal
                     : Kind::two_signals;
-  s.signal = rng.chance(0.5) ? SIGINT : SIGTERM;
+  s.signal = rng.pick(std::vector<int>{SIGINT, SIGTERM, SIGTERM, SIGHUP});
   switch (s.kind) {
     case Kind::none:
       break;
@@ -154,7 +154,9 @@ std::vector<std::string> judge(const Case& c, const chaos::Outcome& o, const fs:
     problems.push_back("failed, but no stage can fail the run");
   }
   const bool clean = c.scenario.kind == Kind::none && status == "ok";
-  for (auto& p : chaos::check_accounting(stats, c.pipeline, {.clean = clean})) {
+  bool stuck = false;
+  for (const auto& st : c.pipeline.stages) stuck = stuck || (st.stuck && status == "failed");
+  for (auto& p : chaos::check_accounting(stats, c.pipeline, {.clean = clean, .stuck = stuck})) {
     problems.push_back(std::move(p));
   }
   return problems;

@@ -231,6 +231,8 @@ class Builder {
       // end at its drain deadline, abandoning it.
       const bool stuck = !shape_.finite && rng_.chance(0.04);
       line("micros", str(stuck ? 8'000'000 : rng_.range(0, 100)));
+      s.stuck = stuck;
+      if (stuck) p_.may_fail = true;  // README: the run ends without it, failed
       if (rng_.chance(0.15)) {
         line("timeout", quoted(str(rng_.range(20, 500)) + "us"));
         failure_handling(s);

@@ -47,6 +47,7 @@ struct StageInfo {
   long outputs{0};                   ///< fan_out's port count
   long size{0};                      ///< batch's size
   std::vector<std::string> ports{};  ///< output ports it may emit on (none for a sink)
+  bool stuck{false};  ///< a call that outlasts every deadline: the run ends without it
 };
 
 struct EdgeInfo {
@@ -62,7 +63,7 @@ struct RandomPipeline {
   std::string input_file;    ///< what a `file` source reads (input.txt), empty if none
   long drain_timeout_ms{0};  ///< always set, so that a stop is bounded
   bool endless{false};       ///< some source never ends by itself
-  bool may_fail{false};      ///< some stage has on_error = "fail" and can fail
+  bool may_fail{false};      ///< some stage has on_error = "fail" and can fail, or is stuck
 };
 
 struct Shape {

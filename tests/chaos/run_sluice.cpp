@@ -18,6 +18,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// How long a cancelled run waits for a call stuck inside a stage before it
+/// ends without it (README: How it runs).
+constexpr long kCancelGraceMs = 2'000;
+
 long since_us(Clock::time_point start) {
   return static_cast<long>(
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
@@ -31,7 +35,7 @@ std::string tail(const std::filesystem::path& file, std::size_t bytes) {
   return all.size() <= bytes ? all : "..." + all.substr(all.size() - bytes);
 }
 
-/// The child starts with SIGINT and SIGTERM blocked (set before fork, kept
+/// The child starts with SIGINT, SIGTERM and SIGHUP blocked (set before fork, kept
 /// across exec): a signal that lands before sluice's main() has blocked them
 /// itself stays pending for its watcher instead of killing the process by
 /// default action, which says nothing about sluice (any program dies so while
@@ -58,7 +62,7 @@ std::string tail(const std::filesystem::path& file, std::size_t bytes) {
 }  // namespace
 
 std::string Scenario::describe() const {
-  const std::string sig = signal == SIGINT ? "SIGINT" : "SIGTERM";
+  const std::string sig = signal == SIGINT ? "SIGINT" : signal == SIGHUP ? "SIGHUP" : "SIGTERM";
   switch (kind) {
     case Kind::none:
       return "no signal";
@@ -83,16 +87,17 @@ Outcome run_sluice(const std::filesystem::path& dir, const std::vector<std::stri
   const long second_at = scenario.first_us + scenario.second_us;
   // Until a signal is sent, the run ends by itself (or by run_for); each
   // signal moves the deadline to what that signal promises.
-  long deadline_us =
-      1000 * (scenario.kind == Scenario::Kind::run_for
-                  ? scenario.run_for_ms + scenario.drain_timeout_ms + deadlines.margin_ms
-                  : deadlines.natural_ms);
+  long deadline_us = 1000 * (scenario.kind == Scenario::Kind::run_for
+                                 ? scenario.run_for_ms + scenario.drain_timeout_ms +
+                                       kCancelGraceMs + deadlines.margin_ms
+                                 : deadlines.natural_ms);
   Outcome o;
   const Clock::time_point start = Clock::now();
   sigset_t blocked, before;
   sigemptyset(&blocked);
   sigaddset(&blocked, SIGINT);
   sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGHUP);
   sigprocmask(SIG_BLOCK, &blocked, &before);
   const pid_t pid = fork();
   if (pid == 0) exec_child(dir, args);
@@ -106,12 +111,12 @@ Outcome run_sluice(const std::filesystem::path& dir, const std::vector<std::stri
     if (signals && !o.sent_first && now >= scenario.first_us) {
       kill(pid, scenario.signal);
       o.sent_first = true;
-      deadline_us =
-          std::min(deadline_us, now + 1000 * (scenario.drain_timeout_ms + deadlines.margin_ms));
+      deadline_us = std::min(deadline_us, now + 1000 * (scenario.drain_timeout_ms + kCancelGraceMs +
+                                                        deadlines.margin_ms));
     } else if (second && o.sent_first && !o.sent_second && now >= second_at) {
       kill(pid, scenario.signal);
       o.sent_second = true;
-      deadline_us = std::min(deadline_us, now + 1000 * (3'000 + deadlines.margin_ms));
+      deadline_us = std::min(deadline_us, now + 1000 * (kCancelGraceMs + deadlines.margin_ms));
     } else if (now >= deadline_us) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);

@@ -34,9 +34,9 @@ struct Outcome {
 };
 
 /// How long a run may take: a pipeline that ends by itself within
-/// `natural_ms`, a stopped one within its drain_timeout, a hard-cancelled
-/// one within the 3 s the CLI gives a cancel, each plus `margin_ms` (a
-/// loaded CI machine).
+/// `natural_ms`; a stopped one within its drain_timeout plus the 2 s a
+/// cancel waits for a stuck call; a hard-cancelled one within those 2 s;
+/// each plus `margin_ms` (a loaded CI machine).
 struct Deadlines {
   long natural_ms{30'000};
   long margin_ms{5'000};
