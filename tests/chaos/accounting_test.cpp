@@ -90,3 +90,44 @@ TEST(Accounting, EachBrokenIdentityIsReported) {
 }
 
 }  // namespace
+
+TEST(Accounting, AStuckRunMayLeaveMessagesInItsEdgesButNotLoseThem) {
+  json s = sound();
+  s["status"] = "failed";
+  s["edges"][0]["taken"] = 9;  // one message left in the edge, counted in its depth
+  s["edges"][0]["depth"] = 1;
+  s["stages"]["copy"] = stage(9, 18);
+  s["stages"]["a"] = stage(9, 9);
+  s["edges"][1] = edge("copy.0", "a", 9, 9);
+  s["edges"][2] = edge("copy.1", "b", 9, 7, 2);
+  EXPECT_EQ(all(chaos::check_accounting(s, pipeline(), {.stuck = true})), "");
+  EXPECT_NE(all(chaos::check_accounting(s, pipeline(), {})).find("depth 1 after the run"),
+            std::string::npos);
+  s["edges"][0]["depth"] = 0;  // ...but not lost
+  EXPECT_NE(
+      all(chaos::check_accounting(s, pipeline(), {.stuck = true})).find("offered 10 != taken 9"),
+      std::string::npos);
+}
+
+TEST(Accounting, WhatATakeStopsUpstreamMayBeAbandonedInACleanRun) {
+  chaos::RandomPipeline p;
+  p.stages = {{.name = "src", .type = "generate", .source = true, .ports = {"out"}},
+              {.name = "m", .type = "map", .ports = {"out"}},
+              {.name = "first", .type = "take", .ports = {"out"}},
+              {.name = "out", .type = "discard", .sink = true}};
+  p.edges = {{"src", "out", "m"}, {"m", "out", "first"}, {"first", "out", "out"}};
+  json s = {{"pipeline", "p"}, {"status", "ok"}, {"elapsed_s", 0.1}};
+  s["stages"] = {{"src", stage(0, 100)},
+                 {"m", stage(60, 50, 0, 10)},
+                 {"first", stage(40, 5)},
+                 {"out", stage(5, 5)}};
+  s["stages"]["first"]["filtered"] = 35;
+  s["edges"] = json::array(
+      {edge("src", "m", 100, 60), edge("m", "first", 50, 40), edge("first", "out", 5, 5)});
+  s["edges"][0]["abandoned"] = 40;
+  s["edges"][1]["abandoned"] = 10;
+  EXPECT_EQ(all(chaos::check_accounting(s, p, {.clean = true})), "");
+  s["stages"]["out"] = stage(5, 4, 0, 1);  // but not after it
+  EXPECT_NE(all(chaos::check_accounting(s, p, {.clean = true})).find("out (discard): abandoned 1"),
+            std::string::npos);
+}
