@@ -136,7 +136,10 @@ std::vector<std::string> judge(const Case& c, const chaos::Outcome& o, const fs:
     problems.push_back("exit 2: the generated pipeline was rejected (a generator bug?)");
     return problems;
   }
-  if (o.exit_code != 0 && o.exit_code != 1 && !(signalled && o.exit_code == interrupted)) {
+  // 3: run_for stopped the run and its drain deadline abandoned work.
+  const bool drain_timeout = c.scenario.kind == Kind::run_for && o.exit_code == 3;
+  if (o.exit_code != 0 && o.exit_code != 1 && !(signalled && o.exit_code == interrupted) &&
+      !drain_timeout) {
     problems.push_back("exit " + std::to_string(o.exit_code) + ": not a documented exit code here");
   }
   const auto stats = nlohmann::json::parse(read(dir / "stats.json"), nullptr, false);
@@ -147,6 +150,9 @@ std::vector<std::string> judge(const Case& c, const chaos::Outcome& o, const fs:
   const std::string status = stats.value("status", "");
   if (o.exit_code == 0 && status != "ok") problems.push_back("exit 0 with status " + status);
   if (o.exit_code == 1 && status != "failed") problems.push_back("exit 1 with status " + status);
+  if ((o.exit_code == 3) != (status == "drain_timeout")) {
+    problems.push_back("exit " + std::to_string(o.exit_code) + " with status " + status);
+  }
   if (o.exit_code == interrupted && status != "interrupted" && status != "ok") {
     problems.push_back("exit " + std::to_string(o.exit_code) + " with status " + status);
   }

@@ -97,6 +97,7 @@ class Count final : public Stage {
       ctx.wake_at(next_);
       return;
     }
+    if (interval_ <= 0) return;  // no snapshots asked for
     emit(changed_since_last(), out, now);
     while (next_ <= now) next_ = saturating_add(next_, interval_);
     ctx.wake_at(next_);

@@ -239,14 +239,25 @@ void Channel::close_producer() {
   for (Waker* w : to_wake) w->notify();
 }
 
+void Channel::abandon_unpushed(std::size_t n) noexcept {
+  std::lock_guard lock(mu_);
+  counters_.offered += n;
+  counters_.abandoned += n;
+}
+
 void Channel::detach_consumer() {
   std::vector<Waker*> to_wake;
   {
     std::lock_guard lock(mu_);
     if (open_consumers_ == 0) return;
     if (--open_consumers_ > 0) {
-      // It may have been the one woken for what is queued: pass that on.
-      if (size_ > 0) wake_one_consumer_locked(to_wake);
+      // It may have been the one woken for what is queued, and the others
+      // need not be waiting on this queue (one parked on a full output that
+      // just died): every one still here looks again. Rare: once per consumer.
+      if (size_ > 0) {
+        to_wake = consumers_;
+        waiting_consumers_.clear();
+      }
     } else {
       dead_ = true;
       gone_.store(true, std::memory_order_release);

@@ -91,6 +91,10 @@ class Channel {
   /// A consumer stops reading; after the last one, the queue is abandoned and
   /// producers are told the channel is dead.
   void detach_consumer();
+  /// A producer cancelled with `n` messages it never pushed here: they count
+  /// as offered to this edge and abandoned on it (its sources are told by the
+  /// producer's abandon scope).
+  void abandon_unpushed(std::size_t n) noexcept;
   /// Every consumer has detached: what is pushed now is discarded. Read
   /// without the lock by a producer that has nothing to push (a source
   /// waiting for input), so that it stops without waiting for data.

@@ -217,7 +217,15 @@ Instance::Next Instance::turn_source() {
 }
 
 Instance::Next Instance::turn_consumer() {
-  if (stop_requested_) return begin_close();
+  if (stop_requested_) {
+    // What a rate limit or semaphore held back is never processed: the stage
+    // stopped early, as for the rest of a batch (process_taken).
+    if (!rest_.empty()) bump(counters_.filtered, rest_.size());
+    rest_.clear();
+    rest_states_.clear();
+    admission_.release_permit();
+    return begin_close();
+  }
   if (const auto next = fire_timer()) return *next;
   if (!rest_.empty()) {  // what a rate limit or semaphore held back goes first
     in_.swap(rest_);
@@ -405,9 +413,14 @@ Instance::Next Instance::finish(bool abandon) {
   admission_.release_breaker();
   if (abandon) {
     admission_.release_permit();
-    std::uint64_t lost = in_.size() + rest_.size() + out_.discard();
+    account(out_.abandon_pending());  // emitted: lost on the edges, counted there
+    std::uint64_t lost = in_.size() + rest_.size();
     if (stage_) lost += stage_->held();
-    if (node_.sequencer) lost += node_.sequencer->discard();
+    if (node_.sequencer) {
+      std::uint64_t early = 0;
+      account(node_.sequencer->discard(early));
+      lost += early;
+    }
     bump(counters_.abandoned, lost);
     in_.clear();
     rest_.clear();

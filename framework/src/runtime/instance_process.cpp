@@ -26,7 +26,8 @@ Instance::Gate Instance::admit() {
   if (gate == Gate::skip) {
     bump(counters_.dropped, 1);  // rate-limited (drop mode, max_wait, rate 0)
   } else if (gate == Gate::wait && admission_.waiting_for_token()) {
-    wake_at(admission_.token_at());
+    // The instance's wake, not the stage's: on_timer is for what the stage asked.
+    timer_.arm(admission_.token_at());
   }
   return gate;
 }

@@ -129,14 +129,22 @@ bool OutputBuffer::all_dead_now() noexcept {
   return all_dead();
 }
 
-std::uint64_t OutputBuffer::discard() noexcept {
-  const std::uint64_t n = pending();
+OutputBuffer::FlushResult OutputBuffer::abandon_pending() noexcept {
+  FlushResult r;
   for (std::size_t p = 0; p < bufs_.size(); ++p) {
-    bufs_[p].clear();
+    auto& buf = bufs_[p];
+    if (!buf.empty() && edges_[p].empty() && !side_[p]) r.unconnected += buf.size();
+    if (!buf.empty() && !edges_[p].empty()) {
+      for (const Out& out : edges_[p]) {
+        if (out.pos < buf.size()) out.channel->abandon_unpushed(buf.size() - out.pos);
+      }
+      if (!side_[p]) r.delivered += buf.size() - counted_[p];
+    }
+    buf.clear();
     for (Out& out : edges_[p]) out.pos = 0;
     counted_[p] = 0;
   }
-  return n;
+  return r;
 }
 
 }  // namespace sluice::detail

@@ -51,8 +51,12 @@ class OutputBuffer {
   /// all_dead(), after looking at each edge's channel rather than waiting
   /// for a push to find it dead (a source with nothing to push).
   [[nodiscard]] bool all_dead_now() noexcept;
-  /// Drops everything pending; returns how many messages that was.
-  std::uint64_t discard() noexcept;
+  /// At a cancel: drops everything pending. Each edge is offered the rest of
+  /// its port's batch and abandons it, so every edge of a port was offered
+  /// the same and the loss is counted where it happened; the stage counts
+  /// those messages handed over (`delivered`), dead letters and rejections
+  /// excepted (counted already).
+  FlushResult abandon_pending() noexcept;
   /// The per-port batches themselves (handed to a Sequencer).
   [[nodiscard]] std::vector<std::vector<Message>>& batches() noexcept { return bufs_; }
 

@@ -81,12 +81,12 @@ bool Sequencer::retire(Waker* self) {
   return false;
 }
 
-std::uint64_t Sequencer::discard() {
+OutputBuffer::FlushResult Sequencer::discard(std::uint64_t& early) {
   std::lock_guard lock(mu_);
-  const std::uint64_t n = early_messages_ + committed_.discard();
+  early = early_messages_;
   early_.clear();
   early_messages_ = 0;
-  return n;
+  return committed_.abandon_pending();
 }
 
 }  // namespace sluice::detail

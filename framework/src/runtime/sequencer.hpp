@@ -40,8 +40,10 @@ class Sequencer {
   /// An instance ends. Returns false when it is the last and output remains:
   /// it must flush (and park if blocked) before trying again.
   bool retire(Waker* self);
-  /// Drops everything held (hard cancel); returns how many messages that was.
-  std::uint64_t discard();
+  /// Drops everything held (hard cancel): what is committed is abandoned on
+  /// the edges (OutputBuffer::abandon_pending, returned); the batches still
+  /// out of order count `early` messages.
+  OutputBuffer::FlushResult discard(std::uint64_t& early);
 
  private:
   OutputBuffer::FlushResult flush_locked(Waker* self);
