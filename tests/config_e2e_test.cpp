@@ -153,4 +153,27 @@ TEST_F(E2E, AConfigFromAPipeOrFromStdinRuns) {
       << read(dir_ / "err.txt");
 }
 
+// Under --log-format json every stderr line is a JSON object, configuration
+// errors included (with file, line, column and hint).
+TEST_F(E2E, UnderJsonLogsEveryStderrLineIsJson) {
+  const auto file = write("bad.toml",
+                          "[stages.src]\ntype = \"generate\"\ncuont = 3\n"
+                          "[stages.out]\ntype = \"discard\"\ninputs = [\"src\"]\n");
+  Sluice p({"run", file.string(), "--log-format", "json"}, dir_);
+  EXPECT_EQ(p.wait(), 2);
+  const auto all = lines(p.err());
+  ASSERT_EQ(all.size(), 2u) << p.err();
+  for (const auto& line : all) {
+    EXPECT_TRUE(json::parse(line, nullptr, false).is_object()) << line;
+  }
+  const json d = json::parse(all[0]);
+  EXPECT_EQ(d["level"], "error");
+  EXPECT_EQ(d["file"], file.string());
+  EXPECT_EQ(d["line"], 3);
+  EXPECT_EQ(d["column"], 1);
+  EXPECT_EQ(d["code"], "unknown-key");
+  EXPECT_EQ(d["hint"], "did you mean 'count'?");
+  EXPECT_EQ(json::parse(all[1])["errors"], 1);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "error_lines.hpp"
 #include "sluice/dsl/duration.hpp"
 #include "sluice/dsl/plugins.hpp"
 #include "sluice/registry.hpp"
@@ -9,14 +10,10 @@ namespace sluice::cli {
 
 std::size_t report(std::vector<dsl::Diagnostic> diagnostics) {
   dsl::sort_by_position(diagnostics);
-  for (const auto& d : diagnostics) std::fputs(dsl::format(d).c_str(), stderr);
+  for (const auto& d : diagnostics) print_diagnostic(d);
   const auto errors = dsl::count(diagnostics, dsl::Severity::error);
   const auto warnings = dsl::count(diagnostics, dsl::Severity::warning);
-  if (errors > 0) {
-    std::fprintf(stderr, "%zu error%s", errors, errors == 1 ? "" : "s");
-    if (warnings > 0) std::fprintf(stderr, ", %zu warning%s", warnings, warnings == 1 ? "" : "s");
-    std::fputs("\n", stderr);
-  }
+  if (errors > 0) print_diagnostic_summary(errors, warnings);
   return errors;
 }
 

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "error_lines.hpp"
 #include "progress.hpp"
 #include "progress_display.hpp"
 #include "progress_log_sink.hpp"
@@ -171,10 +172,8 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   }
   if (signal != 0) return 128 + signal;
   if (result.status == RunStatus::drain_timeout) {
-    std::fprintf(stderr,
-                 "sluice: error: the drain deadline passed with messages in flight: %llu "
-                 "abandoned (drain_timeout)\n",
-                 static_cast<unsigned long long>(result.abandoned));
+    print_error("the drain deadline passed with messages in flight: " +
+                std::to_string(result.abandoned) + " abandoned (drain_timeout)");
     return kExitDrainTimeout;
   }
   return stats_ok ? kExitOk : kExitUsage;
@@ -193,6 +192,7 @@ int run_command(const RunArgs& args) {
   auto display = progress ? std::make_shared<ProgressDisplay>(stderr) : nullptr;
   auto logger = make_logger(args.log_format, display);
   spdlog::set_default_logger(logger);
+  use_json_error_lines(args.log_format == "json");
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded || !stats_path_is_free(args.stats_json, loaded->spec)) return kExitUsage;

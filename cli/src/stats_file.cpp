@@ -10,12 +10,13 @@
 #include <filesystem>
 #include <string_view>
 
+#include "error_lines.hpp"
+
 namespace sluice::cli {
 namespace {
 
 bool fail(const std::string& path, int error) {
-  std::fprintf(stderr, "sluice: error: cannot write stats to '%s': %s\n", path.c_str(),
-               std::strerror(error));
+  print_error("cannot write stats to '" + path + "': " + std::strerror(error));
   return false;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "error_lines.hpp"
 #include "sluice/dsl/file_paths.hpp"
 #include "sluice/dsl/printable.hpp"
 
@@ -11,10 +12,9 @@ bool stats_path_is_free(const std::string& stats_json, const dsl::PipelineSpec& 
   if (stats_json.empty()) return true;
   const auto stage = dsl::file_stage_of(spec, stats_json);
   if (!stage) return true;
-  std::fprintf(stderr,
-               "sluice: error: --stats-json '%s' is the file of stage '%s': the stats would "
-               "overwrite it\n  hint: write the stats to another file\n",
-               dsl::printable(stats_json).c_str(), dsl::printable(*stage).c_str());
+  print_error("--stats-json '" + stats_json + "' is the file of stage '" + *stage +
+                  "': the stats would overwrite it",
+              "write the stats to another file");
   return false;
 }
 
