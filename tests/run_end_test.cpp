@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -81,6 +82,38 @@ TEST_F(E2E, AKilledRunLeavesTheOldStatsOrNoneNeverAnEmptyFile) {
           << "a temporary file was left: " << entry.path();
     }
   }
+}
+
+/// Runs `sluice run CONFIG` in a pseudo-terminal (util-linux `script`), so
+/// that stdout and stderr are one terminal; returns what it showed.
+std::string run_on_a_terminal(const fs::path& dir, const fs::path& config) {
+  const std::string command = "cd '" + dir.string() + "' && script -qec \"'" +
+                              std::string(SLUICE_BIN) + "' run '" + config.string() +
+                              "'\" /dev/null > screen.txt 2>&1";
+  if (std::system(command.c_str()) != 0) return "script failed";
+  return read(dir / "screen.txt");
+}
+
+// A redraw moves up over the lines just drawn: over a stdout sink on the same
+// terminal it erased them (a 12-line run showed 2).
+TEST_F(E2E, TheProgressTableNeverErasesWhatAStdoutSinkPrinted) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no script(1)";
+  const auto config = write("p.toml",
+                            "[stages.src]\ntype = \"generate\"\ncount = 12\nrate = 20\n"
+                            "payload = \"line {seq}\"\n"
+                            "[stages.out]\ntype = \"stdout\"\ninputs = [\"src\"]\n");
+  const std::string screen = run_on_a_terminal(dir_, config);
+  for (int i = 1; i <= 12; ++i) {
+    EXPECT_NE(screen.find("line " + std::to_string(i) + "\r\n"), std::string::npos) << screen;
+  }
+  EXPECT_EQ(screen.find("\x1b["), std::string::npos) << "a table was drawn: " << screen;
+
+  // A run too short for one redraw prints no table at all.
+  const auto quick = write("quick.toml",
+                           "[stages.src]\ntype = \"generate\"\ncount = 3\n"
+                           "[stages.out]\ntype = \"file\"\ninputs = [\"src\"]\n"
+                           "path = \"out.txt\"\n");
+  EXPECT_EQ(run_on_a_terminal(dir_, quick).find("rate/s"), std::string::npos);
 }
 
 // `take` has its 3 lines; stdin stays open with nothing more to read (a

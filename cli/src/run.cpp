@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -111,6 +112,25 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+/// A run shorter than one redraw of the table gets no summary table either.
+constexpr double kShortestSummarisedRun = 0.25;
+
+/// stdout and stderr are the same terminal.
+bool stdout_shares_the_terminal() {
+  struct stat out {};
+  struct stat err {};
+  return isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1 &&
+         fstat(STDOUT_FILENO, &out) == 0 && fstat(STDERR_FILENO, &err) == 0 &&
+         out.st_rdev == err.st_rdev;
+}
+
+bool writes_stdout(const dsl::PipelineSpec& spec) {
+  for (const auto& s : spec.stages) {
+    if (s.type == "stdout" && s.role == Role::sink) return true;
+  }
+  return false;
+}
+
 /// Logs to stderr; through `display` (when there is one) so that lines scroll above its table.
 std::shared_ptr<spdlog::logger> make_logger(const std::string& format,
                                             std::shared_ptr<ProgressDisplay> display) {
@@ -196,6 +216,10 @@ int run_command(const RunArgs& args) {
 
   auto loaded = load_and_compile(args.file, args.sets, args.plugins);
   if (!loaded || !stats_path_is_free(args.stats_json, loaded->spec)) return kExitUsage;
+  // Each redraw moves up over the lines just drawn: on the terminal a stdout
+  // sink writes to, it would erase them. `auto` draws no table there.
+  const bool live_table = display && !(args.progress == "auto" && stdout_shares_the_terminal() &&
+                                       writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
   RunOptions options = loaded->compiled.run_options;
@@ -223,7 +247,7 @@ int run_command(const RunArgs& args) {
     SignalWatcher watcher(pipeline, stats_file);
     try {
       pipeline.start();
-      if (display) display->start([&pipeline] { return pipeline.stats(); }, instances);
+      if (live_table) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();
     } catch (const std::exception& e) {
       result.status = RunStatus::failed;
@@ -234,7 +258,7 @@ int run_command(const RunArgs& args) {
   }
   const Stats stats = pipeline.stats();
   const bool stats_ok = stats_file.write(stats);
-  if (display) {
+  if (live_table && stats.elapsed_s >= kShortestSummarisedRun) {
     // The whole run: average rates and busy / blocked shares.
     std::fputs(render_progress(Stats{}, stats, stats.elapsed_s, instances).c_str(), stderr);
   }
