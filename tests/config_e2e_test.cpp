@@ -176,4 +176,12 @@ TEST_F(E2E, UnderJsonLogsEveryStderrLineIsJson) {
   EXPECT_EQ(json::parse(all[1])["errors"], 1);
 }
 
+TEST_F(E2E, AFileThatCannotBeOpenedSaysWhy) {
+  Sluice p({"check", (dir_ / "nope.toml").string()}, dir_);
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_NE(p.err().find("nope.toml: error: cannot open the file: No such file or directory"),
+            std::string::npos)
+      << p.err();
+}
+
 }  // namespace

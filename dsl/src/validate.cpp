@@ -8,6 +8,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -483,7 +485,11 @@ PipelineText read_pipeline_file(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0}, "cannot open the file", {}});
+    r.diagnostics.push_back({Severity::error,
+                             "io",
+                             Span{path, 0, 0},
+                             std::string("cannot open the file: ") + std::strerror(errno),
+                             {}});
     return r;
   }
   std::ostringstream ss;

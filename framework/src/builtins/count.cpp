@@ -1,5 +1,7 @@
 // count: counts messages per group (the value of `by`) and, at the end of
-// the input, emits one message per group sorted by group: payload
+// the input, emits one message per group sorted by group (groups that read
+// as numbers first, in numeric order, as `sort -n` would; then the others,
+// byte by byte): payload
 // "GROUP\tCOUNT" (format = "tsv") or {"group": "GROUP", "count": COUNT}
 // (format = "json"), key = the group, value = the count, seq = its rank
 // from 1. With `interval`, it also emits, every interval, the running totals
@@ -17,9 +19,12 @@
 // one to close emits the totals; interval snapshots come from instance 0.
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -33,6 +38,25 @@
 
 namespace sluice::builtins {
 namespace {
+
+/// The group as a number, when all of it reads as one ("10", "-2.5").
+std::optional<double> as_number(const std::string& group) {
+  double v = 0;
+  const char* end = group.data() + group.size();
+  const auto [ptr, ec] = std::from_chars(group.data(), end, v);
+  if (group.empty() || ec != std::errc() || ptr != end || std::isnan(v)) return std::nullopt;
+  return v;
+}
+
+/// Numeric groups first, in numeric order ("2" before "10"), then the rest
+/// in byte order: what a user of `sort -n` / `uniq -c` expects.
+bool group_less(const std::string& a, const std::string& b) {
+  const auto x = as_number(a);
+  const auto y = as_number(b);
+  if (x && y && *x != *y) return *x < *y;
+  if (x.has_value() != y.has_value()) return x.has_value();
+  return a < b;
+}
 
 constexpr std::size_t kShardsWhenShared = 16;
 constexpr std::int64_t kDefaultMaxGroups = 1'000'000;
@@ -152,7 +176,7 @@ class Count final : public Stage {
 
   void emit(Totals totals, Emitter& out, Nanos now) const {
     std::sort(totals.begin(), totals.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+              [](const auto& a, const auto& b) { return group_less(a.first, b.first); });
     std::uint64_t rank = 0;
     for (auto& [group, n] : totals) {
       Message m;

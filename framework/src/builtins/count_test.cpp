@@ -141,6 +141,22 @@ TEST(CountMaxGroups, WithOnErrorDropTheGroupsItHasKeepCounting) {
   }
 }
 
+TEST(CountOrder, NumericGroupsSortAsNumbersBeforeTheOthers) {
+  Kept got;
+  Graph g;
+  // Groups 10, 9, b, 100, 2, a, -1.5 (one message each).
+  auto src = add(g, "src", "generate", false,
+                 {{"count", OptionValue::of(7)},
+                  {"key", OptionValue::of(R"({split("10,9,b,100,2,a,-1.5", ",")[seq - 1]})")}});
+  auto c = add(g, "c", "count", true, {});
+  g.connect(src, c);
+  g.connect(c, keep(g, "out", got));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  EXPECT_EQ(got.payloads(), (std::vector<std::string>{"-1.5\t1", "2\t1", "9\t1", "10\t1", "100\t1",
+                                                      "a\t1", "b\t1"}));
+}
+
 TEST(CountMaxGroups, IsInTheSchemaWithARange) {
   const StageType* t = builtin_registry().find("count", true);
   const OptionSpec* o = t->schema.find("max_groups");
