@@ -53,6 +53,9 @@ TEST(Generate, RendersTemplatesAndCountsFromOne) {
   EXPECT_EQ(got.messages[3].payload, "event-4");
   EXPECT_EQ(got.messages[3].key, "user-0");
   EXPECT_NE(got.messages[0].trace_id, got.messages[1].trace_id);
+  for (const auto& m : got.messages) {
+    EXPECT_LT(m.trace_id, std::uint64_t{1} << 53) << "not exact as a JSON number (jq)";
+  }
 }
 
 TEST(Generate, RateIsPacedByTheTimerService) {

@@ -12,6 +12,9 @@
 namespace sluice::builtins {
 namespace {
 
+/// The largest integer a double holds exactly: 2^53 - 1.
+constexpr std::uint64_t kExactInJson = (std::uint64_t{1} << 53) - 1;
+
 std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64: trace ids that look random
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -54,7 +57,8 @@ class Generate final : public Source {
     for (std::uint64_t i = 0; i < n; ++i) {
       Message& m = out.emplace();
       m.seq = ++emitted_;
-      m.trace_id = mix(m.seq ^ salt_);
+      // 53 bits: a JSON number every reader (jq, JavaScript) reads exactly.
+      m.trace_id = mix(m.seq ^ salt_) & kExactInJson;
       m.ingest_ns = now;
       m.value = static_cast<std::int64_t>(m.seq);
       payload_.render(m, m.payload);
