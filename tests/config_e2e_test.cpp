@@ -184,4 +184,14 @@ TEST_F(E2E, AFileThatCannotBeOpenedSaysWhy) {
       << p.err();
 }
 
+TEST_F(E2E, ANumberGivenForAStringSaysHowToQuoteIt) {
+  Sluice p(
+      {"check", (kPipelines / "log_counts.toml").string(), "--set", "stages.counts_out.path=123"},
+      dir_);
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_NE(p.err().find("hint: quote it: --set 'stages.counts_out.path=\"123\"'"),
+            std::string::npos)
+      << p.err();
+}
+
 }  // namespace

@@ -138,6 +138,17 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
   switch (spec.type) {
     case OptionType::string: {
       auto s = n.as_string();
+      if (!s && (n.is_number() || n.is_boolean())) {
+        // `--set stages.out.path=123` reads 123 as a number: say how to make it text.
+        std::ostringstream text;
+        n.visit([&](const auto& x) { text << x; });
+        const std::string origin = ctx.span_of(n).file;  // "--set KEY=VALUE" for an override
+        if (origin.rfind("--set ", 0) == 0) {
+          const std::string key = origin.substr(6, origin.find('=') - 6);
+          return mismatch("quote it: --set '" + key + "=\"" + text.str() + "\"'");
+        }
+        return mismatch("quote it: " + std::string(spec.name) + " = \"" + text.str() + "\"");
+      }
       if (!s) return mismatch();
       if (!spec.choices.empty() &&
           std::find(spec.choices.begin(), spec.choices.end(), s->get()) == spec.choices.end()) {
