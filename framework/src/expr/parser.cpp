@@ -61,6 +61,11 @@ class Parser {
     if (peek().kind != Tok::end) {
       if (peek().kind == Tok::rparen) fail(peek(), "unmatched ')'");
       if (peek().kind == Tok::rbracket) fail(peek(), "unmatched ']'");
+      // Python's and SQL's `and` / `or` are && / || here.
+      if (peek().kind == Tok::ident && (peek().text == "and" || peek().text == "or")) {
+        fail(peek(), "unexpected '" + std::string(peek().text) + "' after an expression (write '" +
+                         (peek().text == "and" ? "&&" : "||") + "')");
+      }
       // A misspelt word operator (contians) is the likeliest reading of a
       // name right after an expression.
       const std::string_view op =
@@ -394,6 +399,7 @@ class Parser {
       fail(t, "function '" + std::string(t.text) + "' must be called: " + std::string(t.text) +
                   "(...)");
     }
+    if (t.text == "not") fail(t, "'not' is written '!' here: !(...)");
     fail(t, with_suggestion("unknown field '" + std::string(t.text) + "'", t.text, kNames));
   }
 
