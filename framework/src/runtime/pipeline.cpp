@@ -16,7 +16,9 @@ class Pipeline::Impl : public detail::Runtime {
 Pipeline::Pipeline(Graph graph, RunOptions options)
     : impl_(std::make_unique<Impl>(std::move(graph), std::move(options))) {}
 
-Pipeline::~Pipeline() = default;
+Pipeline::~Pipeline() {
+  if (impl_) impl_->end_before_destruction();
+}
 
 void Pipeline::start() { impl_->start(); }
 void Pipeline::stop() { impl_->stop(true); }

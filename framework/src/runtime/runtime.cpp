@@ -99,7 +99,9 @@ Runtime::Runtime(Graph graph, RunOptions options)
   build();
 }
 
-Runtime::~Runtime() {
+Runtime::~Runtime() { end_before_destruction(); }
+
+void Runtime::end_before_destruction() {
   if (started_.load() && !waited_) {
     cancel();
     (void)wait();

@@ -38,6 +38,11 @@ class Runtime : public InstanceHost {
   void stop(bool interrupted);
   void cancel();
   RunResult wait();
+  /// Cancels and waits for a run not waited for, and waits for the calls a
+  /// wait() left stuck: they still use this object. Called by the owner
+  /// before the object starts to be destroyed (a destructor already changing
+  /// the object would race with them), and again, harmlessly, by ~Runtime.
+  void end_before_destruction();
   [[nodiscard]] Stats stats() const;
   void fire_due_timers() { timers_.fire_due(); }
   [[nodiscard]] std::size_t pending_timers() const { return timers_.pending(); }
