@@ -413,14 +413,11 @@ Instance::Next Instance::finish(bool abandon) {
   admission_.release_breaker();
   if (abandon) {
     admission_.release_permit();
-    account(out_.abandon_pending());  // emitted: lost on the edges, counted there
+    // Emitted: lost on the edges, and counted there. An ordered stage's own
+    // buffer is scratch: its edges are the Sequencer's.
+    account(node_.sequencer ? node_.sequencer->discard(out_.batches()) : out_.abandon_pending());
     std::uint64_t lost = in_.size() + rest_.size();
     if (stage_) lost += stage_->held();
-    if (node_.sequencer) {
-      std::uint64_t early = 0;
-      account(node_.sequencer->discard(early));
-      lost += early;
-    }
     bump(counters_.abandoned, lost);
     in_.clear();
     rest_.clear();

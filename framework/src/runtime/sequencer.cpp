@@ -81,9 +81,12 @@ bool Sequencer::retire(Waker* self) {
   return false;
 }
 
-OutputBuffer::FlushResult Sequencer::discard(std::uint64_t& early) {
+OutputBuffer::FlushResult Sequencer::discard(std::vector<std::vector<Message>>& unsubmitted) {
   std::lock_guard lock(mu_);
-  early = early_messages_;
+  committed_.append(unsubmitted);
+  // Order no longer matters: what waited for its turn is lost on the edges
+  // like what was committed (a dead letter among it is counted already).
+  for (auto& [ticket, batches] : early_) committed_.append(batches);
   early_.clear();
   early_messages_ = 0;
   return committed_.abandon_pending();

@@ -40,10 +40,11 @@ class Sequencer {
   /// An instance ends. Returns false when it is the last and output remains:
   /// it must flush (and park if blocked) before trying again.
   bool retire(Waker* self);
-  /// Drops everything held (hard cancel): what is committed is abandoned on
-  /// the edges (OutputBuffer::abandon_pending, returned); the batches still
-  /// out of order count `early` messages.
-  OutputBuffer::FlushResult discard(std::uint64_t& early);
+  /// Drops everything held (hard cancel): what is committed, what still
+  /// waits for its turn and what an instance emitted but never submitted
+  /// (`unsubmitted`, moved from) is abandoned on the edges
+  /// (OutputBuffer::abandon_pending).
+  OutputBuffer::FlushResult discard(std::vector<std::vector<Message>>& unsubmitted);
 
  private:
   OutputBuffer::FlushResult flush_locked(Waker* self);
