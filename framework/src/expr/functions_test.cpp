@@ -40,8 +40,8 @@ TEST(Functions, Case) {
   EXPECT_EQ(eval("upper(12)"), "12");
   EXPECT_EQ(eval("upper(\"\xC3\xA9"
                  "a\")"),
-            "\xC3\xA9"
-            "A");  // ASCII only, UTF-8 untouched
+            "\xC3\x89"
+            "A");  // UTF-8 letters too: é -> É
   EXPECT_TRUE(check("lower(null) == null"));
 }
 

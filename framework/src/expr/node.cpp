@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "expr/runtime_errors.hpp"
+#include "expr/utf8.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -170,11 +171,12 @@ Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
     if (k < 0 || k >= n) return Value::null();
     return base.list[static_cast<std::size_t>(k)];
   }
-  if (base.kind == Kind::string) {
-    const auto n = static_cast<std::int64_t>(base.s.size());
+  if (base.kind == Kind::string) {  // the k-th character, as substr(s, k, 1)
+    const auto n = static_cast<std::int64_t>(utf8::count(base.s));
     if (k < 0) k += n;
     if (k < 0 || k >= n) return Value::null();
-    return Value::string(base.s.substr(static_cast<std::size_t>(k), 1));
+    const std::size_t at = utf8::offset_of(base.s, static_cast<std::size_t>(k));
+    return Value::string(base.s.substr(at, utf8::decode(base.s, at).len));
   }
   return Value::null();
 }
