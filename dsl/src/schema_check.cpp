@@ -234,6 +234,14 @@ std::optional<OptionValue> check_value(LoadContext& ctx, const OptionSpec& spec,
                       problem->message);
         return std::nullopt;
       }
+      if (is_expr) {
+        for (const SyntaxProblem& w : Expression::warnings(s->get())) {
+          ctx.warning("constant-comparison", ctx.inside_string(n, w.column),
+                      "in expression " + name + where + ": " + w.message,
+                      "only a string that reads as a number (\"10\", \"2.5\") compares "
+                      "with a number");
+        }
+      }
       return OptionValue::of(s->get());
     }
   }

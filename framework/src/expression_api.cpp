@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "expr/expression.hpp"
+#include "expr/parser.hpp"
 #include "sluice/expression.hpp"
 
 namespace sluice {
@@ -34,6 +35,14 @@ std::optional<SyntaxProblem> Expression::check(std::string_view source) {
   auto e = expr::Expression::compile(source);
   if (e) return std::nullopt;
   return SyntaxProblem{e.error().column, e.error().message};
+}
+
+std::vector<SyntaxProblem> Expression::warnings(std::string_view source) {
+  std::vector<SyntaxProblem> out;
+  for (expr::ParseError& w : expr::detail::lint(source)) {
+    out.push_back(SyntaxProblem{w.column, std::move(w.message)});
+  }
+  return out;
 }
 
 bool Expression::test(const Message& m) const { return impl_->compiled.test(m); }

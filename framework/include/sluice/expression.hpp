@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/message.hpp"
 
@@ -41,6 +42,9 @@ class Expression {
   static Expression compile(std::string_view source);
   /// The problem of a source that does not compile; nothing when it does.
   static std::optional<SyntaxProblem> check(std::string_view source);
+  /// What `sluice check` warns about in a source that compiles: a number compared with a
+  /// string literal that does not read as one (`priority == "high"`), which never holds.
+  static std::vector<SyntaxProblem> warnings(std::string_view source);
 
   /// Truthiness of the value: false, null, 0, "" and [] are false.
   [[nodiscard]] bool test(const Message& m) const;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "expr/node.hpp"
+#include "expr/utf8.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -36,15 +37,9 @@ std::string_view stable_text(const Value& v, EvalContext& ctx) {
 Value change_case(const Value& v, bool upper, EvalContext& ctx) {
   if (v.is_null()) return v;
   const std::string_view t = stable_text(v, ctx);
-  const auto needs = [upper](char c) {
-    return upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z');
-  };
-  if (std::none_of(t.begin(), t.end(), needs)) return Value::string(t);
-  std::string s(t);
-  for (char& c : s) {
-    if (needs(c)) c = static_cast<char>(upper ? c - 'a' + 'A' : c - 'A' + 'a');
-  }
-  return Value::string(ctx.keep(std::move(s)));
+  auto changed = utf8::change_case(t, upper);
+  if (!changed) return Value::string(t);
+  return Value::string(ctx.keep(std::move(*changed)));
 }
 
 Value trim(const Value& v, EvalContext& ctx) {
@@ -66,8 +61,8 @@ Value length(const Value& v, EvalContext& ctx) {
     case Kind::json:
       return Value::integer(static_cast<std::int64_t>(ctx.json().size(v.s)));
     default: {
-      TextBuf buf;
-      return Value::integer(static_cast<std::int64_t>(text_of(v, buf).size()));
+      TextBuf buf;  // characters, not bytes: len("ünï") is 3
+      return Value::integer(static_cast<std::int64_t>(utf8::count(text_of(v, buf))));
     }
   }
 }
@@ -101,13 +96,15 @@ Value substr(const Value& s, const Value& start_v, const Value& count_v, EvalCon
   const auto count_opt = to_int(count_v);
   if (!start_opt || !count_opt) return Value::null();
   const std::string_view text = stable_text(s, ctx);
-  const auto n = static_cast<std::int64_t>(text.size());
+  // Indexes count characters: substr("ünï", 1, 1) is "n".
+  const auto n = static_cast<std::int64_t>(utf8::count(text));
   std::int64_t start = *start_opt;
   if (start < 0) start = std::max<std::int64_t>(0, n + start);
   if (start >= n || *count_opt <= 0) return Value::string({});
   const std::int64_t count = std::min(*count_opt, n - start);
-  return Value::string(
-      text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(count)));
+  const std::size_t from = utf8::offset_of(text, static_cast<std::size_t>(start));
+  const std::string_view rest = text.substr(from);
+  return Value::string(rest.substr(0, utf8::offset_of(rest, static_cast<std::size_t>(count))));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "expr/runtime_errors.hpp"
+#include "expr/utf8.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -41,8 +42,22 @@ Value checked(BinOp op, std::int64_t a, std::int64_t b) noexcept {
   }
 }
 
+Value numeric(BinOp op, const Value& a, const Value& b);
+
+// awk's rule: a string that reads as a number is that number in arithmetic. `+` alone has
+// a second meaning, concatenation, which it keeps between two strings and for a string that
+// does not read as a number: `"5" + 1` is 6, `"5" + "1"` is "51", `"a" + 1` is "a1".
 Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
-  if (op == BinOp::add && (a.kind == Kind::string || b.kind == Kind::string)) {
+  if (op == BinOp::add) {
+    if (a.is_number() && b.is_number()) return numeric(op, a, b);
+    if (const auto both = mixed_as_numbers(a, b)) return numeric(op, both->first, both->second);
+  } else {
+    const auto x = numeric_operand(a);
+    const auto y = numeric_operand(b);
+    if (!x || !y) return Value::null();
+    return numeric(op, *x, *y);
+  }
+  if (a.kind == Kind::string || b.kind == Kind::string) {
     TextBuf ba;
     TextBuf bb;
     const std::string_view x = text_of(a, ba);
@@ -52,7 +67,11 @@ Value arithmetic(BinOp op, const Value& a, const Value& b, EvalContext& ctx) {
     s.append(x).append(y);
     return Value::string(ctx.keep(std::move(s)));
   }
-  if (!a.is_number() || !b.is_number()) return Value::null();
+  return Value::null();
+}
+
+/// Arithmetic on two numbers.
+Value numeric(BinOp op, const Value& a, const Value& b) {
   if (a.kind == Kind::integer && b.kind == Kind::integer) return checked(op, a.i, b.i);
   const double x = a.as_double();
   const double y = b.as_double();
@@ -152,16 +171,20 @@ Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
     if (k < 0 || k >= n) return Value::null();
     return base.list[static_cast<std::size_t>(k)];
   }
-  if (base.kind == Kind::string) {
-    const auto n = static_cast<std::int64_t>(base.s.size());
+  if (base.kind == Kind::string) {  // the k-th character, as substr(s, k, 1)
+    const auto n = static_cast<std::int64_t>(utf8::count(base.s));
     if (k < 0) k += n;
     if (k < 0 || k >= n) return Value::null();
-    return Value::string(base.s.substr(static_cast<std::size_t>(k), 1));
+    const std::size_t at = utf8::offset_of(base.s, static_cast<std::size_t>(k));
+    return Value::string(base.s.substr(at, utf8::decode(base.s, at).len));
   }
   return Value::null();
 }
 
-Value negate(const Value& v) noexcept {
+Value negate(const Value& in) noexcept {
+  const auto n = numeric_operand(in);  // -"5" is -5, as "5" * -1 is
+  if (!n) return Value::null();
+  const Value& v = *n;
   if (v.kind == Kind::integer) {
     return v.i == kMin ? Value::floating(-static_cast<double>(v.i)) : Value::integer(-v.i);
   }

@@ -56,6 +56,7 @@ class FieldNode final : public Node {
  public:
   explicit FieldNode(Field f) : field_(f) {}
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
+  [[nodiscard]] Field field() const noexcept { return field_; }
 
  private:
   Field field_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -51,9 +52,27 @@ std::string with_suggestion(std::string msg, std::string_view name,
 
 std::string plural_args(int n) { return n == 1 ? " argument" : " arguments"; }
 
+/// What a comparison operand is known to be when the file is loaded.
+enum class Static : std::uint8_t { unknown, number, text_not_number };
+
+Static static_kind(const Node& n) {
+  if (const auto* lit = dynamic_cast<const LiteralNode*>(&n)) {
+    const Value& v = lit->value();
+    if (v.is_number()) return Static::number;
+    if (v.kind == Kind::string && !read_number(v.s)) return Static::text_not_number;
+    return Static::unknown;
+  }
+  if (const auto* f = dynamic_cast<const FieldNode*>(&n)) {
+    const Field k = f->field();
+    if (k != Field::payload && k != Field::key) return Static::number;
+  }
+  return Static::unknown;
+}
+
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+  explicit Parser(std::vector<Token> tokens, std::vector<ParseError>* warnings = nullptr)
+      : t_(std::move(tokens)), warnings_(warnings) {}
 
   NodePtr run() {
     if (peek().kind == Tok::end) fail(peek(), "empty expression");
@@ -167,8 +186,49 @@ class Parser {
     return std::nullopt;
   }
 
+  /// A number against a string literal that cannot read as one: the comparison is
+  /// constant (README's comparison table), most likely a typo or a misread field.
+  void lint_comparison(BinOp op, const Node& lhs, const Token& lhs_at, const Node& rhs,
+                       const Token& rhs_at) {
+    if (warnings_ == nullptr) return;
+    const Static a = static_kind(lhs);
+    const Static b = static_kind(rhs);
+    const bool mixed = (a == Static::number && b == Static::text_not_number) ||
+                       (a == Static::text_not_number && b == Static::number);
+    if (!mixed) return;
+    const Token& text = a == Static::text_not_number ? lhs_at : rhs_at;
+    const Token& number = a == Static::number ? lhs_at : rhs_at;
+    const char* always = op == BinOp::ne ? "always true" : "always false";
+    warnings_->push_back(ParseError{
+        text.column, "comparing the number " + std::string(number.text) + " with " +
+                         std::string(text.text) + ", which does not read as a number: '" +
+                         std::string(op_text(op)) + "' is " + always});
+  }
+
+  static std::string_view op_text(BinOp op) noexcept {
+    switch (op) {
+      case BinOp::eq:
+        return "==";
+      case BinOp::ne:
+        return "!=";
+      case BinOp::lt:
+        return "<";
+      case BinOp::le:
+        return "<=";
+      case BinOp::gt:
+        return ">";
+      case BinOp::ge:
+        return ">=";
+      default:
+        return "";
+    }
+  }
+
   NodePtr parse_comparison() {
+    const Token* lhs_at = &peek();
     NodePtr lhs = parse_additive();
+    // Only an operand of one token is linted, so that the warning can quote it.
+    if (&peek() != lhs_at + 1) lhs_at = nullptr;
     while (true) {
       if (is_word("matches")) {
         advance();
@@ -178,7 +238,12 @@ class Parser {
       const auto op = comparison_op();
       if (!op) return lhs;
       advance();
+      const Token& rhs_at = peek();
       NodePtr rhs = parse_additive();
+      if (lhs_at != nullptr && &peek() == &rhs_at + 1 && !op_text(*op).empty()) {
+        lint_comparison(*op, *lhs, *lhs_at, *rhs, rhs_at);
+      }
+      lhs_at = nullptr;  // lhs becomes the comparison
       if (*op == BinOp::in) {
         if (const auto* list = dynamic_cast<const ListNode*>(rhs.get())) {
           static_cast<void>(rhs.release());
@@ -462,6 +527,7 @@ class Parser {
   std::vector<Token> t_;
   std::size_t pos_{0};
   int nesting_{0};
+  std::vector<ParseError>* warnings_;
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -506,6 +572,18 @@ Result<NodePtr, ParseError> parse(std::string_view source, std::size_t column_of
   } catch (Failure& f) {
     return unexpected(std::move(f.error));
   }
+}
+
+std::vector<ParseError> lint(std::string_view source) {
+  std::vector<ParseError> warnings;
+  auto tokens = tokenize(source, 0);
+  if (!tokens || tokens->size() > kMaxTokens) return {};
+  try {
+    static_cast<void>(Parser(std::move(*tokens), &warnings).run());
+  } catch (Failure&) {
+    return {};
+  }
+  return warnings;
 }
 
 }  // namespace sluice::expr::detail

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "expr/expression.hpp"
 #include "expr/node.hpp"
@@ -25,6 +26,11 @@ inline constexpr int kMaxNesting = 256;
 /// Parses `source`; columns in errors are shifted by `column_offset` (for templates).
 [[nodiscard]] Result<NodePtr, ParseError> parse(std::string_view source,
                                                 std::size_t column_offset = 0);
+
+/// What `check` warns about in a source that compiles: a comparison between a number (a
+/// number literal or a numeric field, seq, priority...) and a string literal that does not
+/// read as a number, which never holds (`priority == "high"`). Empty when it does not compile.
+[[nodiscard]] std::vector<ParseError> lint(std::string_view source);
 
 /// The candidate closest to `name` by edit distance (at most 2), or "" when none is close.
 [[nodiscard]] std::string_view closest_name(std::string_view name,

@@ -189,9 +189,65 @@ void append_json(const Value& v, std::string& out) {
   }
 }
 
+std::optional<Value> read_number(std::string_view s) noexcept {
+  const std::string_view t = trim_ascii(s);
+  // Validate the decimal form by hand: from_chars would also take "inf", "nan" and
+  // "infinity", which a log field reading "nan" must not become.
+  std::size_t k = 0;
+  if (k < t.size() && (t[k] == '+' || t[k] == '-')) ++k;
+  std::size_t digits = 0;
+  bool integral = true;
+  while (k < t.size() && t[k] >= '0' && t[k] <= '9') ++k, ++digits;
+  if (k < t.size() && t[k] == '.') {
+    integral = false;
+    ++k;
+    while (k < t.size() && t[k] >= '0' && t[k] <= '9') ++k, ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  if (k < t.size() && (t[k] == 'e' || t[k] == 'E')) {
+    integral = false;
+    ++k;
+    if (k < t.size() && (t[k] == '+' || t[k] == '-')) ++k;
+    std::size_t exp_digits = 0;
+    while (k < t.size() && t[k] >= '0' && t[k] <= '9') ++k, ++exp_digits;
+    if (exp_digits == 0) return std::nullopt;
+  }
+  if (k != t.size()) return std::nullopt;
+  std::string_view body = t;
+  if (body.front() == '+') body.remove_prefix(1);
+  if (integral) {
+    std::int64_t n = 0;
+    const auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), n);
+    if (ec == std::errc() && p == body.data() + body.size()) return Value::integer(n);
+  }
+  // A fraction, an exponent, or an integer beyond int64 (a float, as in a JSON payload).
+  const auto d = parse_double(body);
+  if (!d || !std::isfinite(*d)) return std::nullopt;  // "1e400" is not a number
+  return Value::floating(*d);
+}
+
+std::optional<Value> numeric_operand(const Value& v) noexcept {
+  if (v.is_number()) return v;
+  if (v.kind == Kind::string) return read_number(v.s);
+  return std::nullopt;
+}
+
+std::optional<std::pair<Value, Value>> mixed_as_numbers(const Value& a, const Value& b) noexcept {
+  if (a.is_number() && b.kind == Kind::string) {
+    if (const auto n = read_number(b.s)) return std::pair{a, *n};
+  } else if (a.kind == Kind::string && b.is_number()) {
+    if (const auto n = read_number(a.s)) return std::pair{*n, b};
+  }
+  return std::nullopt;
+}
+
 bool values_equal(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
   if (a.is_number() && b.is_number()) return compare_numbers(a, b) == 0;
+  if (a.is_number() || b.is_number()) {
+    const auto both = mixed_as_numbers(a, b);
+    return both && compare_numbers(both->first, both->second) == 0;
+  }
   TextBuf ba;
   TextBuf bb;
   return text_of(a, ba) == text_of(b, bb);
@@ -200,6 +256,12 @@ bool values_equal(const Value& a, const Value& b) {
 std::optional<int> compare_values(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return std::nullopt;
   if (a.is_number() && b.is_number()) return compare_numbers(a, b);
+  if (a.is_number() || b.is_number()) {
+    // "N/A" > 100 is neither true nor false as text would make it: not comparable.
+    const auto both = mixed_as_numbers(a, b);
+    if (!both) return std::nullopt;
+    return compare_numbers(both->first, both->second);
+  }
   TextBuf ba;
   TextBuf bb;
   const int c = text_of(a, ba).compare(text_of(b, bb));

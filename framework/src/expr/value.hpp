@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sluice::expr {
 
@@ -101,10 +102,27 @@ void append_text(const Value& v, std::string& out);
 /// Appends `v` as a JSON value (strings quoted and escaped, null as `null`).
 void append_json(const Value& v, std::string& out);
 
-/// `==`: null equals only null; two numbers compare numerically; else textually.
+/// A string that reads entirely as a decimal number, once ASCII whitespace around it is
+/// trimmed (`" 42"`, `"-1.5"`, `"1e3"`, `".5"`; not `""`, `"0x10"`, `"inf"`, `"5 apples"`):
+/// an integer when it has no fraction or exponent and fits in int64, else a float.
+[[nodiscard]] std::optional<Value> read_number(std::string_view s) noexcept;
+
+/// A number as itself, a string that reads as a number (read_number) as that number;
+/// nullopt for anything else.
+[[nodiscard]] std::optional<Value> numeric_operand(const Value& v) noexcept;
+
+/// A number and a string that reads as one, in either order: both as numbers (awk's rule);
+/// nullopt when that is not the case.
+[[nodiscard]] std::optional<std::pair<Value, Value>> mixed_as_numbers(const Value& a,
+                                                                      const Value& b) noexcept;
+
+/// `==`: null equals only null; two numbers, or a number and a string that reads as one,
+/// compare numerically; a number never equals anything else; other values textually.
 [[nodiscard]] bool values_equal(const Value& a, const Value& b);
 
-/// Ordering for `< <= > >=`: nullopt when either side is null (or a NaN is involved).
+/// Ordering for `< <= > >=`, with values_equal's pairing: nullopt when either side is
+/// null, when a number meets something that is neither a number nor reads as one, or when
+/// a NaN is involved.
 [[nodiscard]] std::optional<int> compare_values(const Value& a, const Value& b);
 
 /// int(x): numbers truncate (saturating), numeric strings parse, booleans are 0/1.
