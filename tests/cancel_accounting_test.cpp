@@ -85,4 +85,22 @@ TEST_F(CancelAccounting, ARateLimitOnAStageWithoutTimersEnds) {
   EXPECT_EQ(s["stages"]["groups"]["in"], 10);
 }
 
+// take stops an ordered, rate-limited stage whose instances hold messages
+// back: the batch they came from is still handed over, and the run ends (a
+// missing ticket kept the Sequencer's last instance spinning forever).
+TEST_F(CancelAccounting, AnOrderedStageStoppedWhileHoldingMessagesBackEnds) {
+  const json s =
+      run("[pipeline]\nthreads = 1\nbatch = 64\n"
+          "[stages.src]\ntype = \"generate\"\ncount = 1908\n"
+          "[stages.limit]\ntype = \"rate_limit\"\ninputs = [\"src\"]\nrate = 33364.0\nburst = 2\n"
+          "workers = 4\nordered = true\nsemaphore = { permits = 1 }\n"
+          "[stages.first]\ntype = \"take\"\ninputs = [{ from = \"limit\", capacity = 51 }]\n"
+          "count = 428\n"
+          "[stages.out]\ntype = \"discard\"\ninputs = [\"first\"]\n");
+  EXPECT_EQ(s["status"], "ok");
+  const json& limit = s["stages"]["limit"];
+  EXPECT_EQ(limit["in"].get<u64>(), accounted(limit)) << limit;
+  EXPECT_EQ(s["stages"]["out"]["in"], 428);
+}
+
 }  // namespace

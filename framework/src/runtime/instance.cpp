@@ -218,12 +218,16 @@ Instance::Next Instance::turn_source() {
 
 Instance::Next Instance::turn_consumer() {
   if (stop_requested_) {
-    // What a rate limit or semaphore held back is never processed: the stage
-    // stopped early, as for the rest of a batch (process_taken).
-    if (!rest_.empty()) bump(counters_.filtered, rest_.size());
-    rest_.clear();
-    rest_states_.clear();
-    admission_.release_permit();
+    if (!rest_.empty()) {
+      // What a rate limit or semaphore held back is never processed: the
+      // stage stopped early, as for the rest of a batch (process_taken). An
+      // ordered stage hands over what the batch made before it.
+      bump(counters_.filtered, rest_.size());
+      rest_.clear();
+      rest_states_.clear();
+      admission_.release_permit();
+      if (node_.sequencer) submit_ordered(ticket_);
+    }
     return begin_close();
   }
   if (const auto next = fire_timer()) return *next;

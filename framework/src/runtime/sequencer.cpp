@@ -69,6 +69,13 @@ OutputBuffer::FlushResult Sequencer::flush_locked(Waker* self) {
 
 bool Sequencer::retire(Waker* self) {
   std::lock_guard lock(mu_);
+  if (live_ == 1) {
+    // The last instance: no ticket can come any more, so a gap (a batch a
+    // stop cut short before it was handed over) must not hold the rest back.
+    for (auto& [ticket, batches] : early_) committed_.append(batches);
+    early_.clear();
+    early_messages_ = 0;
+  }
   if (live_ > 1 || backlog_locked() == 0) {
     --live_;
     // Someone may be waiting for room that this instance would have made.
