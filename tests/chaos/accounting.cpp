@@ -181,7 +181,7 @@ class Checker {
       if (from != name) continue;
       const u64 offered = e["offered"];
       const auto [it, first] = port_offered.emplace(port, offered);
-      if (!first && it->second != offered) {
+      if (!first && it->second != offered && !expect_.stuck) {
         problem(what, "port ", port, " offered ", n(it->second), " on one edge, ", n(offered),
                 " on another");
       }
@@ -191,7 +191,9 @@ class Checker {
     } else if (in != taken) {
       problem(what, "in ", n(in), " != ", n(taken), " taken from its input edges");
     }
-    if (!st.sink || !port_offered.empty()) {  // a publish sink's edges go to subscribers
+    // A publish sink's edges go to subscribers. A run left stuck: an instance
+    // that never got a thread again keeps what it had not handed over.
+    if ((!st.sink || !port_offered.empty()) && !expect_.stuck) {
       u64 emitted = 0;
       for (const auto& [port, offered] : port_offered) {
         if (port == "dead_letter" && offered != dead) {
