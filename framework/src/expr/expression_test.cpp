@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include "expr/test_eval.hpp"
+
 namespace sluice::expr {
 namespace {
 
@@ -27,19 +29,10 @@ Message sample() {
 }
 
 std::string eval(std::string_view src, const Message& m = sample()) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  if (!e) return "<error>";
-  std::string out;
-  e->render(m, out);
-  return out;
+  return test_eval::rendered(src, m);
 }
 
-bool check(std::string_view src, const Message& m = sample()) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  return e && e->test(m);
-}
+bool check(std::string_view src, const Message& m = sample()) { return test_eval::holds(src, m); }
 
 bool is_null(std::string_view src, const Message& m = sample()) {
   std::string wrapped = "(";  // not `"(" + ...`: GCC 12 -O3 -Wrestrict false positive

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "expr/expression.hpp"
+#include "expr/test_eval.hpp"
 
 namespace sluice::expr {
 namespace {
@@ -18,20 +19,9 @@ Message sample() {
   return m;
 }
 
-std::string eval(std::string_view src) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  if (!e) return "<error>";
-  std::string out;
-  e->render(sample(), out);
-  return out;
-}
+std::string eval(std::string_view src) { return test_eval::rendered(src, sample()); }
 
-bool check(std::string_view src) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  return e && e->test(sample());
-}
+bool check(std::string_view src) { return test_eval::holds(src, sample()); }
 
 TEST(Functions, Case) {
   EXPECT_EQ(eval("lower(key)"), "user-3");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "expr/expression.hpp"
+#include "expr/test_eval.hpp"
 #include "expr/value.hpp"
 
 namespace sluice::expr {
@@ -22,19 +23,10 @@ Message sample() {
 }
 
 std::string eval(std::string_view src, const Message& m = sample()) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  if (!e) return "<error>";
-  std::string out;
-  e->render(m, out);
-  return out;
+  return test_eval::rendered(src, m);
 }
 
-bool check(std::string_view src, const Message& m = sample()) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  return e && e->test(m);
-}
+bool check(std::string_view src, const Message& m = sample()) { return test_eval::holds(src, m); }
 
 TEST(NumericStrings, ReadNumber) {
   const auto num = [](std::string_view s) -> std::string {

@@ -5,20 +5,16 @@
 #include <string>
 
 #include "expr/expression.hpp"
+#include "expr/test_eval.hpp"
 
 namespace sluice::expr {
 namespace {
 
 std::string eval(std::string_view src) {
-  auto e = Expression::compile(src);
-  EXPECT_TRUE(e) << src << ": " << (e ? "" : e.error().message);
-  if (!e) return "<error>";
   Message m;
   m.payload = "a\xff\xc3z";  // two bytes that are not UTF-8
   m.key = "Ωmega-Ünï";
-  std::string out;
-  e->render(m, out);
-  return out;
+  return test_eval::rendered(src, m);
 }
 
 TEST(Utf8, DecodeCountsCharacters) {
