@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev graphviz
   libnats-dev nats-server libjemalloc-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
 )
 missing=()
 for p in "${packages[@]}"; do
