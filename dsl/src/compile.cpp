@@ -153,6 +153,21 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     node.ordered = s.ordered;
     node.blocking = s.blocking || type->blocking;
     node.batch = s.batch.value_or(0);
+    if (auto it = s.common_spans.find("max_in_flight"); it != s.common_spans.end() && !type->async) {
+      r.diagnostics.push_back({Severity::error, "not-async", it->second,
+                               "'max_in_flight' applies to async stage types; '" + s.type +
+                                   "' makes one call at a time per instance",
+                               "`workers = N` runs N instances"});
+    }
+    if (s.max_in_flight) node.max_in_flight = *s.max_in_flight;
+    if (type->async && s.ordered && s.workers > 1) {
+      const auto at = s.common_spans.find("workers");
+      r.diagnostics.push_back({Severity::error, "ordered-async",
+                               at != s.common_spans.end() ? at->second : s.span,
+                               "an ordered async stage runs with one worker",
+                               "max_in_flight = N makes N calls at once and keeps their order; "
+                               "remove workers"});
+    }
     node.on_error = kind != Role::source ? s.on_error : sluice::OnError::fail;
     if (kind != Role::source) {
       node.fusable = type->fusable;

@@ -71,6 +71,9 @@ const Schema& common_schema() {
       opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
       opt("batch", OptionType::integer,
           "most messages an instance takes per turn; default: [pipeline] batch", {}, 1, 65536),
+      opt("max_in_flight", OptionType::integer,
+          "async stages and sinks: calls an instance has open at once", OptionValue::of(16), 1,
+          kMaxCapacity),
   }};
   return s;
 }

@@ -193,6 +193,7 @@ void Loader::load_stage(StageWork& w) {
     if (o.name == "ordered") s.ordered = v->b;
     if (o.name == "blocking") s.blocking = v->b;
     if (o.name == "batch") s.batch = static_cast<std::size_t>(v->i);
+    if (o.name == "max_in_flight") s.max_in_flight = static_cast<std::size_t>(v->i);
     if (o.name == "capacity") s.capacity = static_cast<std::size_t>(v->i);
     if (o.name == "overflow") s.overflow = parse_overflow(v->str);
     if (o.name == "timeout") s.timeout = v->i;

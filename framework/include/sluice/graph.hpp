@@ -67,6 +67,9 @@ struct NodeOptions {
   /// nothing on close. A chain of such stages joined by plain edges runs as
   /// one loop (RunOptions::fusion); each keeps its own stats.
   bool fusable{false};
+  /// An async stage or sink (sluice/async.hpp): the calls an instance has
+  /// open at once; more input waits.
+  std::size_t max_in_flight{16};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

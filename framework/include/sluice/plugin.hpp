@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "sluice/async.hpp"
 #include "sluice/bad_option.hpp"
 #include "sluice/errors.hpp"
 #include "sluice/expression.hpp"
@@ -54,8 +55,9 @@ inline namespace v1 {
 /// plugins of its own version.
 /// 2: StageType::fusable, ack error text; 3: AckRef's shared state opaque;
 /// 4: StageType::make (one factory), its check and wire hooks, publishes /
-/// subscribes, OptionSpec::refers_to, BadOption.
-inline constexpr std::uint32_t kPluginAbiVersion = 4;
+/// subscribes, OptionSpec::refers_to, BadOption; 5: async stages and sinks
+/// (Stage::async, Sink::async, Call), Context::waker, StageType::async.
+inline constexpr std::uint32_t kPluginAbiVersion = 5;
 
 /// The C++ standard library the plugin was built against (its std::string
 /// and std::function layouts cross the boundary in every Message and StageType).

@@ -92,6 +92,9 @@ struct StageType {
   Schema schema{};
   bool blocking{false};  ///< runs on the I/O pool, not the arena
   bool fusable{false};   ///< a map or a filter: see NodeOptions::fusable
+  /// Its stages or sinks are AsyncStage / AsyncSink: they take
+  /// `max_in_flight` (sluice/async.hpp).
+  bool async{false};
   /// Output ports for the given options; empty function = {"out"}. Sinks have none.
   std::function<std::vector<std::string>(const Options&)> ports{};
   /// Its factory; the alternative it holds is its role.

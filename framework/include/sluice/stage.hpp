@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -28,6 +29,8 @@ namespace sluice {
 inline namespace v1 {
 
 enum class LogLevel { debug, info, warn, error };
+
+class AsyncCalls;  // an async stage's or sink's calls (sluice/async.hpp)
 
 /// Where a stage's messages go. Emitting never blocks: messages are buffered
 /// and moved to the output channels in batches by the runtime, which stops
@@ -119,6 +122,12 @@ class Context {
   /// Run on_timer() (Stage) or produce() (Source) again at `deadline`. The
   /// earliest pending request wins; waiting costs no thread.
   virtual void wake_at(Nanos deadline) = 0;
+  /// A function that wakes this instance from any thread, as wake_at(now)
+  /// would: the runtime then calls produce() (Source) or on_timer() (Stage).
+  /// For a library's own threads (a server that queued a request). Calling
+  /// it after the run ended does nothing. Empty where nothing can be woken
+  /// (a test's own Context).
+  [[nodiscard]] virtual std::function<void()> waker() { return {}; }
   /// This stage wants no more input: the runtime detaches its inputs (which
   /// stops producers nobody else consumes), flushes it and closes its outputs.
   virtual void request_stop() = 0;
@@ -176,6 +185,8 @@ class Stage {
   /// stage still holds afterwards (a delay's messages) is emitted from
   /// on_timer or release as before; the outputs close once held() is 0.
   virtual void close(Emitter&, Context&) {}
+  /// An AsyncStage (sluice/async.hpp) returns itself; others, null.
+  virtual AsyncCalls* async() noexcept { return nullptr; }
 };
 
 class Sink {
@@ -186,6 +197,8 @@ class Sink {
   virtual void consume(std::span<Message> batch, Context& ctx) = 0;
   /// All inputs ended: flush.
   virtual void close(Context&) {}
+  /// An AsyncSink (sluice/async.hpp) returns itself; others, null.
+  virtual AsyncCalls* async() noexcept { return nullptr; }
 };
 
 }  // namespace v1

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 
 #include "sluice/clock.hpp"
 #include "sluice/limits.hpp"
@@ -64,6 +65,14 @@ class Admission {
       semaphore_->release();
     }
   }
+
+  /// An async call goes on after its turn: it takes the semaphore permit
+  /// held for it (true when one was held), to give back with
+  /// release_handed_permit() when it completes.
+  bool hand_over_permit() noexcept { return std::exchange(holding_permit_, false); }
+  void release_handed_permit() noexcept { semaphore_->release(); }
+  /// Likewise the breaker permit, to record with CircuitBreaker::record.
+  CircuitBreaker::Permit hand_over_breaker() noexcept { return std::exchange(permit_, {}); }
 
   /// Whether the breaker lets the next call through; a permit it gives is
   /// held until the call is recorded or released (it survives a wait).

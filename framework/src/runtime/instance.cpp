@@ -37,6 +37,7 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
                  node.node->options.circuit_breaker.get(), rt.clock(), this),
       timer_(rt.timers(), this),
       jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
+      inbox_(std::make_shared<AsyncInbox>(this)),
       head_emitter_(&head_stray_, &node.node->ports) {
   if (!node_.sequencer) {
     for (const OutEdgeRef& e : node_.outputs) out_.add_edge(e.port, e.channel);
@@ -54,7 +55,7 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
   in_.reserve(intake_.sizer().max());
 }
 
-Instance::~Instance() = default;
+Instance::~Instance() { inbox_->detach(); }
 
 bool Instance::blocking() const noexcept { return node_.node->options.blocking; }
 
@@ -130,10 +131,17 @@ Instance::Next Instance::turn() {
       } else if (n.make_stage) {
         stage_ = n.make_stage();
         stage_->open(*this);
+        async_ = stage_->async();
         if (!node_.fused.empty() && !open_fused()) return finish(true);
       } else {
         sink_ = n.make_sink();
         sink_->open(*this);
+        async_ = sink_->async();
+      }
+      if (async_ && node_.sequencer) {
+        fail("an ordered async stage runs with workers = 1 (max_in_flight gives its concurrency)",
+             std::nullopt);
+        return finish(true);
       }
     } catch (...) {
       fail(caught().what, std::nullopt);
@@ -143,7 +151,8 @@ Instance::Next Instance::turn() {
   }
   if (!flush()) return Next::park;
   if (phase_ == Phase::closing) return turn_closing();
-  return source_ ? turn_source() : turn_consumer();
+  if (source_) return turn_source();
+  return async_ ? turn_async() : turn_consumer();
 }
 
 OutputBuffer::FlushResult Instance::flush_outputs() {
@@ -381,10 +390,14 @@ Instance::Next Instance::begin_close() {
 }
 
 std::optional<Instance::Next> Instance::fire_timer() {
-  if (!stage_ || !timer_.take_fired()) return std::nullopt;
+  if (!stage_) return std::nullopt;
+  if (!async_) woken_ = inbox_->take(completed_) || woken_;
+  const bool woken = std::exchange(woken_, false);
+  if (!timer_.take_fired() && !woken) return std::nullopt;
   // One timer serves the stage and the parked retries: run on_timer only
-  // when the stage's own time has come, and keep its later time armed.
-  if (timer_.stage_due() > rt_.clock().now()) {
+  // when the stage's own time has come (or Context::waker was called), and
+  // keep its later time armed.
+  if (!woken && timer_.stage_due() > rt_.clock().now()) {
     if (timer_.stage_due() != kNoDeadline) timer_.arm(timer_.stage_due());
     return std::nullopt;
   }
@@ -414,6 +427,7 @@ Instance::Next Instance::finish(bool abandon) {
   // What is dropped here was not finished: its sources are told (ack.hpp).
   const AckAbandonScope lost_here;
   if (!retries_.empty()) bump(counters_.abandoned, retries_.clear());  // cut short by a stop
+  abandon_calls();  // open calls too
   admission_.release_breaker();
   if (abandon) {
     admission_.release_permit();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime/admission.hpp"
+#include "runtime/call_state.hpp"
 #include "runtime/input_intake.hpp"
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
@@ -32,6 +33,7 @@
 #include "runtime/timer_service.hpp"
 #include "runtime/wake_timer.hpp"
 #include "runtime/waker.hpp"
+#include "sluice/async.hpp"
 #include "sluice/limits.hpp"
 #include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
@@ -70,6 +72,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   [[nodiscard]] Nanos deadline() const noexcept override { return attempt_deadline_; }
   [[nodiscard]] std::int64_t attempt() const noexcept override { return attempt_; }
   void wake_at(Nanos deadline) override;
+  [[nodiscard]] std::function<void()> waker() override;
   void request_stop() override { stop_requested_ = true; }
   void log(LogLevel level, std::string_view message) override;
   void count_filtered(std::uint64_t n) noexcept override { bump(counters_.filtered, n); }
@@ -178,6 +181,35 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::uint64_t take_ticket();
   void submit_ordered(std::uint64_t ticket);
 
+  // Async stages and sinks (instance_async.cpp): calls started, completed later.
+  /// One message's call, from its start until its result is settled.
+  struct Flight {
+    std::shared_ptr<CallState> call;  ///< null while waiting out a retry's backoff
+    Message original;                 ///< kept when a retry or a dead letter needs it
+    bool kept{false};
+    AckRef ack;
+    std::uint64_t seq{0};
+    AttemptState st;
+    Nanos start{0};
+    Nanos deadline{kNoDeadline};
+    CircuitBreaker::Permit breaker{};
+    bool permit{false};   ///< holds a semaphore permit
+    bool settled{false};  ///< ordered: its outputs wait in `results` for those before it
+    std::vector<std::pair<std::size_t, Message>> results;
+  };
+  Next turn_async();
+  /// Takes in completions, timeouts and retries that are due; emits what may go.
+  /// False when the run is failing (on_error = fail).
+  bool settle_calls();
+  /// The attempt at `m` as a call (from attempt()): started, or wait for room.
+  Step start_call(Message& m, const AttemptState& st);
+  void launch(Flight& f, Message given);
+  /// The result of f's call is in (or it timed out): false on a fatal failure.
+  bool settle(Flight& f, CallState* call);  ///< null: it timed out
+  void emit_results(Flight& f);
+  /// Cancels every open call: their messages are abandoned.
+  void abandon_calls();
+
   InstanceHost& rt_;
   NodeRuntime& node_;
   const std::size_t index_;
@@ -210,6 +242,13 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Channel* blocked_on_{nullptr};
   InstanceCounters counters_;
   std::vector<std::unique_ptr<FusedStage>> fused_;
+  AsyncCalls* async_{nullptr};
+  std::shared_ptr<AsyncInbox> inbox_;
+  std::vector<Flight> flights_;  ///< in start order
+  std::vector<std::shared_ptr<CallState>> completed_;
+  bool calls_flushed_{false};     ///< async_->flush ran since the last start
+  Flight* relaunching_{nullptr};  ///< an ordered call's retry, started in its place
+  bool woken_{false};             ///< Context::waker was called: on_timer runs
   std::vector<Message> head_stray_;
   Emitter head_emitter_;  ///< this stage's own, when stages are fused after it
   std::vector<FusedStep> steps_;

@@ -34,7 +34,7 @@ std::string seconds_text(Nanos ns) { return fmt::format("{:g}s", to_seconds(ns))
 
 bool Instance::resilient() const noexcept {
   const NodeOptions& o = node_.node->options;
-  return o.retry.max_attempts > 1 || o.circuit_breaker || o.timeout > 0;
+  return o.retry.max_attempts > 1 || o.circuit_breaker || o.timeout > 0 || async_ != nullptr;
 }
 
 void Instance::process_attempts() {
@@ -71,6 +71,7 @@ void Instance::process_attempts() {
 Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const NodeOptions& o = node_.node->options;
   const Clock& clock = rt_.clock();
+  if (async_ && !relaunching_ && flights_.size() >= o.max_in_flight) return Step::wait;  // room
   if (st.due > clock.now()) {  // an ordered stage's retry, waiting in line
     timer_.arm(st.due);
     return Step::wait;
@@ -94,6 +95,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
     }
   }
   if (st.attempt == 1 && node_.retry_budget) node_.retry_budget->on_call();
+  if (async_) return start_call(m, st);
 
   // The call. A copy is tried when the original may be needed afterwards.
   const bool keep_original =

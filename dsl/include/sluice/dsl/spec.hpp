@@ -54,6 +54,7 @@ struct StageSpec {
   bool ordered{false};
   bool blocking{false};
   std::optional<std::size_t> batch;  ///< most messages per turn
+  std::optional<std::size_t> max_in_flight;  ///< async types: calls open at once
   std::optional<std::size_t> capacity;
   std::optional<Overflow> overflow;
   OnError on_error{OnError::fail};
