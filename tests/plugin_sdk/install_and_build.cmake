@@ -74,5 +74,39 @@ list(LENGTH named n_named)
 if(NOT n_stamped EQUAL 4 OR NOT n_named EQUAL 4)
   message(FATAL_ERROR "unexpected output (${n_stamped} stamped, ${n_named} enriched):\n${out}\n${err}")
 endif()
+# The async example, built out of tree: 200 calls, 50 open at once, the slow
+# ones past their timeout and tried again.
+file(WRITE ${WORK}/async.toml [=[
+[pipeline]
+plugins = ["async_lookup.so"]
+
+[stages.src]
+type = "generate"
+count = 200
+
+[stages.lookup]
+type = "async_lookup"
+inputs = ["src"]
+latency = "20ms"
+slow_every = 25
+max_in_flight = 50
+timeout = "100ms"
+retry = { max_attempts = 3, initial_backoff = "10ms" }
+
+[stages.out]
+type = "stdout"
+inputs = ["lookup"]
+format = "json"
+]=])
+execute_process(COMMAND ${PREFIX}/bin/sluice run async.toml --progress never
+                        --stats-json async-stats.json
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REGEX MATCHALL "looked_up" looked_up "${out}")
+list(LENGTH looked_up n_looked_up)
+file(READ ${WORK}/async-stats.json stats)
+string(JSON retries GET "${stats}" stages lookup retries)
+if(NOT rc EQUAL 0 OR NOT n_looked_up EQUAL 200 OR retries LESS 1)
+  message(FATAL_ERROR "async plugin (${rc}, ${n_looked_up} looked up of 200):\n${out}\n${err}")
+endif()
 run("the embedding program" ${WORK}/embed)
 message(STATUS "installed SDK: plugins built out of tree and run; embedding program: ${last_out}")

@@ -55,6 +55,7 @@ void AsyncInbox::post(std::shared_ptr<CallState> call) {
   std::lock_guard lock(mu_);
   if (target_ == nullptr) return;  // the instance has ended; the result goes nowhere
   done_.push_back(std::move(call));
+  pending_.store(true, std::memory_order_release);
   target_->notify();
 }
 
@@ -62,11 +63,14 @@ void AsyncInbox::wake() {
   std::lock_guard lock(mu_);
   if (target_ == nullptr) return;
   woken_ = true;
+  pending_.store(true, std::memory_order_release);
   target_->notify();
 }
 
 bool AsyncInbox::take(std::vector<std::shared_ptr<CallState>>& out) {
+  if (!pending_.load(std::memory_order_acquire)) return false;
   std::lock_guard lock(mu_);
+  pending_.store(false, std::memory_order_relaxed);
   if (out.empty()) {
     out.swap(done_);
   } else {

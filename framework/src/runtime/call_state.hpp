@@ -6,6 +6,7 @@
 // The inbox also carries Context::waker's wake-ups.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -39,6 +40,7 @@ class AsyncInbox {
 
  private:
   std::mutex mu_;
+  std::atomic<bool> pending_{false};  ///< something to take: a turn looks without the lock
   Waker* target_;
   std::vector<std::shared_ptr<CallState>> done_;
   bool woken_{false};
