@@ -153,7 +153,8 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     node.ordered = s.ordered;
     node.blocking = s.blocking || type->blocking;
     node.batch = s.batch.value_or(0);
-    if (auto it = s.common_spans.find("max_in_flight"); it != s.common_spans.end() && !type->async) {
+    if (auto it = s.common_spans.find("max_in_flight");
+        it != s.common_spans.end() && !type->async) {
       r.diagnostics.push_back({Severity::error, "not-async", it->second,
                                "'max_in_flight' applies to async stage types; '" + s.type +
                                    "' makes one call at a time per instance",

@@ -427,7 +427,7 @@ Instance::Next Instance::finish(bool abandon) {
   // What is dropped here was not finished: its sources are told (ack.hpp).
   const AckAbandonScope lost_here;
   if (!retries_.empty()) bump(counters_.abandoned, retries_.clear());  // cut short by a stop
-  abandon_calls();  // open calls too
+  abandon_calls();                                                     // open calls too
   admission_.release_breaker();
   if (abandon) {
     admission_.release_permit();

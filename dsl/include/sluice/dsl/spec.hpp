@@ -53,7 +53,7 @@ struct StageSpec {
   std::size_t workers{1};
   bool ordered{false};
   bool blocking{false};
-  std::optional<std::size_t> batch;  ///< most messages per turn
+  std::optional<std::size_t> batch;          ///< most messages per turn
   std::optional<std::size_t> max_in_flight;  ///< async types: calls open at once
   std::optional<std::size_t> capacity;
   std::optional<Overflow> overflow;
