@@ -161,6 +161,12 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
                                "`workers = N` runs N instances"});
     }
     if (s.max_in_flight) node.max_in_flight = *s.max_in_flight;
+    if (kind == Role::source) {
+      node.message_deadline = s.deadline.value_or(spec.message_deadline);
+    } else if (auto it = s.common_spans.find("deadline"); it != s.common_spans.end()) {
+      warn(r.diagnostics, it->second, "'deadline' of '" + s.name + "' is not enforced",
+           "a source stamps its messages' deadline; every stage after it checks it");
+    }
     if (type->async && s.ordered && s.workers > 1) {
       const auto at = s.common_spans.find("workers");
       r.diagnostics.push_back({Severity::error, "ordered-async",

@@ -51,6 +51,10 @@ const Schema& pipeline_schema() {
           "most threads for blocking stages at once (started on demand, ended when idle)",
           OptionValue::of(64), 1, 4096),
       opt("run_for", OptionType::duration, "stop gracefully after this long"),
+      opt("message_deadline", OptionType::duration,
+          "every source's messages must be taken by each stage within this long (a source's "
+          "`deadline` overrides it)",
+          {}, 1e-9, kMaxWait),
       opt("plugins", OptionType::list, "plugin libraries, relative to the file"),
   }};
   return s;
@@ -71,6 +75,10 @@ const Schema& common_schema() {
       opt("blocking", OptionType::boolean, "run on the I/O pool instead of the arena"),
       opt("batch", OptionType::integer,
           "most messages an instance takes per turn; default: [pipeline] batch", {}, 1, 65536),
+      opt("deadline", OptionType::duration,
+          "sources: each message must be taken by each stage within this long, else it is "
+          "counted expired (and dead-lettered under on_error = dead_letter)",
+          {}, 1e-9, kMaxWait),
       opt("max_in_flight", OptionType::integer,
           "async stages and sinks: calls an instance has open at once", OptionValue::of(16), 1,
           kMaxCapacity),

@@ -23,6 +23,7 @@ void load_pipeline_section(LoadContext& ctx, const toml::node& n, PipelineSpec& 
   if (auto v = c.find("batch")) spec.batch = static_cast<std::size_t>(v->i);
   if (auto v = c.find("io_threads")) spec.io_threads = static_cast<std::size_t>(v->i);
   if (auto v = c.find("run_for")) spec.run_for = v->i;
+  if (auto v = c.find("message_deadline")) spec.message_deadline = v->i;
   if (auto v = c.find("plugins")) {
     spec.plugins_span = c.key_spans["plugins"];
     const auto base = std::filesystem::path(ctx.path).parent_path();

@@ -197,6 +197,7 @@ void Loader::load_stage(StageWork& w) {
     if (o.name == "capacity") s.capacity = static_cast<std::size_t>(v->i);
     if (o.name == "overflow") s.overflow = parse_overflow(v->str);
     if (o.name == "timeout") s.timeout = v->i;
+    if (o.name == "deadline") s.deadline = v->i;
     if (o.name == "on_error") {
       s.on_error = parse_spelling(kOnErrorSpellings, v->str, OnError::fail);
       s.on_error_span = ctx_.span_of(*n);

@@ -70,6 +70,9 @@ struct NodeOptions {
   /// An async stage or sink (sluice/async.hpp): the calls an instance has
   /// open at once; more input waits.
   std::size_t max_in_flight{16};
+  /// A source: each message it makes must be taken by a stage within this
+  /// long (Message::deadline_ns); 0 = no deadline.
+  Nanos message_deadline{0};
 };
 
 using SourceFactory = std::function<std::unique_ptr<Source>()>;

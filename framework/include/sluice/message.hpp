@@ -64,6 +64,9 @@ struct Message {
   std::uint64_t seq{0};      ///< sequence number given by the source
   std::uint64_t trace_id{0};
   std::int64_t ingest_ns{0};  ///< Clock time at which the source produced it
+  /// Clock time past which no stage takes it (it is counted expired); 0: none.
+  /// Stamped by the runtime for a source with a `deadline`.
+  std::int64_t deadline_ns{0};
   std::int64_t value{0};      ///< a free 64-bit slot for numeric stages and benchmarks
   Attrs attrs;
   /// The source's acknowledgement, shared by every copy (ack.hpp); null when

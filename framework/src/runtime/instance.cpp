@@ -36,6 +36,7 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
       admission_(node.node->options.rate_limit.get(), node.node->options.semaphore.get(),
                  node.node->options.circuit_breaker.get(), rt.clock(), this),
       timer_(rt.timers(), this),
+      deadlines_(rt.deadlines()),
       jitter_(node.node->options.retry.seed ^ (0x9e3779b97f4a7c15ULL * (index + 1))),
       inbox_(std::make_shared<AsyncInbox>(this)),
       head_emitter_(&head_stray_, &node.node->ports) {
@@ -213,6 +214,7 @@ Instance::Next Instance::turn_source() {
     return finish(true);
   }
   if (status == SourceStatus::done) source_done_ = true;
+  if (node_.node->options.message_deadline > 0) stamp_deadlines();
   if (!flush()) return Next::park;
   switch (status) {
     case SourceStatus::more:

@@ -13,6 +13,7 @@
 // (WakeTimer) is held by those.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -69,7 +70,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   [[nodiscard]] std::size_t instances() const noexcept override;
   [[nodiscard]] const Clock& clock() const noexcept override;
   [[nodiscard]] bool cancelled() const noexcept override;
-  [[nodiscard]] Nanos deadline() const noexcept override { return attempt_deadline_; }
+  [[nodiscard]] Nanos deadline() const noexcept override {
+    return std::min(attempt_deadline_, message_deadline_);
+  }
   [[nodiscard]] std::int64_t attempt() const noexcept override { return attempt_; }
   void wake_at(Nanos deadline) override;
   [[nodiscard]] std::function<void()> waker() override;
@@ -128,6 +131,16 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Admission's verdict, counted (skip) and waited for (a token's timer).
   using Gate = Admission::Gate;
   Gate admit();
+  // Per-message deadlines (instance_deadlines.cpp).
+  /// A source with a `deadline`: stamps what it just emitted.
+  void stamp_deadlines();
+  /// Takes out of in_ what is past its deadline: counted expired, and
+  /// dead-lettered under on_error = dead_letter.
+  void expire_overdue();
+  /// Context::deadline() tells the stage about `m`'s deadline while it runs.
+  void track_deadline(const Message& m) noexcept {
+    if (deadlines_) message_deadline_ = m.deadline_ns != 0 ? m.deadline_ns : kNoDeadline;
+  }
   /// Keeps in_[from..] to process before any new input.
   void keep_rest(std::size_t from);  ///< and their attempt states
   Next begin_close();
@@ -237,6 +250,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   WakeTimer timer_;  ///< for the stage, a rate-limit token and the next retry
   std::int64_t attempt_{1};
   Nanos attempt_deadline_{Context::kNoDeadline};
+  Nanos message_deadline_{Context::kNoDeadline};  ///< of the message being processed
+  bool deadlines_{false};  ///< InstanceHost::deadlines(), read once
   builtins::SplitMix64 jitter_;
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};

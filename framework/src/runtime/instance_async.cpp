@@ -100,6 +100,7 @@ void Instance::launch(Flight& f, Message given) {
   const NodeOptions& o = node_.node->options;
   f.start = rt_.clock().now();
   f.deadline = o.timeout > 0 ? saturating_add(f.start, o.timeout) : kNoDeadline;
+  if (given.deadline_ns != 0) f.deadline = std::min(f.deadline, given.deadline_ns);
   f.breaker = admission_.hand_over_breaker();
   f.permit = o.semaphore && admission_.hand_over_permit();
   f.call = std::make_shared<CallState>(inbox_, f.st.attempt, f.deadline);
@@ -187,7 +188,9 @@ bool Instance::settle(Flight& f, CallState* call) {
   std::string error;
   bool transient = true;
   Nanos retry_after = 0;
-  if (call == nullptr) {
+  if (call == nullptr && (o.timeout == 0 || f.deadline < saturating_add(f.start, o.timeout))) {
+    error = "deadline exceeded";  // the message's, before the call's timeout
+  } else if (call == nullptr) {
     error = fmt::format("timed out after {:g}s", to_seconds(o.timeout));
   } else if (call->result() == CallState::Result::failed) {
     error = call->error().empty() ? std::string("the call failed") : call->error();

@@ -109,6 +109,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const Nanos start = clock.now();
   attempt_ = st.attempt;
   attempt_deadline_ = o.timeout > 0 ? saturating_add(start, o.timeout) : kNoDeadline;
+  track_deadline(given);
   std::string error;
   bool transient = false;
   const std::uint64_t skipped = counters_.skipped();
@@ -130,6 +131,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   }
   attempt_ = 1;
   attempt_deadline_ = kNoDeadline;
+  message_deadline_ = kNoDeadline;
   admission_.release_permit();
   if (breaker) {
     std::optional<CircuitBreaker::Transition> changed;
@@ -187,6 +189,7 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
   m.attrs.set("error", what);
   m.attrs.set("stage", std::string(stage_name()));
   m.attrs.set("attempts", std::to_string(attempts));
+  m.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(m));
   return Step::done;
@@ -203,6 +206,7 @@ void Instance::reject(Message& m, std::int64_t attempts) {
   m.attrs.set("error", "circuit breaker '" + b.name() + "' is open");
   m.attrs.set("stage", std::string(stage_name()));
   m.attrs.set("attempts", std::to_string(attempts));
+  m.deadline_ns = 0;
   emitter_.emit(port, std::move(m));
 }
 

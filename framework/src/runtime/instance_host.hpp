@@ -39,6 +39,8 @@ class InstanceHost {
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   /// The pipeline's batch size (a stage's own `batch` overrides it).
   [[nodiscard]] std::size_t batch() const noexcept { return batch_; }
+  /// Some source stamps deadlines: stages look at them (none pay otherwise).
+  [[nodiscard]] bool deadlines() const noexcept { return deadlines_; }
 
   /// Queues `instance` to run. `yielding`: it is the instance running on
   /// this thread, which returns to its pool right after.
@@ -60,6 +62,7 @@ class InstanceHost {
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> stopping_{false};
   std::size_t batch_{1};
+  bool deadlines_{false};
 };
 
 }  // namespace sluice::detail

@@ -41,6 +41,7 @@ void Instance::keep_rest(std::size_t from) {
 // Timed on the pipeline's clock: under a ManualClock a stage costs nothing,
 // so a test's batches do not depend on how busy the machine is.
 void Instance::process_input() {
+  if (rt_.deadlines()) expire_overdue();  // never processed: not even timed
   if (!intake_.sizer().shared()) {  // a lone instance takes whole batches: nothing to time
     process_taken();
     return;
@@ -105,6 +106,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const std::uint64_t seq = m.seq;
   const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   emitter_.set_current(&m);
+  track_deadline(m);
   const CallMark before = call_mark();
   try {
     stage_->process(std::move(m), emitter_, *this);
@@ -135,6 +137,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const AckRef ack = m.ack;
   const std::uint64_t seq = m.seq;
   emitter_.set_current(&m);
+  track_deadline(m);
   const CallMark before = call_mark();
   try {
     stage_->process(std::move(m), emitter_, *this);
@@ -223,6 +226,7 @@ void Instance::divert(Message&& failed, std::uint64_t seq, const std::string& wh
   failed.attrs.set("error", what);
   failed.attrs.set("stage", std::string(stage_name()));
   failed.attrs.set("attempts", "1");
+  failed.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(failed));
 }

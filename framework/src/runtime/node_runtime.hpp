@@ -38,6 +38,7 @@ struct NodeRuntime {
 
   std::unique_ptr<RetryBudget> retry_budget;  ///< retry.budget > 0: shared by the instances
   std::atomic<std::uint64_t> failures_logged{0};
+  std::atomic<std::uint64_t> expiries_logged{0};
 
   /// Chain fusion (RunOptions::fusion). On a chain's head: the stages
   /// after it, in order, which its instance runs in its own loop. On a fused

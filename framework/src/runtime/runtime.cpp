@@ -93,6 +93,7 @@ Runtime::Runtime(Graph graph, RunOptions options)
   if (options_.threads == 0) options_.threads = default_threads();
   if (options_.batch == 0) options_.batch = 1;
   batch_ = options_.batch;
+  for (const Node& n : graph_.nodes()) deadlines_ = deadlines_ || n.options.message_deadline > 0;
   if (auto problems = graph_.problems(); !problems.empty()) {
     throw std::invalid_argument("invalid graph: " + problems.front());
   }
@@ -460,6 +461,7 @@ Stats Runtime::stats() const {
       st.retries += c.retries.load(std::memory_order_relaxed);
       st.rejected += c.rejected.load(std::memory_order_relaxed);
       st.abandoned += c.abandoned.load(std::memory_order_relaxed);
+      st.expired += c.expired.load(std::memory_order_relaxed);
       st.busy_s += to_seconds(c.busy_ns.load(std::memory_order_relaxed));
       st.blocked_s += to_seconds(c.blocked_ns.load(std::memory_order_relaxed));
     }

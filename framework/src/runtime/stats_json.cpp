@@ -20,6 +20,7 @@ std::string to_json(const Stats& stats) {
     j["errors"] = s.errors;
     j["retries"] = s.retries;
     j["dead_letter"] = s.dead_letter;
+    j["expired"] = s.expired;
     j["rejected"] = s.rejected;
     j["abandoned"] = s.abandoned;
     j["busy_s"] = s.busy_s;

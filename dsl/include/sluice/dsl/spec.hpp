@@ -60,6 +60,7 @@ struct StageSpec {
   OnError on_error{OnError::fail};
   Span on_error_span;
   std::optional<Nanos> timeout;
+  std::optional<Nanos> deadline;  ///< a source's messages' deadline
   std::optional<PolicyRef> rate_limit;
   std::optional<PolicyRef> semaphore;
   std::optional<PolicyRef> circuit_breaker;
@@ -83,6 +84,7 @@ struct PipelineSpec {
   std::size_t io_threads{64};  ///< cap of the I/O pool
   Nanos drain_timeout{10 * kNanosPerSecond};
   Nanos run_for{0};
+  Nanos message_deadline{0};  ///< sources without their own `deadline` stamp this
   std::vector<std::string> plugins;  ///< resolved relative to the file
   Span plugins_span;
   std::vector<SharedSpec> limiters, semaphores, breakers, topics;
