@@ -152,9 +152,6 @@ class MatchNode final : public Node {
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
 
  private:
-  void report_bad_pattern(std::string_view pattern, const std::string& error,
-                          std::uint64_t seq) const;
-
   NodePtr lhs_;
   std::shared_ptr<const re2::RE2> regex_;
   NodePtr pattern_;
