@@ -29,6 +29,13 @@ enum class Func : std::uint8_t {
   to_str,
   hash,
   coalesce,
+  if_,
+  now,
+  format_time,
+  parse_time,
+  capture,  ///< built as a CaptureNode (capture.hpp), not called through call_function
+  json,
+  env,  ///< read when the expression is compiled: the parser makes it a literal
 };
 
 struct FuncInfo {
@@ -42,7 +49,7 @@ struct FuncInfo {
 [[nodiscard]] const FuncInfo* find_function(std::string_view name) noexcept;
 [[nodiscard]] std::span<const FuncInfo> all_functions() noexcept;
 
-/// Evaluates `f`; arguments are nodes so that coalesce() evaluates only what it needs.
+/// Evaluates `f`; arguments are nodes so that coalesce() and if() evaluate only what they need.
 [[nodiscard]] Value call_function(Func f, std::span<const std::unique_ptr<const Node>> args,
                                   EvalContext& ctx);
 

@@ -1,17 +1,18 @@
 #include "expr/parser.hpp"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "expr/capture.hpp"
 #include "expr/functions.hpp"
 #include "expr/lexer.hpp"
+#include "expr/regex.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -76,10 +77,11 @@ class Parser {
 
   NodePtr run() {
     if (peek().kind == Tok::end) fail(peek(), "empty expression");
-    NodePtr root = parse_or();
+    NodePtr root = parse_conditional();
     if (peek().kind != Tok::end) {
       if (peek().kind == Tok::rparen) fail(peek(), "unmatched ')'");
       if (peek().kind == Tok::rbracket) fail(peek(), "unmatched ']'");
+      if (peek().kind == Tok::colon) fail(peek(), "':' without a '?' (write c ? a : b)");
       // Python's and SQL's `and` / `or` are && / || here.
       if (peek().kind == Tok::ident && (peek().text == "and" || peek().text == "or")) {
         fail(peek(), "unexpected '" + std::string(peek().text) + "' after an expression (write '" +
@@ -135,6 +137,26 @@ class Parser {
    private:
     Parser& p_;
   };
+
+  /// `c ? a : b`: the loosest of all, and right-associative (`a ? b : c ? d : e`); the same
+  /// node as if(c, a, b), so only the chosen branch is evaluated.
+  NodePtr parse_conditional() {
+    NodePtr cond = parse_or();
+    if (peek().kind != Tok::question) return cond;
+    const Token& q = advance();
+    const Nest nest(*this, q);
+    NodePtr then = parse_conditional();
+    if (peek().kind != Tok::colon) {
+      fail(peek(), "expected ':' of the '?' at column " + std::to_string(q.column) + ", found " +
+                       describe(peek()));
+    }
+    advance();
+    std::vector<NodePtr> args;
+    args.push_back(std::move(cond));
+    args.push_back(std::move(then));
+    args.push_back(parse_conditional());
+    return std::make_unique<CallNode>(Func::if_, std::move(args));
+  }
 
   NodePtr parse_or() {
     NodePtr lhs = parse_and();
@@ -262,11 +284,9 @@ class Parser {
     if (lit == nullptr || lit->value().kind != Kind::string) {
       return std::make_unique<MatchNode>(std::move(lhs), std::move(rhs));
     }
-    const std::string_view pattern = lit->value().s;
-    re2::RE2::Options opts;
-    opts.set_log_errors(false);
-    auto re = std::make_shared<const re2::RE2>(std::string(pattern), opts);
-    if (!re->ok()) fail(at, "invalid regex: " + re->error());
+    std::string error;
+    auto re = compile_regex(lit->value().s, error);
+    if (!re) fail(at, "invalid regex: " + error);
     return std::make_unique<MatchNode>(std::move(lhs), std::move(re));
   }
 
@@ -331,7 +351,7 @@ class Parser {
       if (peek().kind != Tok::lbracket) return base;
       const Token& open = advance();
       const Nest nest(*this, open);
-      NodePtr index = parse_or();
+      NodePtr index = parse_conditional();
       expect_close(Tok::rbracket, ']', open);
       base = std::make_unique<IndexNode>(std::move(base), std::move(index));
     }
@@ -352,7 +372,7 @@ class Parser {
       case Tok::lparen: {
         advance();
         const Nest nest(*this, t);
-        NodePtr inner = parse_or();
+        NodePtr inner = parse_conditional();
         expect_close(Tok::rparen, ')', t);
         return inner;
       }
@@ -374,10 +394,10 @@ class Parser {
     const Nest nest(*this, open);
     std::vector<NodePtr> items;
     if (peek().kind != Tok::rbracket) {
-      items.push_back(parse_or());
+      items.push_back(parse_conditional());
       while (peek().kind == Tok::comma) {
         advance();
-        items.push_back(parse_or());
+        items.push_back(parse_conditional());
       }
     }
     expect_close(Tok::rbracket, ']', open);
@@ -503,11 +523,14 @@ class Parser {
     const Token& open = advance();
     const Nest nest(*this, open);
     std::vector<NodePtr> args;
+    std::vector<const Token*> starts;  // where each argument begins, for errors
     if (peek().kind != Tok::rparen) {
-      args.push_back(parse_or());
+      starts.push_back(&peek());
+      args.push_back(parse_conditional());
       while (peek().kind == Tok::comma) {
         advance();
-        args.push_back(parse_or());
+        starts.push_back(&peek());
+        args.push_back(parse_conditional());
       }
     }
     expect_close(Tok::rparen, ')', open);
@@ -516,12 +539,33 @@ class Parser {
       std::string msg = "function '" + std::string(f->name) + "' takes ";
       if (f->max_args < 0) {
         msg += "at least " + std::to_string(f->min_args) + plural_args(f->min_args);
-      } else {
+      } else if (f->max_args == f->min_args) {
         msg += std::to_string(f->min_args) + plural_args(f->min_args);
+      } else {
+        msg += std::to_string(f->min_args) + " or " + std::to_string(f->max_args) + " arguments";
       }
       fail(name, msg + ", got " + std::to_string(got));
     }
+    if (f->func == Func::env) return env_variable(*args[0], *starts[0]);
+    if (f->func == Func::capture) {
+      auto node = CaptureNode::make(std::move(args));
+      if (!node) fail(*starts[node.error().arg], std::move(node.error().message));
+      return std::move(*node);
+    }
     return std::make_unique<CallNode>(f->func, std::move(args));
+  }
+
+  /// env("NAME"): the variable as the file is loaded, null when it is not set.
+  static NodePtr env_variable(const Node& arg, const Token& at) {
+    const auto* lit = dynamic_cast<const LiteralNode*>(&arg);
+    if (lit == nullptr || lit->value().kind != Kind::string) {
+      fail(at,
+           "env() takes the variable's name as a string literal, env(\"NAME\"): it is read "
+           "when the file is loaded");
+    }
+    const char* v = std::getenv(std::string(lit->value().s).c_str());
+    if (v == nullptr) return std::make_unique<LiteralNode>(Value::null());
+    return std::make_unique<LiteralNode>(std::string(v));
   }
 
   std::vector<Token> t_;
