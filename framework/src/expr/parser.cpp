@@ -209,7 +209,7 @@ class Parser {
   }
 
   /// A number against a string literal that cannot read as one: the comparison is
-  /// constant (README's comparison table), most likely a typo or a misread field.
+  /// constant (docs/expressions.md's comparison table), most likely a typo or a misread field.
   void lint_comparison(BinOp op, const Node& lhs, const Token& lhs_at, const Node& rhs,
                        const Token& rhs_at) {
     if (warnings_ == nullptr) return;

@@ -1,7 +1,7 @@
 // What `matches` and capture() share: an RE2 regex compiled once when it is a
 // literal (an error at load), or per evaluation when it is computed from the
 // message, where one that does not compile is an expression error
-// (runtime_errors.hpp) and the result is what the README documents.
+// (runtime_errors.hpp) and the result is what docs/expressions.md documents.
 //
 //   auto re = detail::compile_regex(R"((\d+) ms)");  // nullptr + error when bad
 #pragma once
