@@ -43,6 +43,9 @@ struct FuncInfo {
   Func func;
   int min_args;
   int max_args;  ///< -1: any number
+  /// Always a number or null: `check` warns when it meets a string literal that does not
+  /// read as a number (`len(key) == "long"`).
+  bool gives_number{false};
 };
 
 /// nullptr when there is no function of that name.

@@ -194,6 +194,7 @@ class CallNode final : public Node {
  public:
   CallNode(Func f, std::vector<NodePtr> args) : func_(f), args_(std::move(args)) {}
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
+  [[nodiscard]] Func func() const noexcept { return func_; }
 
  private:
   Func func_;

@@ -67,6 +67,11 @@ Static static_kind(const Node& n) {
     const Field k = f->field();
     if (k != Field::payload && k != Field::key) return Static::number;
   }
+  if (const auto* c = dynamic_cast<const CallNode*>(&n)) {
+    for (const FuncInfo& f : all_functions()) {
+      if (f.func == c->func() && f.gives_number) return Static::number;
+    }
+  }
   return Static::unknown;
 }
 
@@ -210,16 +215,34 @@ class Parser {
 
   /// A number against a string literal that cannot read as one: the comparison is
   /// constant (docs/expressions.md's comparison table), most likely a typo or a misread field.
-  void lint_comparison(BinOp op, const Node& lhs, const Token& lhs_at, const Node& rhs,
-                       const Token& rhs_at) {
-    if (warnings_ == nullptr) return;
+  /// An operand the lint can quote: its text and the column it starts at.
+  struct Operand {
+    std::string_view text;  ///< empty: not linted
+    std::size_t column{0};
+  };
+
+  /// The operand `n` that began at token `first` and ended just before the current token:
+  /// one token, or a call (`len(key)`, whose result type the function says).
+  Operand operand(const Node& n, const Token& first) const {
+    const Token& last = *(&peek() - 1);
+    if (&last == &first) return Operand{first.text, first.column};
+    if (dynamic_cast<const CallNode*>(&n) == nullptr) return Operand{};
+    const char* end = last.text.data() + last.text.size();
+    return Operand{
+        std::string_view(first.text.data(), static_cast<std::size_t>(end - first.text.data())),
+        first.column};
+  }
+
+  void lint_comparison(BinOp op, const Node& lhs, const Operand& l, const Node& rhs,
+                       const Operand& r) {
+    if (warnings_ == nullptr || l.text.empty() || r.text.empty()) return;
     const Static a = static_kind(lhs);
     const Static b = static_kind(rhs);
     const bool mixed = (a == Static::number && b == Static::text_not_number) ||
                        (a == Static::text_not_number && b == Static::number);
     if (!mixed) return;
-    const Token& text = a == Static::text_not_number ? lhs_at : rhs_at;
-    const Token& number = a == Static::number ? lhs_at : rhs_at;
+    const Operand& text = a == Static::text_not_number ? l : r;
+    const Operand& number = a == Static::number ? l : r;
     const char* always = op == BinOp::ne ? "always true" : "always false";
     warnings_->push_back(ParseError{
         text.column, "comparing the number " + std::string(number.text) + " with " +
@@ -247,10 +270,10 @@ class Parser {
   }
 
   NodePtr parse_comparison() {
-    const Token* lhs_at = &peek();
+    const Token& lhs_at = peek();
     NodePtr lhs = parse_additive();
-    // Only an operand of one token is linted, so that the warning can quote it.
-    if (&peek() != lhs_at + 1) lhs_at = nullptr;
+    // Only an operand of one token or a call is linted, so that the warning can quote it.
+    Operand lhs_operand = operand(*lhs, lhs_at);
     while (true) {
       if (is_word("matches")) {
         advance();
@@ -262,10 +285,10 @@ class Parser {
       advance();
       const Token& rhs_at = peek();
       NodePtr rhs = parse_additive();
-      if (lhs_at != nullptr && &peek() == &rhs_at + 1 && !op_text(*op).empty()) {
-        lint_comparison(*op, *lhs, *lhs_at, *rhs, rhs_at);
+      if (!op_text(*op).empty()) {
+        lint_comparison(*op, *lhs, lhs_operand, *rhs, operand(*rhs, rhs_at));
       }
-      lhs_at = nullptr;  // lhs becomes the comparison
+      lhs_operand = Operand{};  // lhs becomes the comparison
       if (*op == BinOp::in) {
         if (const auto* list = dynamic_cast<const ListNode*>(rhs.get())) {
           static_cast<void>(rhs.release());
