@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "expr/capture.hpp"
+#include "expr/calls.hpp"
 #include "expr/functions.hpp"
 #include "expr/lexer.hpp"
 #include "expr/regex.hpp"
@@ -50,8 +49,6 @@ std::string with_suggestion(std::string msg, std::string_view name,
   if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
   return msg;
 }
-
-std::string plural_args(int n) { return n == 1 ? " argument" : " arguments"; }
 
 /// What a comparison operand is known to be when the file is loaded.
 enum class Static : std::uint8_t { unknown, number, text_not_number };
@@ -525,24 +522,7 @@ class Parser {
 
   NodePtr parse_call(const Token& name) {
     const FuncInfo* f = find_function(name.text);
-    if (f == nullptr) {
-      std::vector<std::string_view> names;
-      for (const FuncInfo& fi : all_functions()) names.push_back(fi.name);
-      std::string msg = "unknown function '" + std::string(name.text) + "'";
-      std::string_view best = closest_name(name.text, names);
-      for (const std::string_view n : names) {  // lowercase -> lower, to_upper -> upper
-        if (best.empty() && n.size() >= 3 && name.text.find(n) != std::string_view::npos) best = n;
-      }
-      if (!best.empty()) {
-        msg += " (did you mean '" + std::string(best) + "'?)";
-      } else {
-        msg += "; the functions are:";
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          msg += (i == 0 ? " " : ", ") + std::string(names[i]);
-        }
-      }
-      fail(name, msg);
-    }
+    if (f == nullptr) fail(name, unknown_function(name.text));
     const Token& open = advance();
     const Nest nest(*this, open);
     std::vector<NodePtr> args;
@@ -557,38 +537,10 @@ class Parser {
       }
     }
     expect_close(Tok::rparen, ')', open);
-    const int got = static_cast<int>(args.size());
-    if (got < f->min_args || (f->max_args >= 0 && got > f->max_args)) {
-      std::string msg = "function '" + std::string(f->name) + "' takes ";
-      if (f->max_args < 0) {
-        msg += "at least " + std::to_string(f->min_args) + plural_args(f->min_args);
-      } else if (f->max_args == f->min_args) {
-        msg += std::to_string(f->min_args) + plural_args(f->min_args);
-      } else {
-        msg += std::to_string(f->min_args) + " or " + std::to_string(f->max_args) + " arguments";
-      }
-      fail(name, msg + ", got " + std::to_string(got));
-    }
-    if (f->func == Func::env) return env_variable(*args[0], *starts[0]);
-    if (f->func == Func::capture) {
-      auto node = CaptureNode::make(std::move(args));
-      if (!node) fail(*starts[node.error().arg], std::move(node.error().message));
-      return std::move(*node);
-    }
-    return std::make_unique<CallNode>(f->func, std::move(args));
-  }
-
-  /// env("NAME"): the variable as the file is loaded, null when it is not set.
-  static NodePtr env_variable(const Node& arg, const Token& at) {
-    const auto* lit = dynamic_cast<const LiteralNode*>(&arg);
-    if (lit == nullptr || lit->value().kind != Kind::string) {
-      fail(at,
-           "env() takes the variable's name as a string literal, env(\"NAME\"): it is read "
-           "when the file is loaded");
-    }
-    const char* v = std::getenv(std::string(lit->value().s).c_str());
-    if (v == nullptr) return std::make_unique<LiteralNode>(Value::null());
-    return std::make_unique<LiteralNode>(std::string(v));
+    if (auto msg = arity_error(*f, args.size())) fail(name, std::move(*msg));
+    auto node = build_call(*f, std::move(args));
+    if (!node) fail(*starts[node.error().arg], std::move(node.error().message));
+    return std::move(*node);
   }
 
   std::vector<Token> t_;
@@ -597,35 +549,7 @@ class Parser {
   std::vector<ParseError>* warnings_;
 };
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
-
-std::string_view closest_name(std::string_view name, std::span<const std::string_view> candidates) {
-  std::string_view best;
-  std::size_t best_d = 3;
-  for (const std::string_view c : candidates) {
-    const std::size_t d = edit_distance(name, c);
-    if (d < best_d && d < std::max(name.size(), c.size())) {
-      best = c;
-      best_d = d;
-    }
-  }
-  return best;
-}
 
 Result<NodePtr, ParseError> parse(std::string_view source, std::size_t column_offset) {
   auto tokens = tokenize(source, column_offset);

@@ -121,7 +121,7 @@ Value parse_with(std::string_view s, std::string_view fmt) {
   tm.tm_mday = 1;  // a format without a date reads a time on 1970-01-01
   tm.tm_year = 70;
   const char* end = ::strptime(text.c_str(), format.c_str(), &tm);
-  if (end == nullptr || *end != '\0') return Value::null();
+  if (end != text.c_str() + text.size()) return Value::null();  // all of it, a NUL too
   const long offset = tm.tm_gmtoff;  // set by %z; timegm() ignores and resets it
   if (tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) return Value::null();
   const std::time_t t = ::timegm(&tm);
