@@ -210,8 +210,6 @@ class Parser {
     return std::nullopt;
   }
 
-  /// A number against a string literal that cannot read as one: the comparison is
-  /// constant (docs/expressions.md's comparison table), most likely a typo or a misread field.
   /// An operand the lint can quote: its text and the column it starts at.
   struct Operand {
     std::string_view text;  ///< empty: not linted
@@ -230,6 +228,8 @@ class Parser {
         first.column};
   }
 
+  /// A number against a string literal that cannot read as one: the comparison is
+  /// constant (docs/expressions.md's comparison table), most likely a typo or a misread field.
   void lint_comparison(BinOp op, const Node& lhs, const Operand& l, const Node& rhs,
                        const Operand& r) {
     if (warnings_ == nullptr || l.text.empty() || r.text.empty()) return;
@@ -275,6 +275,7 @@ class Parser {
       if (is_word("matches")) {
         advance();
         lhs = parse_matches(std::move(lhs));
+        lhs_operand = Operand{};
         continue;
       }
       const auto op = comparison_op();
