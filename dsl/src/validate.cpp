@@ -21,6 +21,7 @@
 #include "file_paths.hpp"
 #include "graph_checks.hpp"
 #include "inputs.hpp"
+#include "key_checks.hpp"
 #include "load_context.hpp"
 #include "nesting_scan.hpp"
 #include "overrides.hpp"
@@ -441,7 +442,10 @@ LoadResult Loader::run(const std::vector<std::string>& overrides) {
     wire_topics(ctx_, stages_, spec_, registry_);
     find_cycles(ctx_, stages_);
     // With errors, unconsumed outputs are mostly their echo (a broken input).
-    if (!has_errors(ctx_.diags)) warn_unconsumed(ctx_, stages_);
+    if (!has_errors(ctx_.diags)) {
+      warn_unconsumed(ctx_, stages_);
+      warn_keyless_by_key(ctx_, stages_);
+    }
   }
   check_tree(ctx_, root);  // last: what the checks above said is not said twice
   for (auto& w : stages_) spec_.stages.push_back(std::move(w.spec));

@@ -1,5 +1,5 @@
 // Expressions and templates for plugin stages: the language of `filter`,
-// `route` and `map` (README: Expressions and templates), compiled once and evaluated per message,
+// `route` and `map` (docs/expressions.md), compiled once and evaluated per message,
 // with the same functions, JSON field access and RE2 regexes as the built-ins.
 //
 //   explicit Tag(const sluice::Options& o)

@@ -1,4 +1,4 @@
-// Expression errors met at run time (README: Expressions and templates) reach
+// Expression errors met at run time (docs/expressions.md) reach
 // the stats and the log of the stage that met them, fused or not.
 #include <gtest/gtest.h>
 

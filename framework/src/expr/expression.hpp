@@ -1,4 +1,4 @@
-// The expression language (README: Expressions and templates), compiled once at load and
+// The expression language (docs/expressions.md), compiled once at load and
 // evaluated per message. Templates ("user-{seq % 10}") share it.
 //
 //   auto e = sluice::expr::Expression::compile(R"(.status >= 500 && key != "health")");

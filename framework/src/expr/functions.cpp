@@ -5,24 +5,33 @@
 #include <string>
 #include <vector>
 
+#include "expr/json_text.hpp"
 #include "expr/node.hpp"
+#include "expr/time_functions.hpp"
 #include "expr/utf8.hpp"
 
 namespace sluice::expr::detail {
 namespace {
 
-constexpr std::array<FuncInfo, 11> kFunctions{{
+constexpr std::array<FuncInfo, 18> kFunctions{{
     {"lower", Func::lower, 1, 1},
     {"upper", Func::upper, 1, 1},
     {"trim", Func::trim, 1, 1},
-    {"len", Func::len, 1, 1},
+    {"len", Func::len, 1, 1, true},
     {"split", Func::split, 2, 2},
     {"substr", Func::substr, 3, 3},
-    {"int", Func::to_int, 1, 1},
-    {"float", Func::to_float, 1, 1},
+    {"int", Func::to_int, 1, 1, true},
+    {"float", Func::to_float, 1, 1, true},
     {"str", Func::to_str, 1, 1},
-    {"hash", Func::hash, 1, 1},
+    {"hash", Func::hash, 1, 1, true},
     {"coalesce", Func::coalesce, 1, -1},
+    {"if", Func::if_, 3, 3},
+    {"now", Func::now, 0, 0, true},
+    {"format_time", Func::format_time, 1, 2},
+    {"parse_time", Func::parse_time, 1, 2, true},
+    {"capture", Func::capture, 2, 3},
+    {"json", Func::json, 1, 1},
+    {"env", Func::env, 1, 1},
 }};
 
 /// The textual form of `v`, copied into the arena only when it lives in a local buffer.
@@ -167,6 +176,30 @@ Value call_function(Func f, std::span<const std::unique_ptr<const Node>> args, E
         if (!v.is_null()) return v;
       }
       return Value::null();
+    case Func::if_:
+      return truthy(arg(0)) ? arg(1) : arg(2);
+    case Func::now:
+      return Value::floating(ctx.now_seconds());
+    case Func::format_time: {
+      const Value t = arg(0);
+      if (args.size() == 1) return format_time(t, nullptr, ctx);
+      const Value fmt = arg(1);
+      return format_time(t, &fmt, ctx);
+    }
+    case Func::parse_time: {
+      const Value s = arg(0);
+      if (args.size() == 1) return parse_time(s, nullptr);
+      const Value fmt = arg(1);
+      return parse_time(s, &fmt);
+    }
+    case Func::json: {
+      std::string out;
+      append_json_text(arg(0), out);
+      return Value::string(ctx.keep(std::move(out)));
+    }
+    case Func::capture:  // CaptureNode
+    case Func::env:      // a literal by now
+      break;
   }
   return Value::null();
 }

@@ -29,6 +29,13 @@ enum class Func : std::uint8_t {
   to_str,
   hash,
   coalesce,
+  if_,
+  now,
+  format_time,
+  parse_time,
+  capture,  ///< built as a CaptureNode (capture.hpp), not called through call_function
+  json,
+  env,  ///< read when the expression is compiled: the parser makes it a literal
 };
 
 struct FuncInfo {
@@ -36,13 +43,16 @@ struct FuncInfo {
   Func func;
   int min_args;
   int max_args;  ///< -1: any number
+  /// Always a number or null: `check` warns when it meets a string literal that does not
+  /// read as a number (`len(key) == "long"`).
+  bool gives_number{false};
 };
 
 /// nullptr when there is no function of that name.
 [[nodiscard]] const FuncInfo* find_function(std::string_view name) noexcept;
 [[nodiscard]] std::span<const FuncInfo> all_functions() noexcept;
 
-/// Evaluates `f`; arguments are nodes so that coalesce() evaluates only what it needs.
+/// Evaluates `f`; arguments are nodes so that coalesce() and if() evaluate only what they need.
 [[nodiscard]] Value call_function(Func f, std::span<const std::unique_ptr<const Node>> args,
                                   EvalContext& ctx);
 

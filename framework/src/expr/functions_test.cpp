@@ -113,7 +113,10 @@ TEST(Functions, Table) {
   ASSERT_NE(detail::find_function("substr"), nullptr);
   EXPECT_EQ(detail::find_function("substr")->min_args, 3);
   EXPECT_EQ(detail::find_function("nope"), nullptr);
-  EXPECT_EQ(detail::all_functions().size(), 11U);
+  EXPECT_EQ(detail::all_functions().size(), 18U);
+  ASSERT_NE(detail::find_function("format_time"), nullptr);
+  EXPECT_EQ(detail::find_function("format_time")->min_args, 1);
+  EXPECT_EQ(detail::find_function("format_time")->max_args, 2);
 }
 
 }  // namespace

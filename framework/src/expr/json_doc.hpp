@@ -12,7 +12,7 @@
 // closed, no raw control characters in them), the brackets must balance and nothing but
 // whitespace may follow the document; every value on the way to a field is then checked as
 // it is read. A document malformed only where no path goes (`{"a": 1, "b": tru}`) still
-// gives the fields it can read (`.a` is 1, `.b` is null). See the README.
+// gives the fields it can read (`.a` is 1, `.b` is null). See docs/expressions.md.
 //
 // Thread-safety: one JsonDoc per evaluation, on one thread. It borrows its thread's
 // simdjson parser and buffer, so the views it returns stay valid until it is destroyed.

@@ -56,7 +56,8 @@ TEST(JsonDoc, NotJsonGivesNull) {
 }
 
 // simdjson On-Demand checks a value when it reads it, not before: a document broken only
-// where a path does not go still gives the fields before the break (README, "JSON fields").
+// where a path does not go still gives the fields before the break (docs/expressions.md, "JSON
+// fields").
 TEST(JsonDoc, MalformedValuesAreNullWhereRead) {
   const std::string doc = R"({"a": 1, "b": tru, "c": "ok", "d": 01, "e": {"x" 2}, "f": "\q"})";
   EXPECT_EQ(read(doc, steps({key("a")})), "1");

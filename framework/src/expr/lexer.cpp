@@ -213,6 +213,10 @@ class Lexer {
         return one(Tok::slash);
       case '%':
         return one(Tok::percent);
+      case '?':
+        return one(Tok::question);
+      case ':':
+        return one(Tok::colon);
       case '|':
         if (n == '|') return two(Tok::oror);
         return error(pos_, "unexpected '|' (did you mean '||'?)");

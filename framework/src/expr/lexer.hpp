@@ -43,6 +43,8 @@ enum class Tok : std::uint8_t {
   star,
   slash,
   percent,
+  question,
+  colon,
 };
 
 struct Token {

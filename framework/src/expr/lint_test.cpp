@@ -31,6 +31,22 @@ TEST(Lint, ANumberAgainstTextThatIsNotANumber) {
             "always false\n");
 }
 
+TEST(Lint, AFunctionThatGivesANumber) {
+  EXPECT_EQ(warnings("len(key) == \"long\""),
+            "13: comparing the number len(key) with \"long\", which does not read as a number: "
+            "'==' is always false\n");
+  EXPECT_EQ(warnings("\"yesterday\" < now()"),
+            "1: comparing the number now() with \"yesterday\", which does not read as a number: "
+            "'<' is always false\n");
+  EXPECT_EQ(warnings("parse_time(.ts, \"%Y\") != \"\""),
+            "26: comparing the number parse_time(.ts, \"%Y\") with \"\", which does not read as "
+            "a number: '!=' is always true\n");
+  EXPECT_EQ(warnings("int(.n) > \"10\""), "");                // reads as a number
+  EXPECT_EQ(warnings("capture(key, \"(a)\") == \"a\""), "");  // a function that gives text
+  EXPECT_EQ(warnings("if(seq > 1, 1, 2) == \"x\""), "");      // not known
+  EXPECT_EQ(warnings("(seq > 1 ? 1 : 2) == \"x\""), "");
+}
+
 TEST(Lint, NothingToSayOtherwise) {
   EXPECT_EQ(warnings("seq > \"10\""), "");  // reads as a number
   EXPECT_EQ(warnings("priority == \" 2 \""), "");

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "expr/runtime_errors.hpp"
+#include "expr/regex.hpp"
 #include "expr/utf8.hpp"
 
 namespace sluice::expr::detail {
@@ -269,38 +269,13 @@ Value MatchNode::eval(EvalContext& ctx) const {
   if (p.is_null()) return Value::boolean(false);
   TextBuf pbuf;
   const std::string_view pattern = text_of(p, pbuf);
-  re2::RE2::Options opts;
-  opts.set_log_errors(false);
-  const re2::RE2 re(std::string(pattern), opts);
-  if (!re.ok()) {
-    report_bad_pattern(pattern, re.error(), ctx.message().seq);
+  std::string error;
+  const auto re = compile_regex(pattern, error);
+  if (!re) {
+    report_bad_regex(bad_pattern_logged_, pattern, error, ctx.message().seq, "`matches` is false");
     return Value::boolean(false);
   }
-  return Value::boolean(regex_match(text, re));
-}
-
-void MatchNode::report_bad_pattern(std::string_view pattern, const std::string& error,
-                                   std::uint64_t seq) const {
-  constexpr std::size_t kShown = 200;  // of a pattern that may be a whole payload
-  std::string what = "the regex ";
-  append_json(Value::string(pattern.substr(0, kShown)), what);
-  if (pattern.size() > kShown) what += " (" + std::to_string(pattern.size()) + " bytes)";
-  // RE2's error quotes the pattern's bad part, which may be as long and hold control bytes
-  // (an escape sequence must not reach a terminal).
-  std::string why;
-  for (const char c : std::string_view(error).substr(0, kShown)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      why += {'\\', 'x', kHex[u >> 4], kHex[u & 0xF]};
-    } else {
-      why.push_back(c);
-    }
-  }
-  if (error.size() > kShown) why += "...";
-  what +=
-      " of message " + std::to_string(seq) + " does not compile (" + why + "): `matches` is false";
-  report_error(bad_pattern_logged_, what);
+  return Value::boolean(regex_match(text, *re));
 }
 
 Value ListNode::eval(EvalContext& ctx) const {

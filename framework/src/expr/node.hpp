@@ -152,9 +152,6 @@ class MatchNode final : public Node {
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
 
  private:
-  void report_bad_pattern(std::string_view pattern, const std::string& error,
-                          std::uint64_t seq) const;
-
   NodePtr lhs_;
   std::shared_ptr<const re2::RE2> regex_;
   NodePtr pattern_;
@@ -197,6 +194,7 @@ class CallNode final : public Node {
  public:
   CallNode(Func f, std::vector<NodePtr> args) : func_(f), args_(std::move(args)) {}
   [[nodiscard]] Value eval(EvalContext& ctx) const override;
+  [[nodiscard]] Func func() const noexcept { return func_; }
 
  private:
   Func func_;

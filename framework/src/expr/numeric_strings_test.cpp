@@ -1,4 +1,4 @@
-// awk's rule for a string that reads as a number (README: Expressions and templates): it
+// awk's rule for a string that reads as a number (docs/expressions.md): it
 // compares and does arithmetic as that number when it meets a number.
 #include <gtest/gtest.h>
 

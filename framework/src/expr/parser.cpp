@@ -1,7 +1,5 @@
 #include "expr/parser.hpp"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -10,8 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "expr/calls.hpp"
 #include "expr/functions.hpp"
 #include "expr/lexer.hpp"
+#include "expr/regex.hpp"
 
 namespace sluice::expr::detail {
 namespace {
@@ -50,8 +50,6 @@ std::string with_suggestion(std::string msg, std::string_view name,
   return msg;
 }
 
-std::string plural_args(int n) { return n == 1 ? " argument" : " arguments"; }
-
 /// What a comparison operand is known to be when the file is loaded.
 enum class Static : std::uint8_t { unknown, number, text_not_number };
 
@@ -66,6 +64,11 @@ Static static_kind(const Node& n) {
     const Field k = f->field();
     if (k != Field::payload && k != Field::key) return Static::number;
   }
+  if (const auto* c = dynamic_cast<const CallNode*>(&n)) {
+    for (const FuncInfo& f : all_functions()) {
+      if (f.func == c->func() && f.gives_number) return Static::number;
+    }
+  }
   return Static::unknown;
 }
 
@@ -76,10 +79,11 @@ class Parser {
 
   NodePtr run() {
     if (peek().kind == Tok::end) fail(peek(), "empty expression");
-    NodePtr root = parse_or();
+    NodePtr root = parse_conditional();
     if (peek().kind != Tok::end) {
       if (peek().kind == Tok::rparen) fail(peek(), "unmatched ')'");
       if (peek().kind == Tok::rbracket) fail(peek(), "unmatched ']'");
+      if (peek().kind == Tok::colon) fail(peek(), "':' without a '?' (write c ? a : b)");
       // Python's and SQL's `and` / `or` are && / || here.
       if (peek().kind == Tok::ident && (peek().text == "and" || peek().text == "or")) {
         fail(peek(), "unexpected '" + std::string(peek().text) + "' after an expression (write '" +
@@ -136,6 +140,26 @@ class Parser {
     Parser& p_;
   };
 
+  /// `c ? a : b`: the loosest of all, and right-associative (`a ? b : c ? d : e`); the same
+  /// node as if(c, a, b), so only the chosen branch is evaluated.
+  NodePtr parse_conditional() {
+    NodePtr cond = parse_or();
+    if (peek().kind != Tok::question) return cond;
+    const Token& q = advance();
+    const Nest nest(*this, q);
+    NodePtr then = parse_conditional();
+    if (peek().kind != Tok::colon) {
+      fail(peek(), "expected ':' of the '?' at column " + std::to_string(q.column) + ", found " +
+                       describe(peek()));
+    }
+    advance();
+    std::vector<NodePtr> args;
+    args.push_back(std::move(cond));
+    args.push_back(std::move(then));
+    args.push_back(parse_conditional());
+    return std::make_unique<CallNode>(Func::if_, std::move(args));
+  }
+
   NodePtr parse_or() {
     NodePtr lhs = parse_and();
     while (peek().kind == Tok::oror) {
@@ -186,18 +210,36 @@ class Parser {
     return std::nullopt;
   }
 
+  /// An operand the lint can quote: its text and the column it starts at.
+  struct Operand {
+    std::string_view text;  ///< empty: not linted
+    std::size_t column{0};
+  };
+
+  /// The operand `n` that began at token `first` and ended just before the current token:
+  /// one token, or a call (`len(key)`, whose result type the function says).
+  Operand operand(const Node& n, const Token& first) const {
+    const Token& last = *(&peek() - 1);
+    if (&last == &first) return Operand{first.text, first.column};
+    if (dynamic_cast<const CallNode*>(&n) == nullptr) return Operand{};
+    const char* end = last.text.data() + last.text.size();
+    return Operand{
+        std::string_view(first.text.data(), static_cast<std::size_t>(end - first.text.data())),
+        first.column};
+  }
+
   /// A number against a string literal that cannot read as one: the comparison is
-  /// constant (README's comparison table), most likely a typo or a misread field.
-  void lint_comparison(BinOp op, const Node& lhs, const Token& lhs_at, const Node& rhs,
-                       const Token& rhs_at) {
-    if (warnings_ == nullptr) return;
+  /// constant (docs/expressions.md's comparison table), most likely a typo or a misread field.
+  void lint_comparison(BinOp op, const Node& lhs, const Operand& l, const Node& rhs,
+                       const Operand& r) {
+    if (warnings_ == nullptr || l.text.empty() || r.text.empty()) return;
     const Static a = static_kind(lhs);
     const Static b = static_kind(rhs);
     const bool mixed = (a == Static::number && b == Static::text_not_number) ||
                        (a == Static::text_not_number && b == Static::number);
     if (!mixed) return;
-    const Token& text = a == Static::text_not_number ? lhs_at : rhs_at;
-    const Token& number = a == Static::number ? lhs_at : rhs_at;
+    const Operand& text = a == Static::text_not_number ? l : r;
+    const Operand& number = a == Static::number ? l : r;
     const char* always = op == BinOp::ne ? "always true" : "always false";
     warnings_->push_back(ParseError{
         text.column, "comparing the number " + std::string(number.text) + " with " +
@@ -225,14 +267,15 @@ class Parser {
   }
 
   NodePtr parse_comparison() {
-    const Token* lhs_at = &peek();
+    const Token& lhs_at = peek();
     NodePtr lhs = parse_additive();
-    // Only an operand of one token is linted, so that the warning can quote it.
-    if (&peek() != lhs_at + 1) lhs_at = nullptr;
+    // Only an operand of one token or a call is linted, so that the warning can quote it.
+    Operand lhs_operand = operand(*lhs, lhs_at);
     while (true) {
       if (is_word("matches")) {
         advance();
         lhs = parse_matches(std::move(lhs));
+        lhs_operand = Operand{};
         continue;
       }
       const auto op = comparison_op();
@@ -240,10 +283,10 @@ class Parser {
       advance();
       const Token& rhs_at = peek();
       NodePtr rhs = parse_additive();
-      if (lhs_at != nullptr && &peek() == &rhs_at + 1 && !op_text(*op).empty()) {
-        lint_comparison(*op, *lhs, *lhs_at, *rhs, rhs_at);
+      if (!op_text(*op).empty()) {
+        lint_comparison(*op, *lhs, lhs_operand, *rhs, operand(*rhs, rhs_at));
       }
-      lhs_at = nullptr;  // lhs becomes the comparison
+      lhs_operand = Operand{};  // lhs becomes the comparison
       if (*op == BinOp::in) {
         if (const auto* list = dynamic_cast<const ListNode*>(rhs.get())) {
           static_cast<void>(rhs.release());
@@ -262,11 +305,9 @@ class Parser {
     if (lit == nullptr || lit->value().kind != Kind::string) {
       return std::make_unique<MatchNode>(std::move(lhs), std::move(rhs));
     }
-    const std::string_view pattern = lit->value().s;
-    re2::RE2::Options opts;
-    opts.set_log_errors(false);
-    auto re = std::make_shared<const re2::RE2>(std::string(pattern), opts);
-    if (!re->ok()) fail(at, "invalid regex: " + re->error());
+    std::string error;
+    auto re = compile_regex(lit->value().s, error);
+    if (!re) fail(at, "invalid regex: " + error);
     return std::make_unique<MatchNode>(std::move(lhs), std::move(re));
   }
 
@@ -331,7 +372,7 @@ class Parser {
       if (peek().kind != Tok::lbracket) return base;
       const Token& open = advance();
       const Nest nest(*this, open);
-      NodePtr index = parse_or();
+      NodePtr index = parse_conditional();
       expect_close(Tok::rbracket, ']', open);
       base = std::make_unique<IndexNode>(std::move(base), std::move(index));
     }
@@ -352,7 +393,7 @@ class Parser {
       case Tok::lparen: {
         advance();
         const Nest nest(*this, t);
-        NodePtr inner = parse_or();
+        NodePtr inner = parse_conditional();
         expect_close(Tok::rparen, ')', t);
         return inner;
       }
@@ -374,10 +415,10 @@ class Parser {
     const Nest nest(*this, open);
     std::vector<NodePtr> items;
     if (peek().kind != Tok::rbracket) {
-      items.push_back(parse_or());
+      items.push_back(parse_conditional());
       while (peek().kind == Tok::comma) {
         advance();
-        items.push_back(parse_or());
+        items.push_back(parse_conditional());
       }
     }
     expect_close(Tok::rbracket, ']', open);
@@ -482,46 +523,25 @@ class Parser {
 
   NodePtr parse_call(const Token& name) {
     const FuncInfo* f = find_function(name.text);
-    if (f == nullptr) {
-      std::vector<std::string_view> names;
-      for (const FuncInfo& fi : all_functions()) names.push_back(fi.name);
-      std::string msg = "unknown function '" + std::string(name.text) + "'";
-      std::string_view best = closest_name(name.text, names);
-      for (const std::string_view n : names) {  // lowercase -> lower, to_upper -> upper
-        if (best.empty() && n.size() >= 3 && name.text.find(n) != std::string_view::npos) best = n;
-      }
-      if (!best.empty()) {
-        msg += " (did you mean '" + std::string(best) + "'?)";
-      } else {
-        msg += "; the functions are:";
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          msg += (i == 0 ? " " : ", ") + std::string(names[i]);
-        }
-      }
-      fail(name, msg);
-    }
+    if (f == nullptr) fail(name, unknown_function(name.text));
     const Token& open = advance();
     const Nest nest(*this, open);
     std::vector<NodePtr> args;
+    std::vector<const Token*> starts;  // where each argument begins, for errors
     if (peek().kind != Tok::rparen) {
-      args.push_back(parse_or());
+      starts.push_back(&peek());
+      args.push_back(parse_conditional());
       while (peek().kind == Tok::comma) {
         advance();
-        args.push_back(parse_or());
+        starts.push_back(&peek());
+        args.push_back(parse_conditional());
       }
     }
     expect_close(Tok::rparen, ')', open);
-    const int got = static_cast<int>(args.size());
-    if (got < f->min_args || (f->max_args >= 0 && got > f->max_args)) {
-      std::string msg = "function '" + std::string(f->name) + "' takes ";
-      if (f->max_args < 0) {
-        msg += "at least " + std::to_string(f->min_args) + plural_args(f->min_args);
-      } else {
-        msg += std::to_string(f->min_args) + plural_args(f->min_args);
-      }
-      fail(name, msg + ", got " + std::to_string(got));
-    }
-    return std::make_unique<CallNode>(f->func, std::move(args));
+    if (auto msg = arity_error(*f, args.size())) fail(name, std::move(*msg));
+    auto node = build_call(*f, std::move(args));
+    if (!node) fail(*starts[node.error().arg], std::move(node.error().message));
+    return std::move(*node);
   }
 
   std::vector<Token> t_;
@@ -530,35 +550,7 @@ class Parser {
   std::vector<ParseError>* warnings_;
 };
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
-
-std::string_view closest_name(std::string_view name, std::span<const std::string_view> candidates) {
-  std::string_view best;
-  std::size_t best_d = 3;
-  for (const std::string_view c : candidates) {
-    const std::size_t d = edit_distance(name, c);
-    if (d < best_d && d < std::max(name.size(), c.size())) {
-      best = c;
-      best_d = d;
-    }
-  }
-  return best;
-}
 
 Result<NodePtr, ParseError> parse(std::string_view source, std::size_t column_offset) {
   auto tokens = tokenize(source, column_offset);

@@ -28,8 +28,9 @@ inline constexpr int kMaxNesting = 256;
                                                 std::size_t column_offset = 0);
 
 /// What `check` warns about in a source that compiles: a comparison between a number (a
-/// number literal or a numeric field, seq, priority...) and a string literal that does not
-/// read as a number, which never holds (`priority == "high"`). Empty when it does not compile.
+/// number literal, a numeric field, seq, priority..., or a call of a function that gives a
+/// number, len(), now()...) and a string literal that does not read as a number, which never
+/// holds (`priority == "high"`). Empty when it does not compile.
 [[nodiscard]] std::vector<ParseError> lint(std::string_view source);
 
 /// The candidate closest to `name` by edit distance (at most 2), or "" when none is close.

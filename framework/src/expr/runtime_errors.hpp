@@ -1,6 +1,6 @@
 // Errors an expression meets while it evaluates, not when it is loaded: a regex
 // built from the message (`key matches attrs.pattern`) that does not compile.
-// The evaluation goes on with the value the README documents (`matches` is
+// The evaluation goes on with the value docs/expressions.md documents (`matches` is
 // false), and the error is reported to the stage whose call is running on this
 // thread: counted in its `expression_errors` counter, and the first error of
 // each expression logged with the stage's name.
