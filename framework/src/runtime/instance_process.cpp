@@ -42,7 +42,7 @@ void Instance::keep_rest(std::size_t from) {
 // so a test's batches do not depend on how busy the machine is.
 void Instance::process_input() {
   if (rt_.deadlines()) expire_overdue();  // never processed: not even timed
-  if (!intake_.sizer().shared()) {  // a lone instance takes whole batches: nothing to time
+  if (!intake_.sizer().shared()) {        // a lone instance takes whole batches: nothing to time
     process_taken();
     return;
   }
