@@ -251,7 +251,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::int64_t attempt_{1};
   Nanos attempt_deadline_{Context::kNoDeadline};
   Nanos message_deadline_{Context::kNoDeadline};  ///< of the message being processed
-  bool deadlines_{false};  ///< InstanceHost::deadlines(), read once
+  bool deadlines_{false};                         ///< InstanceHost::deadlines(), read once
   builtins::SplitMix64 jitter_;
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};
