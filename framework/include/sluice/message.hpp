@@ -67,7 +67,7 @@ struct Message {
   /// Clock time past which no stage takes it (it is counted expired); 0: none.
   /// Stamped by the runtime for a source with a `deadline`.
   std::int64_t deadline_ns{0};
-  std::int64_t value{0};      ///< a free 64-bit slot for numeric stages and benchmarks
+  std::int64_t value{0};  ///< a free 64-bit slot for numeric stages and benchmarks
   Attrs attrs;
   /// The source's acknowledgement, shared by every copy (ack.hpp); null when
   /// the source asked for none.

@@ -84,7 +84,7 @@ struct PipelineSpec {
   std::size_t io_threads{64};  ///< cap of the I/O pool
   Nanos drain_timeout{10 * kNanosPerSecond};
   Nanos run_for{0};
-  Nanos message_deadline{0};  ///< sources without their own `deadline` stamp this
+  Nanos message_deadline{0};         ///< sources without their own `deadline` stamp this
   std::vector<std::string> plugins;  ///< resolved relative to the file
   Span plugins_span;
   std::vector<SharedSpec> limiters, semaphores, breakers, topics;
