@@ -56,7 +56,8 @@ inline namespace v1 {
 /// 2: StageType::fusable, ack error text; 3: AckRef's shared state opaque;
 /// 4: StageType::make (one factory), its check and wire hooks, publishes /
 /// subscribes, OptionSpec::refers_to, BadOption; 5: async stages and sinks
-/// (Stage::async, Sink::async, Call), Context::waker, StageType::async.
+/// (Stage::async, Sink::async, Call), Context::waker, StageType::async,
+/// Stage::input_ended, Message::deadline_ns.
 inline constexpr std::uint32_t kPluginAbiVersion = 5;
 
 /// The C++ standard library the plugin was built against (its std::string

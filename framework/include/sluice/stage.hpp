@@ -181,6 +181,10 @@ class Stage {
   /// that many of those held (a priority stage picks which). Called while
   /// held() > 0, whenever room appears; the default emits nothing.
   virtual void release(Emitter&, Context&, std::size_t room) { (void)room; }
+  /// Input number `input` ended (its producers are done) while others may
+  /// still be open: a `gate` whose control input ended learns that nothing
+  /// will open it any more. Default: nothing.
+  virtual void input_ended(std::size_t input, Emitter&, Context&) { (void)input; }
   /// All inputs ended: emit what should go now (a partial batch). What the
   /// stage still holds afterwards (a delay's messages) is emitted from
   /// on_timer or release as before; the outputs close once held() is 0.

@@ -115,7 +115,8 @@ TEST(Async, KeepsMaxInFlightCallsOpenAndNoMore) {
   ASSERT_TRUE(r.pipeline->wait().ok());
   EXPECT_EQ(r.open.most_open.load(), 4);
   EXPECT_EQ(r.out.size(), 20u);
-  const auto& st = stage(r.pipeline->stats(), "call");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "call");
   EXPECT_EQ(st.in, 20u);
   EXPECT_EQ(st.out, 20u);
 }
@@ -135,6 +136,25 @@ TEST(Async, OutputFollowsCompletionOrderUnlessOrdered) {
   }
 }
 
+TEST(Async, AnOrderedStageRetriesACallInItsPlace) {
+  Rig r;
+  r.build(3, {.ordered = true, .retry = no_jitter(3), .max_in_flight = 3});
+  r.pipeline->start();
+  settle([&] { return r.open.size() == 3; });
+  r.open.take(1).call.fail("503", true);
+  Open::answer(r.open.take(3));
+  Open::answer(r.open.take(2));
+  settle([&] { return r.pipeline->pending_timers() >= 1; });
+  EXPECT_EQ(r.out.size(), 0u);  // 2 and 3 wait for 1
+  r.at(100);
+  settle([&] { return r.open.size() == 1; });
+  Open::answer(r.open.take(1));
+  ASSERT_TRUE(r.pipeline->wait().ok());
+  EXPECT_EQ(r.out.payloads(), (std::vector<std::string>{"reply 1", "reply 2", "reply 3"}));
+  const auto stats = r.pipeline->stats();
+  EXPECT_EQ(stage(stats, "call").retries, 1u);
+}
+
 TEST(Async, TransientFailuresAreRetriedAfterTheBackoffAndRetryAfter) {
   Rig r;
   r.build(2, {.retry = no_jitter(3), .max_in_flight = 2});
@@ -152,7 +172,8 @@ TEST(Async, TransientFailuresAreRetriedAfterTheBackoffAndRetryAfter) {
   Open::answer(r.open.take(2));
   ASSERT_TRUE(r.pipeline->wait().ok());
   EXPECT_EQ(r.out.size(), 2u);
-  const auto& st = stage(r.pipeline->stats(), "call");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "call");
   EXPECT_EQ(st.retries, 2u);
   EXPECT_EQ(st.errors, 2u);
 }
@@ -206,7 +227,8 @@ TEST(Async, ABreakerOpenedByFailedCallsRejectsTheRest) {
   r.open.take().call.fail("down", true);
   r.open.take().call.fail("down", true);
   ASSERT_TRUE(r.pipeline->wait().ok());
-  const auto& st = stage(r.pipeline->stats(), "call");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "call");
   EXPECT_EQ(st.dropped, 2u);
   EXPECT_EQ(st.rejected, 4u);
   EXPECT_EQ(r.rejected.size(), 4u);
@@ -222,7 +244,8 @@ TEST(Async, CancelAbortsOpenCallsAndCountsThemAbandoned) {
   r.pipeline->cancel();
   (void)r.pipeline->wait();
   EXPECT_EQ(r.open.aborted.load(), 4);
-  const auto& st = stage(r.pipeline->stats(), "call");
+  const auto stats = r.pipeline->stats();
+  const auto& st = stage(stats, "call");
   EXPECT_EQ(st.abandoned, 4u);
   EXPECT_EQ(st.in, st.out + st.abandoned);
   Open::answer(r.open.take(2));  // a result after the run goes nowhere

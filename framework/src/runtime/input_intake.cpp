@@ -40,6 +40,7 @@ std::size_t InputIntake::take(std::vector<Message>& out, Waker* consumer, const 
     const auto r = inputs_[idx]->pop(out, sizer_.next(), consumer, fill, sizer_.cost_limited());
     if (r.end) {
       ended_[idx] = true;
+      just_ended_.push_back(idx);
       continue;
     }
     if (r.count > 0) {
@@ -64,7 +65,10 @@ std::size_t InputIntake::take_interleaved(std::vector<Message>& out, std::size_t
     // Up to `share` messages however they were queued: one batch of a paced
     // input may hold a single message.
     const auto r = inputs_[idx]->pop(scratch_[idx], share, consumer, Channel::Fill::count);
-    if (r.end) ended_[idx] = true;
+    if (r.end) {
+      ended_[idx] = true;
+      just_ended_.push_back(idx);
+    }
     longest = std::max(longest, r.count);
     total += r.count;
   }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "runtime/batch_sizer.hpp"
@@ -38,6 +39,9 @@ class InputIntake {
   [[nodiscard]] std::size_t input_index() const noexcept { return input_index_; }
   /// Whether an input has not ended yet.
   [[nodiscard]] bool any_open() const noexcept;
+  /// Inputs that ended since the last call (in the order seen); clears them.
+  [[nodiscard]] std::vector<std::size_t> take_ended() { return std::exchange(just_ended_, {}); }
+  [[nodiscard]] bool any_just_ended() const noexcept { return !just_ended_.empty(); }
   /// Whether an input `stage` declined in the last take is accepted now.
   [[nodiscard]] bool declined_now_accepted(const Stage* stage) const noexcept;
 
@@ -55,8 +59,9 @@ class InputIntake {
   BatchSizer sizer_;
   bool interleave_;
   std::vector<bool> ended_;
-  std::vector<bool> declined_;  ///< per input: skipped by the last take, not accepted
-  std::size_t cursor_{0};       ///< the input to try first
+  std::vector<std::size_t> just_ended_;  ///< ended, not yet told to the stage
+  std::vector<bool> declined_;           ///< per input: skipped by the last take, not accepted
+  std::size_t cursor_{0};                ///< the input to try first
   std::size_t input_index_{0};
   std::vector<std::vector<Message>> scratch_;  ///< per input, when interleaving
 };

@@ -269,6 +269,7 @@ Instance::Next Instance::turn_consumer() {
   if (opts.semaphore && !opts.rate_limit && !admission_.acquire_permit()) return release_instead();
   if (take_input() == 0) {
     admission_.release_permit();
+    if (stop_requested_) return Next::yield;  // asked by input_ended: closes next turn
     if (intake_.any_open()) {
       // Registered as waiting on every open input it popped. One it declined
       // (a full lane) was not popped: had its producer filled the edge,
@@ -361,6 +362,15 @@ std::size_t Instance::take_input() {
   if (n > 0) {
     if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
     bump(counters_.in, n);
+  }
+  if (intake_.any_just_ended() && stage_ && node_.inputs.size() > 1) {
+    for (const std::size_t input : intake_.take_ended()) {
+      try {
+        stage_->input_ended(input, emitter_, *this);
+      } catch (...) {
+        fail(caught().what, std::nullopt);
+      }
+    }
   }
   return n;
 }
