@@ -1,6 +1,6 @@
 // async_lookup: an async stage (the README's async example). Each message is
-// a call to a remote service that answers after `latency`; every
-// `slow_every`-th call takes ten times as long. The "service" is a client
+// a call to a remote service that answers after `latency`; the first call
+// for every `slow_every`-th message takes ten times as long. The "service" is a client
 // library with one thread of its own that completes the calls, as libcurl's
 // multi interface would: no thread waits for a call, and `max_in_flight`
 // says how many are open at once.
@@ -80,8 +80,9 @@ class Lookup final : public sluice::AsyncStage {
       : latency_(o.get_duration("latency")), slow_every_(o.get_int("slow_every")) {}
 
   void start(sluice::Message&& m, sluice::Call call, sluice::Context&) override {
-    ++calls_;
-    const bool slow = slow_every_ > 0 && calls_ % slow_every_ == 0;
+    // Every Nth message's first call is slow: past a `timeout`, the retry is fast.
+    const bool slow = slow_every_ > 0 && m.seq % static_cast<std::uint64_t>(slow_every_) == 0 &&
+                      call.attempt() == 1;
     service_.ask(std::chrono::nanoseconds(slow ? 10 * latency_ : latency_), std::move(m),
                  std::move(call));
   }
@@ -89,7 +90,6 @@ class Lookup final : public sluice::AsyncStage {
  private:
   sluice::Nanos latency_;
   std::int64_t slow_every_;
-  std::int64_t calls_{0};
   Service service_;  // one client per instance
 };
 
@@ -103,7 +103,7 @@ void register_types(sluice::Registry& r) {
        .max = 60},
       {.name = "slow_every",
        .type = sluice::OptionType::integer,
-       .doc = "every Nth call takes ten times as long; 0: none",
+       .doc = "the first call for every Nth message takes ten times as long; 0: none",
        .default_value = sluice::OptionValue::of(0),
        .min = 0},
   }};

@@ -300,6 +300,41 @@ TEST(Async, AnAsyncSinkCountsWhatItsCallsWrote) {
   EXPECT_EQ(stage(p.stats(), "post").out, 50u);
 }
 
+/// Gathers its calls into "requests" of up to `batch`, sent when full or at flush().
+class GatheringSink final : public AsyncSink {
+ public:
+  GatheringSink(std::size_t batch, std::atomic<int>& requests)
+      : batch_(batch), requests_(requests) {}
+  void start(Message&&, Call call, Context&) override {
+    gathered_.push_back(std::move(call));
+    if (gathered_.size() == batch_) send();
+  }
+  void flush(Context&) override { send(); }
+
+ private:
+  void send() {
+    if (gathered_.empty()) return;
+    requests_.fetch_add(1);
+    for (Call& c : gathered_) c.done();
+    gathered_.clear();
+  }
+  std::size_t batch_;
+  std::atomic<int>& requests_;
+  std::vector<Call> gathered_;
+};
+
+TEST(Async, ASinkThatGathersMoreCallsThanMaxInFlightIsFlushed) {
+  std::atomic<int> requests{0};
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(7); });
+  g.connect(src, g.add_sink("post", [&] { return std::make_unique<GatheringSink>(10, requests); },
+                            {.max_in_flight = 3}));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());  // not a hang: at max_in_flight the sink is told to send
+  EXPECT_EQ(stage(p.stats(), "post").out, 7u);
+  EXPECT_GE(requests.load(), 3);
+}
+
 /// Emits what another thread queued, woken through Context::waker.
 class QueueSource final : public Source {
  public:

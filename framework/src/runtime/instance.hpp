@@ -220,6 +220,11 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// The result of f's call is in (or it timed out): false on a fatal failure.
   bool settle(Flight& f, CallState* call);  ///< null: it timed out
   void emit_results(Flight& f);
+  /// After a batch was started: yields, or parks while held back.
+  Next after_input();
+  /// AsyncCalls::flush once while calls are open and no input goes in: false
+  /// when it threw (the run is failing).
+  bool flush_calls();
   /// Cancels every open call: their messages are abandoned.
   void abandon_calls();
 

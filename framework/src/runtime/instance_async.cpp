@@ -34,7 +34,7 @@ Instance::Next Instance::turn_async() {
       rest_states_.clear();
       admission_.release_permit();
     }
-    if (!flights_.empty()) return Next::park;  // the open calls finish first
+    if (!flights_.empty()) return flush_calls() ? Next::park : finish(true);  // they finish first
     return begin_close();
   }
   if (!rest_.empty()) {  // waiting for room, a token or a permit: first in line
@@ -43,40 +43,47 @@ Instance::Next Instance::turn_async() {
     rest_.clear();
     rest_states_.clear();
     process_input();
-    if (rt_.cancelled()) return finish(true);
-    if (!flush() || !rest_.empty()) return Next::park;
-    return Next::yield;
+    return after_input();
   }
   if (flights_.size() < node_.node->options.max_in_flight && take_due_retries()) {
     admission_.note_taken();
     process_input();
-    if (rt_.cancelled()) return finish(true);
-    if (!flush() || !rest_.empty()) return Next::park;
-    return Next::yield;
+    return after_input();
   }
-  if (flights_.size() >= node_.node->options.max_in_flight)
-    return Next::park;  // a completion wakes it
+  if (flights_.size() >= node_.node->options.max_in_flight) {
+    // A completion wakes it; a sink that gathers its calls into one request
+    // must send them first, or nothing would complete.
+    return flush_calls() ? Next::park : finish(true);
+  }
   if (take_input() == 0) {
-    if (!flights_.empty() || !retries_.empty()) {
-      if (!calls_flushed_) {
-        calls_flushed_ = true;
-        try {
-          async_->flush(*this);
-        } catch (...) {
-          fail(caught().what, std::nullopt);
-          return finish(true);
-        }
-      }
-      return Next::park;
-    }
+    if (!flights_.empty() || !retries_.empty()) return flush_calls() ? Next::park : finish(true);
     if (intake_.any_open()) return Next::park;
     return begin_close();
   }
   admission_.note_taken();
   process_input();
+  return after_input();
+}
+
+Instance::Next Instance::after_input() {
   if (rt_.cancelled()) return finish(true);
-  if (!flush() || !rest_.empty()) return Next::park;
+  if (!flush()) return Next::park;
+  // Held back (no room for another call, a token, a permit): a completion or
+  // a timer wakes it; calls gathered into one request must go first.
+  if (!rest_.empty()) return flush_calls() ? Next::park : finish(true);
   return Next::yield;
+}
+
+bool Instance::flush_calls() {
+  if (calls_flushed_ || flights_.empty()) return true;
+  calls_flushed_ = true;
+  try {
+    async_->flush(*this);
+  } catch (...) {
+    fail(caught().what, std::nullopt);
+    return false;
+  }
+  return true;
 }
 
 Instance::Step Instance::start_call(Message& m, const AttemptState& st) {
