@@ -30,6 +30,9 @@ TEST(HttpUrlTemplate, ProblemsFoundBeforeAnyMessage) {
   EXPECT_EQ(url_template_problem("HTTP://h/{{literal}}"), std::nullopt);
   EXPECT_NE(url_template_problem("ftp://h/{payload}"), std::nullopt);
   EXPECT_NE(url_template_problem("127.0.0.1:8080/x"), std::nullopt);
+  EXPECT_NE(url_template_problem("htp//h/{payload}"), std::nullopt);
+  EXPECT_NE(url_template_problem("127.0.0.1:8080/{payload}"), std::nullopt);
+  EXPECT_EQ(url_template_problem("http{attrs.s}://h/"), std::nullopt);  // http or https
   EXPECT_NE(url_template_problem("http://exa mple.com/"), std::nullopt);
   EXPECT_NE(url_template_problem("http://h:99999/"), std::nullopt);
   EXPECT_NE(url_template_problem(""), std::nullopt);

@@ -1,0 +1,415 @@
+// The http stage and the http_post sink through the `sluice` binary, against
+// a cpp-httplib server this test runs on a free port: slow answers, 503s
+// under retry, 429 with Retry-After, a refused connection with a breaker,
+// 404s to the dead letters, batches, and the pipelines/http sample.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "e2e_support.hpp"
+#include "http_server.hpp"
+
+namespace {
+
+using namespace sluice_e2e;  // NOLINT: test support
+using namespace std::chrono_literals;
+
+std::uint64_t u(const json& j, const char* key) { return j.value(key, std::uint64_t{0}); }
+
+class HttpE2E : public E2E {
+ protected:
+  /// Runs a pipeline written into the scratch folder; returns the exit code.
+  int run_file(const std::string& toml, std::chrono::seconds limit = 60s) {
+    const auto file = write("p.toml", toml);
+    Sluice p({"run", file.string(), "--stats-json", "stats.json", "--progress", "never"}, dir_);
+    const auto t0 = std::chrono::steady_clock::now();
+    const int code = p.wait(limit);
+    took_ = std::chrono::steady_clock::now() - t0;
+    err_ = p.err();
+    peak_threads_ = p.peak_threads();
+    return code;
+  }
+  std::string err_;
+  std::chrono::steady_clock::duration took_{};
+  int peak_threads_{0};
+};
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+TEST_F(HttpE2E, AThousandSlowCallsRunAHundredAtATimeOnAFewThreads) {
+  HttpServer server;
+  std::atomic<int> open{0}, most{0};
+  server.http.Post("/slow", [&](const httplib::Request& req, httplib::Response& res) {
+    const int now = open.fetch_add(1) + 1;
+    for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+    }
+    server.wait(50ms);
+    open.fetch_sub(1);
+    res.set_content("answer " + req.body, "text/plain");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([pipeline]
+threads = 2
+[stages.src]
+type = "generate"
+count = 1000
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 100
+[stages.out]
+type = "file"
+inputs = ["call"]
+path = "out.txt"
+)",
+                                 "URL", server.url("/slow"))),
+            0)
+      << err_;
+  const auto out = lines(read(dir_ / "out.txt"));
+  ASSERT_EQ(out.size(), 1000u);
+  const std::set<std::string> unique(out.begin(), out.end());
+  EXPECT_EQ(unique.size(), 1000u) << "an answer written twice";
+  for (int seq : {1, 500, 1000}) EXPECT_TRUE(unique.count("answer " + std::to_string(seq))) << seq;
+  EXPECT_EQ(most.load(), 100) << "max_in_flight calls open at once";
+  // 10 rounds of 50 ms, plus starting the process.
+  EXPECT_LT(took_, 1500ms);
+  EXPECT_LE(peak_threads_, 2 + 8) << "threads = 2 plus a few: no thread per call";
+  const auto s = stats();
+  EXPECT_EQ(u(s["stages"]["call"], "in"), 1000u);
+  EXPECT_EQ(u(s["stages"]["call"], "out"), 1000u);
+}
+
+TEST_F(HttpE2E, ServerErrorsAreRetriedAndEveryMessageIsWrittenOnce) {
+  HttpServer server;
+  std::atomic<int> requests{0}, failed{0};
+  server.http.Post("/flaky", [&](const httplib::Request& req, httplib::Response& res) {
+    if (requests.fetch_add(1) % 5 == 0) {  // 20% of the calls
+      failed.fetch_add(1);
+      res.status = 503;
+      res.set_content("busy", "text/plain");
+      return;
+    }
+    res.set_content("ok " + req.body, "text/plain");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([pipeline]
+threads = 2
+[stages.src]
+type = "generate"
+count = 1000
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 100
+retry = { max_attempts = 10, initial_backoff = "2ms", max_backoff = "20ms" }
+[stages.out]
+type = "file"
+inputs = ["call"]
+path = "out.txt"
+)",
+                                 "URL", server.url("/flaky"))),
+            0)
+      << err_;
+  const auto out = lines(read(dir_ / "out.txt"));
+  EXPECT_EQ(out.size(), 1000u);
+  EXPECT_EQ(std::set<std::string>(out.begin(), out.end()).size(), 1000u);
+  const auto s = stats();
+  EXPECT_EQ(u(s["stages"]["call"], "retries"), static_cast<std::uint64_t>(failed.load()));
+  EXPECT_GE(failed.load(), 200);
+}
+
+TEST_F(HttpE2E, TooManyRequestsWaitsTheServersRetryAfter) {
+  HttpServer server;
+  std::mutex mu;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> seen;
+  server.http.Post("/limited", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    auto& times = seen[req.body];
+    times.push_back(std::chrono::steady_clock::now());
+    if (times.size() == 1) {
+      res.status = 429;
+      res.set_header("Retry-After", "1");
+      res.set_content("slow down", "text/plain");
+      return;
+    }
+    res.set_content("ok " + req.body, "text/plain");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 5
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+retry = { max_attempts = 3, initial_backoff = "1ms" }
+[stages.out]
+type = "file"
+inputs = ["call"]
+path = "out.txt"
+)",
+                                 "URL", server.url("/limited"))),
+            0)
+      << err_;
+  EXPECT_EQ(lines(read(dir_ / "out.txt")).size(), 5u);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 5u);
+  for (const auto& [body, times] : seen) {
+    ASSERT_EQ(times.size(), 2u) << body;
+    EXPECT_GE(times[1] - times[0], 950ms) << body << ": the backoff was 1 ms, Retry-After 1 s";
+  }
+}
+
+TEST_F(HttpE2E, ARefusedConnectionWithABreakerLosesNothing) {
+  int port = 0;
+  {
+    HttpServer gone;
+    gone.start();
+    port = gone.port();
+  }  // nothing listens there now
+  ASSERT_EQ(run_file(replace_all(R"([pipeline]
+threads = 2
+[stages.src]
+type = "generate"
+count = 1000
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 50
+circuit_breaker = { failure_rate = 0.5, window = 20, min_calls = 20, open_for = "1h" }
+on_error = "dead_letter"
+[stages.good]
+type = "file"
+inputs = ["call"]
+path = "good.txt"
+[stages.failed]
+type = "file"
+inputs = ["call.dead_letter"]
+path = "failed.jsonl"
+format = "json"
+[stages.rejected]
+type = "file"
+inputs = ["call.rejected"]
+path = "rejected.jsonl"
+format = "json"
+)",
+                                 "URL", "http://127.0.0.1:" + std::to_string(port) + "/x")),
+            0)
+      << err_;
+  const auto s = stats();
+  const auto& call = s["stages"]["call"];
+  const auto failed = lines(read(dir_ / "failed.jsonl"));
+  const auto rejected = lines(read(dir_ / "rejected.jsonl"));
+  const auto good = lines(read(dir_ / "good.txt"));
+  EXPECT_EQ(good.size() + failed.size() + rejected.size(), 1000u);
+  EXPECT_EQ(u(call, "in"), u(call, "out") + u(call, "rejected") + u(call, "dead_letter"));
+  EXPECT_GT(rejected.size(), 800u) << "the breaker should have opened early";
+  ASSERT_FALSE(failed.empty());
+  const auto m = json::parse(failed.front());
+  EXPECT_NE(m["attrs"]["error"].get<std::string>().find("127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m["attrs"]["attempts"], "1");
+  EXPECT_EQ(json::parse(rejected.front())["attrs"]["error"], "circuit breaker 'call' is open");
+}
+
+TEST_F(HttpE2E, ClientErrorsGoToTheDeadLettersAndAnswersCarryStatusAndHeaders) {
+  HttpServer server;
+  server.http.Get(R"(/items/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    const int n = std::stoi(req.matches[1]);
+    if (n % 4 == 0) {
+      res.status = 404;
+      res.set_content("no item " + std::to_string(n) + std::string(300, '.'), "text/plain");
+      return;
+    }
+    res.set_header("X-Shard", std::to_string(n % 3));
+    res.set_content("{\"item\": " + std::to_string(n) + "}", "application/json");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 20
+[stages.call]
+type = "http"
+inputs = ["src"]
+method = "GET"
+url = "URL/{seq}"
+response_headers = ["Content-Type", "x-shard"]
+retry = { max_attempts = 3, initial_backoff = "1ms" }
+on_error = "dead_letter"
+[stages.good]
+type = "file"
+inputs = ["call"]
+path = "good.jsonl"
+format = "json"
+[stages.failed]
+type = "file"
+inputs = ["call.dead_letter"]
+path = "failed.jsonl"
+format = "json"
+)",
+                                 "URL", server.url("/items"))),
+            0)
+      << err_;
+  const auto good = lines(read(dir_ / "good.jsonl"));
+  const auto failed = lines(read(dir_ / "failed.jsonl"));
+  ASSERT_EQ(good.size(), 15u);
+  ASSERT_EQ(failed.size(), 5u);
+  const auto g = json::parse(good.front());
+  EXPECT_EQ(g["attrs"]["http_status"], "200");
+  EXPECT_EQ(g["attrs"]["content_type"], "application/json");
+  EXPECT_TRUE(g["attrs"].contains("x_shard")) << g;
+  EXPECT_EQ(g["payload"].get<std::string>().rfind("{\"item\": ", 0), 0u) << g;
+  const auto f = json::parse(failed.front());
+  const std::string error = f["attrs"]["error"];
+  EXPECT_EQ(error.rfind("HTTP 404: no item ", 0), 0u) << error;
+  EXPECT_EQ(error.size(), std::string("HTTP 404: ").size() + 200) << "the first 200 bytes";
+  EXPECT_EQ(f["attrs"]["attempts"], "1") << "a 404 is not retried";
+}
+
+TEST_F(HttpE2E, TheSinkPostsBatchesAsJsonArraysAndCountsEachMessageWritten) {
+  HttpServer server;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  std::vector<std::string> types;
+  std::atomic<int> requests{0};
+  server.http.Post("/ingest", [&](const httplib::Request& req, httplib::Response& res) {
+    if (requests.fetch_add(1) % 4 == 1) {
+      res.status = 500;
+      return;
+    }
+    std::lock_guard lock(mu);
+    bodies.push_back(req.body);
+    types.push_back(req.get_header_value("Content-Type"));
+    res.status = 204;
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 95
+payload = '{{"n": {seq}}}'
+[stages.post]
+type = "http_post"
+inputs = ["src"]
+url = "URL"
+batch_size = 10
+format = "json_array"
+retry = { max_attempts = 10, initial_backoff = "1ms" }
+)",
+                                 "URL", server.url("/ingest"))),
+            0)
+      << err_;
+  std::lock_guard lock(mu);
+  std::multiset<int> got;
+  for (const auto& b : bodies) {
+    const auto arr = json::parse(b);
+    ASSERT_TRUE(arr.is_array()) << b;
+    EXPECT_LE(arr.size(), 10u);
+    for (const auto& e : arr) got.insert(e["n"].get<int>());
+  }
+  EXPECT_EQ(std::set<int>(got.begin(), got.end()).size(), 95u) << "every message posted";
+  EXPECT_EQ(got.size(), 95u) << "each once: a failed batch's messages were not posted";
+  for (const auto& t : types) EXPECT_EQ(t, "application/json");
+  const auto s = stats();
+  EXPECT_EQ(u(s["stages"]["post"], "out"), 95u) << "counted written once posted";
+  EXPECT_GT(u(s["stages"]["post"], "retries"), 0u);
+}
+
+TEST_F(HttpE2E, TheSinkPostsEachMessageOnItsOwnByDefault) {
+  HttpServer server;
+  std::mutex mu;
+  std::multiset<std::string> got;
+  server.http.Put(R"(/put/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got.insert(std::string(req.matches[1]) + "=" + req.body + "|" + req.get_header_value("X-Seq"));
+    res.status = 200;
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 30
+[stages.post]
+type = "http_post"
+inputs = ["src"]
+method = "PUT"
+url = "URL/{seq}"
+headers = { X-Seq = "s{seq}" }
+body = "v{seq}"
+max_in_flight = 8
+)",
+                                 "URL", server.url("/put"))),
+            0)
+      << err_;
+  std::lock_guard lock(mu);
+  EXPECT_EQ(got.size(), 30u);
+  EXPECT_EQ(got.count("7=v7|s7"), 1u);
+  EXPECT_EQ(u(stats()["stages"]["post"], "out"), 30u);
+}
+
+TEST_F(HttpE2E, AMalformedUrlIsACheckError) {
+  const auto file = write("bad.toml", R"([stages.src]
+type = "generate"
+count = 1
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "htp//127.0.0.1:8080/{payload}"
+[stages.out]
+type = "discard"
+inputs = ["call"]
+)");
+  Sluice p({"check", file.string()}, dir_);
+  EXPECT_NE(p.wait(), 0);
+  EXPECT_NE(p.err().find("url"), std::string::npos) << p.err();
+  EXPECT_NE(p.err().find("http://"), std::string::npos) << p.err();
+}
+
+TEST_F(HttpE2E, TheEnrichSampleRunsAgainstALocalService) {
+  HttpServer server;
+  std::atomic<int> requests{0};
+  server.http.Get(R"(/users/(.*))", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (id == "unknown") {
+      res.status = 404;
+      res.set_content("no such user", "text/plain");
+      return;
+    }
+    if (requests.fetch_add(1) % 7 == 3) {
+      res.status = 503;
+      res.set_header("Retry-After", "0");
+      return;
+    }
+    res.set_content("{\"id\": \"" + id + "\", \"name\": \"user " + id + "\"}", "application/json");
+  });
+  server.start();
+  std::string ids;
+  for (int i = 1; i <= 50; ++i) ids += "u" + std::to_string(i) + "\n";
+  ids += "unknown\n";
+  write("user_ids.txt", ids);
+  Sluice p({"run", (kPipelines / "http" / "http_enrich.toml").string(), "--set",
+            "stages.lookup.url=" + server.url("/users/{payload}"), "--stats-json", "stats.json",
+            "--progress", "never"},
+           dir_);
+  ASSERT_EQ(p.wait(60s), 0) << p.err();
+  const auto enriched = lines(read(dir_ / "users.jsonl"));
+  const auto failed = lines(read(dir_ / "lookup_failed.jsonl"));
+  EXPECT_EQ(enriched.size(), 50u);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(json::parse(failed[0])["attrs"]["error"], "HTTP 404: no such user");
+  EXPECT_EQ(json::parse(enriched[0])["attrs"]["http_status"], "200");
+}
+
+}  // namespace
