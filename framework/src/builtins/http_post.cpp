@@ -1,5 +1,5 @@
 // http_post (sink): sends each message to an HTTP service (POST, PUT or
-// PATCH), or gathers batch_size of them into one request, as JSON lines or a
+// PATCH), or gathers `batch` of them into one request, as JSON lines or a
 // JSON array (`format`). A message is written when the request that carried
 // it succeeded (2xx); the status classes and Retry-After are the http
 // stage's (http/status.hpp), and retry, circuit_breaker and on_error apply to
@@ -194,7 +194,7 @@ class HttpPost final : public AsyncSink {
  public:
   explicit HttpPost(const Options& o)
       : request_(o),
-        batch_size_(static_cast<std::size_t>(o.get_int("batch_size"))),
+        batch_size_(static_cast<std::size_t>(o.get_int("batch"))),
         format_(o.get_string("format") == "json_array" ? Format::json_array : Format::lines),
         batch_timeout_(o.get_duration("batch_timeout")) {}
 
@@ -217,7 +217,7 @@ class HttpPost final : public AsyncSink {
 /// The default max_in_flight (16) would hold a batch of more to a fraction
 /// of it: room for two full batches, unless max_in_flight is given.
 void wire(Wiring& w) {
-  const auto batch = static_cast<std::size_t>(w.options.get_int("batch_size"));
+  const auto batch = static_cast<std::size_t>(w.options.get_int("batch"));
   w.node.max_in_flight = std::max(w.node.max_in_flight, 2 * batch);
 }
 
@@ -233,9 +233,9 @@ StageType http_post_type() {
   t.schema.options = http::request_options({"POST", "PUT", "PATCH"});
   t.schema.options.insert(
       t.schema.options.end(),
-      {{.name = "batch_size",
+      {{.name = "batch",
         .type = OptionType::integer,
-        .doc = "messages per request; above 1 the body is `format` (not the common `batch`)",
+        .doc = "messages per request; above 1 the body is `format` (this sink's own `batch`)",
         .default_value = OptionValue::of(1),
         .min = 1,
         .max = 100'000},

@@ -65,7 +65,7 @@ std::optional<std::string> url_template_problem(std::string_view source) {
       return "the scheme '" + scheme + "' is not http or https";
     }
   } else if (constant || !(std::string_view("https://").starts_with(lower(start)) ||
-                            std::string_view("http://").starts_with(lower(start)))) {
+                           std::string_view("http://").starts_with(lower(start)))) {
     // What comes first is written out: it must begin the scheme. A template
     // that begins with an expression ("{attrs.url}") is the message's to get right.
     return "'" + start + "' does not start with http:// or https://";
