@@ -8,9 +8,11 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "e2e_support.hpp"
 #include "http_server.hpp"
@@ -233,6 +235,105 @@ format = "json"
       << m;
   EXPECT_EQ(m["attrs"]["attempts"], "1");
   EXPECT_EQ(json::parse(rejected.front())["attrs"]["error"], "circuit breaker 'call' is open");
+}
+
+TEST_F(HttpE2E, AServerKilledMidRunWithABreakerLosesNothing) {
+  auto server = std::make_unique<HttpServer>();
+  std::atomic<int> answered{0};
+  server->http.Post("/svc", [&](const httplib::Request& req, httplib::Response& res) {
+    answered.fetch_add(1);
+    res.set_content("ok " + req.body, "text/plain");
+  });
+  server->start();
+  const std::string url = server->url("/svc");
+  std::thread killer([&] {
+    while (answered.load() < 300) std::this_thread::sleep_for(1ms);
+    server->stop();
+  });
+  const int code = run_file(replace_all(R"([pipeline]
+threads = 2
+[stages.src]
+type = "generate"
+count = 1000
+rate = 2000
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 50
+timeout = "2s"
+retry = { max_attempts = 2, initial_backoff = "1ms" }
+circuit_breaker = { failure_rate = 0.5, window = 20, min_calls = 20, open_for = "1h" }
+on_error = "dead_letter"
+[stages.good]
+type = "file"
+inputs = ["call"]
+path = "good.txt"
+[stages.failed]
+type = "file"
+inputs = ["call.dead_letter", "call.rejected"]
+path = "failed.jsonl"
+format = "json"
+)",
+                                        "URL", url));
+  killer.join();
+  ASSERT_EQ(code, 0) << err_;
+  const auto good = lines(read(dir_ / "good.txt"));
+  const auto failed = lines(read(dir_ / "failed.jsonl"));
+  EXPECT_EQ(good.size() + failed.size(), 1000u);
+  EXPECT_GE(good.size(), 300u);
+  EXPECT_EQ(std::set<std::string>(good.begin(), good.end()).size(), good.size());
+  const auto s = stats();
+  const auto& call = s["stages"]["call"];
+  EXPECT_EQ(u(call, "in"), 1000u);
+  EXPECT_EQ(u(call, "out") + u(call, "rejected") + u(call, "dead_letter"), 1000u);
+  EXPECT_GT(u(call, "rejected"), 0u) << "the breaker opened";
+}
+
+TEST_F(HttpE2E, AServerThatComesBackGetsEveryMessageUnderRetry) {
+  auto server = std::make_unique<HttpServer>();
+  std::atomic<int> answered{0};
+  const auto handler = [&](const httplib::Request& req, httplib::Response& res) {
+    answered.fetch_add(1);
+    res.set_content("ok " + req.body, "text/plain");
+  };
+  server->http.Post("/svc", handler);
+  server->start();
+  const int port = server->port();
+  std::thread outage([&] {
+    while (answered.load() < 100) std::this_thread::sleep_for(1ms);
+    server->stop();
+    std::this_thread::sleep_for(300ms);
+    server = std::make_unique<HttpServer>();
+    server->http.Post("/svc", handler);
+    server->start(port);
+  });
+  const int code =
+      run_file(replace_all(R"([pipeline]
+threads = 2
+[stages.src]
+type = "generate"
+count = 400
+rate = 1000
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 20
+retry = { max_attempts = 30, initial_backoff = "10ms", max_backoff = "100ms" }
+[stages.out]
+type = "file"
+inputs = ["call"]
+path = "out.txt"
+)",
+                           "URL", "http://127.0.0.1:" + std::to_string(port) + "/svc"));
+  outage.join();
+  ASSERT_EQ(code, 0) << err_;
+  ASSERT_NE(server->port(), -1) << "the port was taken meanwhile";
+  const auto out = lines(read(dir_ / "out.txt"));
+  EXPECT_EQ(out.size(), 400u);
+  EXPECT_EQ(std::set<std::string>(out.begin(), out.end()).size(), 400u);
+  EXPECT_GT(u(stats()["stages"]["call"], "retries"), 0u) << "the outage was seen";
 }
 
 TEST_F(HttpE2E, ClientErrorsGoToTheDeadLettersAndAnswersCarryStatusAndHeaders) {

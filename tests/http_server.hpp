@@ -27,8 +27,13 @@ class HttpServer {
   }
   ~HttpServer() { stop(); }
 
-  void start() {
-    port_ = http.bind_to_any_port("127.0.0.1");
+  /// Serves on a free port, or on `port` (a server that comes back).
+  void start(int port = 0) {
+    if (port == 0) {
+      port_ = http.bind_to_any_port("127.0.0.1");
+    } else {
+      port_ = http.bind_to_port("127.0.0.1", port) ? port : -1;
+    }
     // cpp-httplib listens with a backlog of 5: a burst of connections beyond
     // it is dropped and retried a second later. Listening again sets it.
     ::listen(socket_, 1024);
