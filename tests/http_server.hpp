@@ -19,6 +19,7 @@ class HttpServer {
  public:
   explicit HttpServer(std::size_t threads = 160) {
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http.set_keep_alive_max_count(100000);  // as a service would: not a new connection every 5
     http.set_socket_options([this](int sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
