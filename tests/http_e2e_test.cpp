@@ -508,6 +508,96 @@ max_in_flight = 8
   EXPECT_EQ(u(stats()["stages"]["post"], "out"), 30u);
 }
 
+TEST_F(HttpE2E, AResponseOverMaxResponseBytesIsAPermanentError) {
+  HttpServer server;
+  const std::string big(50 << 20, 'x');
+  server.http.Get("/true", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "text/plain");
+  });
+  server.http.Get("/false", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("small", "text/plain");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 4
+[stages.call]
+type = "http"
+inputs = ["src"]
+method = "GET"
+url = "URL/{seq % 2 == 0}"
+retry = { max_attempts = 3, initial_backoff = "1ms" }
+on_error = "dead_letter"
+[stages.good]
+type = "file"
+inputs = ["call"]
+path = "good.txt"
+[stages.failed]
+type = "file"
+inputs = ["call.dead_letter"]
+path = "failed.jsonl"
+format = "json"
+)",
+                                 "URL", server.url(""))),
+            0)
+      << err_;
+  EXPECT_EQ(lines(read(dir_ / "good.txt")), (std::vector<std::string>{"small", "small"}));
+  const auto failed = lines(read(dir_ / "failed.jsonl"));
+  ASSERT_EQ(failed.size(), 2u);
+  const auto m = json::parse(failed[0]);
+  EXPECT_EQ(m["payload"], "2");
+  EXPECT_NE(m["attrs"]["error"].get<std::string>().find("larger than max_response_bytes"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m["attrs"]["attempts"], "1");
+}
+
+TEST_F(HttpE2E, ABodyThatIsNotUtf8IsSentAsItIsOrAsAJsonString) {
+  HttpServer server;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  server.http.Post("/in", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    bodies.push_back(req.body);
+    res.status = 202;
+  });
+  server.start();
+  write("in.txt", "{\"ok\": 1}\nbad \xff\xfe bytes\n");
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "file"
+path = "in.txt"
+[stages.raw]
+type = "http_post"
+inputs = ["src"]
+url = "URL"
+[stages.batched]
+type = "http_post"
+inputs = ["src"]
+url = "URL"
+batch = 10
+format = "json_array"
+)",
+                                 "URL", server.url("/in"))),
+            0)
+      << err_;
+  std::lock_guard lock(mu);
+  ASSERT_EQ(bodies.size(), 3u);
+  std::set<std::string> raw;
+  json array;
+  for (const auto& b : bodies) {
+    if (b.front() == '[') {
+      array = json::parse(b);  // valid JSON although one body was not UTF-8
+    } else {
+      raw.insert(b);
+    }
+  }
+  EXPECT_EQ(raw, (std::set<std::string>{"{\"ok\": 1}", "bad \xff\xfe bytes"}));
+  ASSERT_EQ(array.size(), 2u) << array;
+  EXPECT_EQ(array[0]["ok"], 1);
+  EXPECT_TRUE(array[1].is_string());
+  EXPECT_EQ(array[1].get<std::string>().rfind("bad ", 0), 0u);
+}
+
 TEST_F(HttpE2E, AMalformedUrlIsACheckError) {
   const auto file = write("bad.toml", R"([stages.src]
 type = "generate"
