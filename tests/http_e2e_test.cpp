@@ -600,6 +600,46 @@ format = "json_array"
   EXPECT_EQ(array[1].get<std::string>().rfind("bad ", 0), 0u);
 }
 
+TEST_F(HttpE2E, ACallPastItsTimeoutIsAbortedAndRetried) {
+  HttpServer server;
+  std::atomic<int> calls{0};
+  server.http.Post("/hang", [&](const httplib::Request& req, httplib::Response& res) {
+    if (calls.fetch_add(1) < 10) server.wait(10s);  // the first ten attempts hang
+    res.set_content("ok " + req.body, "text/plain");
+  });
+  server.start();
+  ASSERT_EQ(run_file(replace_all(R"([stages.src]
+type = "generate"
+count = 20
+[stages.call]
+type = "http"
+inputs = ["src"]
+url = "URL"
+max_in_flight = 10
+timeout = "200ms"
+retry = { max_attempts = 3, initial_backoff = "1ms" }
+on_error = "dead_letter"
+[stages.good]
+type = "file"
+inputs = ["call"]
+path = "good.txt"
+[stages.failed]
+type = "file"
+inputs = ["call.dead_letter"]
+path = "failed.jsonl"
+format = "json"
+)",
+                                 "URL", server.url("/hang")),
+                     20s),
+            0)
+      << err_;
+  EXPECT_LT(took_, 5s) << "a hanging request is not waited for";
+  EXPECT_EQ(lines(read(dir_ / "good.txt")).size(), 20u);
+  EXPECT_EQ(read(dir_ / "failed.jsonl"), "");
+  const auto s = stats();
+  EXPECT_EQ(u(s["stages"]["call"], "retries"), 10u);
+}
+
 TEST_F(HttpE2E, AMalformedUrlIsACheckError) {
   const auto file = write("bad.toml", R"([stages.src]
 type = "generate"
