@@ -33,7 +33,9 @@
   X(subscribe)                  \
   X(nats_source)                \
   X(nats_sink)                  \
-  X(gate)
+  X(gate)                       \
+  X(http)                       \
+  X(http_post)
 
 namespace sluice::builtins {
 
