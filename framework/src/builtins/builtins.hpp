@@ -33,6 +33,7 @@
   X(subscribe)                  \
   X(nats_source)                \
   X(nats_sink)                  \
+  X(http_server)                \
   X(gate)
 
 namespace sluice::builtins {
