@@ -20,6 +20,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -27,6 +28,7 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -44,6 +46,8 @@ using webhook::Intake;
 using webhook::Request;
 
 constexpr std::int64_t kMiB = 1024 * 1024;
+/// How often a handler waiting for acks looks whether the source is going away.
+constexpr std::chrono::milliseconds kAbortCheck{50};
 
 struct Config {
   std::string address, path;
@@ -117,7 +121,11 @@ class Listener final : public httplib::Server {
 class HttpServer final : public Source {
  public:
   explicit HttpServer(const Options& o) : cfg_(o), intake_(cfg_.queue) {}
-  ~HttpServer() override { shut_down(); }
+  ~HttpServer() override {
+    // Without a close() first the run was cancelled: acks may never come.
+    aborting_.store(true);
+    shut_down();
+  }
 
   void open(Context& ctx) override {
     if (ctx.instances() > 1) {
@@ -259,7 +267,8 @@ class HttpServer final : public Source {
                                                      r->taken(), r->size()));
     }
     if (!cfg_.end_to_end) return accepted(res, r->size());
-    const auto settled = r->wait_settled(std::chrono::steady_clock::now() + cfg_.ack_timeout);
+    const auto settled = wait_settled(*r);
+    if (!settled && aborting_.load()) return busy(res, "the run was cancelled");
     if (!settled) return answer(res, 504, "the messages were not written within ack_timeout");
     switch (settled->outcome) {
       case AckOutcome::ok:
@@ -273,6 +282,17 @@ class HttpServer final : public Source {
     answer(res, 500,
            settled->error.empty() ? std::string("a message failed")
                                   : "a message failed: " + settled->error);
+  }
+
+  /// Waits for `r`'s acks up to ack_timeout, or until the source is
+  /// destroyed without a close() (a cancelled run): nullopt then.
+  std::optional<Request::Settled> wait_settled(Request& r) const {
+    const auto until = std::chrono::steady_clock::now() + cfg_.ack_timeout;
+    for (;;) {
+      const auto slice = std::min(until, std::chrono::steady_clock::now() + kAbortCheck);
+      if (auto s = r.wait_settled(slice)) return s;
+      if (aborting_.load() || std::chrono::steady_clock::now() >= until) return std::nullopt;
+    }
   }
 
   std::vector<Message> messages(const httplib::Request& req,
@@ -334,7 +354,7 @@ class HttpServer final : public Source {
   std::function<void()> wake_;
   std::unique_ptr<Listener> server_;
   std::thread thread_;
-  std::atomic<bool> listen_ended_{false}, stopping_{false};
+  std::atomic<bool> listen_ended_{false}, stopping_{false}, aborting_{false};
   int port_{0};
   std::uint64_t seq_{0};
   // Counted on the server's threads, reported on the source's.

@@ -71,13 +71,14 @@ httplib::Result post_when_up(httplib::Client& c, const std::string& path, const 
 /// A sink that waits while `closed`, and fails the messages whose payload is "bad".
 class GateSink final : public Sink {
  public:
-  GateSink(Kept& into, std::atomic<bool>& closed) : into_(into), closed_(closed) {}
+  GateSink(Kept& into, std::atomic<bool>& closed, bool keep_acks)
+      : into_(into), closed_(closed), keep_acks_(keep_acks) {}
   void consume(std::span<Message> batch, Context&) override {
     while (closed_.load()) std::this_thread::sleep_for(1ms);
     std::lock_guard lock(into_.mu);
     for (auto& m : batch) {
       if (m.payload == "bad") m.ack.fail(AckOutcome::rejected, "out: bad payload");
-      m.ack.reset();  // written: a sink lets go of the message
+      if (!keep_acks_) m.ack.reset();  // written: a sink lets go of the message
       into_.messages.push_back(std::move(m));
     }
   }
@@ -85,6 +86,7 @@ class GateSink final : public Sink {
  private:
   Kept& into_;
   std::atomic<bool>& closed_;
+  const bool keep_acks_;  ///< never finish a message (a write that never completes)
 };
 
 class HttpServerTest : public ::testing::Test {
@@ -97,7 +99,9 @@ class HttpServerTest : public ::testing::Test {
     set.emplace_back("port", OptionValue::of(port_));
     Graph g;
     auto src = add(g, "hook", "http_server", false, std::move(set));
-    g.connect(src, g.add_sink("out", [this] { return std::make_unique<GateSink>(kept_, closed_); }),
+    g.connect(src,
+              g.add_sink("out",
+                         [this] { return std::make_unique<GateSink>(kept_, closed_, keep_acks_); }),
               {.capacity = capacity});
     pipeline_ = std::make_unique<Pipeline>(std::move(g), RunOptions{.threads = 2});
     pipeline_->start();
@@ -117,6 +121,7 @@ class HttpServerTest : public ::testing::Test {
   int port_{0};
   Kept kept_;
   std::atomic<bool> closed_{false};
+  bool keep_acks_{false};
   std::unique_ptr<Pipeline> pipeline_;
 };
 
@@ -229,6 +234,26 @@ TEST_F(HttpServerTest, EndToEndAcksTimeOutWith504) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 504);
   stop();
+}
+
+TEST_F(HttpServerTest, ACancelledRunAnswersRequestsWaitingForAcks503AtOnce) {
+  keep_acks_ = true;  // the sink never finishes what it takes
+  start({{"ack", OptionValue::of("end_to_end")},
+         {"ack_timeout", OptionValue::duration(60 * kNanosPerSecond)}});
+  std::atomic<int> status{0};
+  std::thread caller([&] {
+    auto c = client();
+    if (auto r = post_when_up(c, "/", "a")) status = r->status;
+  });
+  for (int i = 0; i < 500 && kept_.size() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(kept_.size(), 1u);
+  const auto t0 = std::chrono::steady_clock::now();
+  pipeline_->cancel();
+  pipeline_->wait();
+  pipeline_.reset();  // destroys the source, which must not wait out ack_timeout
+  caller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(status.load(), 503);
 }
 
 TEST_F(HttpServerTest, StopAnswersWaitingRequests503AndReleasesThePort) {
