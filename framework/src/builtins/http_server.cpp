@@ -312,7 +312,11 @@ class HttpServer final : public Source {
 
   static void answer(httplib::Response& res, int status, const std::string& error) {
     res.status = status;
-    res.set_content(nlohmann::json{{"error", error}}.dump() + "\n", "application/json");
+    // A path or a stage's error may hold bytes that are not UTF-8: replaced, not thrown.
+    res.set_content(nlohmann::json{{"error", error}}.dump(
+                        -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                        "\n",
+                    "application/json");
   }
   static void busy(httplib::Response& res, const std::string& why) {
     answer(res, 503, why + "; retry later");

@@ -168,6 +168,9 @@ TEST_F(HttpServerTest, BadRequestsGetTheirStatusAndQueueNothing) {
   EXPECT_EQ(empty->status, 400);
   EXPECT_EQ(c.Post("/hook", "\n\n", "text/plain")->status, 400);
   EXPECT_EQ(c.Post("/other", "x", "text/plain")->status, 404);
+  auto not_utf8 = c.Post("/%FF%FE", "x", "text/plain");  // named in the answer's JSON
+  EXPECT_EQ(not_utf8->status, 404);
+  EXPECT_NE(not_utf8->body.find("no webhook at /"), std::string::npos) << not_utf8->body;
   auto get = c.Get("/hook");
   EXPECT_EQ(get->status, 405);
   EXPECT_EQ(get->get_header_value("Allow"), "POST, PUT");
@@ -178,7 +181,7 @@ TEST_F(HttpServerTest, BadRequestsGetTheirStatusAndQueueNothing) {
   EXPECT_EQ(kept_.size(), 1u);
   const auto s = testing::stage(*pipeline_, "hook");
   EXPECT_EQ(s.counters.at("status_400"), 2u);
-  EXPECT_EQ(s.counters.at("status_404"), 1u);
+  EXPECT_EQ(s.counters.at("status_404"), 2u);
   EXPECT_EQ(s.counters.at("status_405"), 1u);
   EXPECT_EQ(s.counters.at("status_413"), 2u);
 }
