@@ -22,7 +22,8 @@ for type in $("$bin" list | sed '1d;/^$/,$d' | awk '{print $1}' | uniq); do
   echo
   echo '```text'
   # Both roles of a name (file, nats), without the keys every stage takes.
-  # awk reads to the end rather than exit early: `sluice list` would die of SIGPIPE.
+  # awk reads to the end: leaving early could kill `sluice list` with SIGPIPE
+  # mid-write, and pipefail would then fail the whole script now and then.
   "$bin" list "$type" | awk '/^Every stage also accepts:/ { done = 1 } !done { lines[n++] = $0 }
     END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }'
   echo '```'

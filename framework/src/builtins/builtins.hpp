@@ -35,7 +35,8 @@
   X(nats_sink)                  \
   X(gate)                       \
   X(http)                       \
-  X(http_post)
+  X(http_post)                  \
+  X(http_server)
 
 namespace sluice::builtins {
 
