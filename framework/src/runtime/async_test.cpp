@@ -162,7 +162,8 @@ TEST(Async, TransientFailuresAreRetriedAfterTheBackoffAndRetryAfter) {
   settle([&] { return r.open.size() == 2; });
   r.open.take(1).call.fail("503", true);
   r.open.take(2).call.fail("429", true, 250 * kMs);  // Retry-After instead of the backoff
-  settle([&] { return r.pipeline->pending_timers() >= 1; });
+  // Both settled (their retries due from 0 ms) before the clock moves.
+  settle([&] { return stage(r.pipeline->stats(), "call").errors == 2; });
   r.at(100);
   settle([&] { return r.open.size() == 1; });
   EXPECT_EQ(r.open.started.load(), 3);  // seq 1 again; seq 2 waits for its 250 ms
@@ -213,25 +214,34 @@ TEST(Async, ACallPastItsTimeoutIsAbortedAndItsLateResultDropped) {
 }
 
 TEST(Async, ABreakerOpenedByFailedCallsRejectsTheRest) {
-  Rig r;
+  // Each call fails at once; the first two are settled (and open the breaker)
+  // before a third can start: max_in_flight counts them until then.
+  class Down final : public AsyncStage {
+    void start(Message&&, Call call, Context&) override { call.fail("down", true); }
+  };
+  Kept rejected;
   CircuitBreaker::Config cfg;
   cfg.failure_rate = 0.5;
   cfg.min_calls = 2;
   cfg.window = 2;
   cfg.open_for = 1000 * kMs;
-  r.build(6, {.on_error = OnError::drop,
-              .circuit_breaker = std::make_shared<CircuitBreaker>("svc", cfg),
-              .max_in_flight = 2});
-  r.pipeline->start();
-  settle([&] { return r.open.size() == 2; });
-  r.open.take().call.fail("down", true);
-  r.open.take().call.fail("down", true);
-  ASSERT_TRUE(r.pipeline->wait().ok());
-  const auto stats = r.pipeline->stats();
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(6); });
+  auto call = g.add_stage("call", [] { return std::make_unique<Down>(); },
+                          {.on_error = OnError::drop,
+                           .circuit_breaker = std::make_shared<CircuitBreaker>("svc", cfg),
+                           .max_in_flight = 2},
+                          {"out", "rejected"});
+  g.connect(src, call);
+  g.connect(call, "rejected",
+            g.add_sink("rejected", [&] { return std::make_unique<KeepSink>(rejected); }));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  const auto stats = p.stats();
   const auto& st = stage(stats, "call");
   EXPECT_EQ(st.dropped, 2u);
   EXPECT_EQ(st.rejected, 4u);
-  EXPECT_EQ(r.rejected.size(), 4u);
+  EXPECT_EQ(rejected.size(), 4u);
 }
 
 TEST(Async, CancelAbortsOpenCallsAndCountsThemAbandoned) {
