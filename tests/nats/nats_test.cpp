@@ -369,6 +369,39 @@ on_error = "drop"
   EXPECT_TRUE(drained(std::chrono::seconds(5)));
 }
 
+TEST_F(Nats, TraceIdsComeFromHeadersAndTheSinkWritesThem) {
+  produce(3);  // file -> nats sink: each message with a Sluice-Trace-Id header
+  std::map<std::string, std::string> sent;  // payload -> its header
+  {
+    Client c(server_->url());
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+      auto m = c.get("ORDERS", seq);
+      ASSERT_TRUE(m);
+      ASSERT_EQ(m->headers.count("Sluice-Trace-Id"), 1u) << m->payload;
+      sent[m->payload] = m->headers["Sluice-Trace-Id"];
+    }
+    ASSERT_TRUE(
+        c.publish("orders.new", "w3c",
+                  {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}));
+    ASSERT_TRUE(c.publish("orders.new", "plain", {}));
+  }
+  const auto file = worker("w", "stop_when_idle = \"1s\"\n");
+  Sluice w({"run", file.string()}, dir_);
+  ASSERT_EQ(w.wait(std::chrono::seconds(30)), 0) << w.err();
+  std::map<std::string, std::uint64_t> got;
+  for (const auto& line : lines(read(dir_ / "w.jsonl"))) {
+    const auto j = json::parse(line);
+    got[j["payload"].get<std::string>()] = j["trace_id"].get<std::uint64_t>();
+  }
+  ASSERT_EQ(got.size(), 5u);
+  for (const auto& [payload, header] : sent) {
+    EXPECT_EQ(std::to_string(got[payload]), header) << payload;
+  }
+  EXPECT_EQ(got["w3c"], 0xa3ce929d0e0e4736ULL & ((std::uint64_t{1} << 53) - 1));
+  EXPECT_NE(got["plain"], 0u) << "no header: drawn at random";
+  EXPECT_LT(got["plain"], std::uint64_t{1} << 53);
+}
+
 TEST_F(Nats, AWorkerStartedBeforeTheServerConnectsWhenItComes) {
   constexpr int kN = 500;
   produce(kN);

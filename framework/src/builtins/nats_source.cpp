@@ -46,6 +46,7 @@
 #include "builtins/nats/source_config.hpp"
 #include "builtins/nats/tracker.hpp"
 #include "builtins/nats/url_check.hpp"
+#include "builtins/trace_id.hpp"
 #include "sluice/resilience.hpp"
 
 namespace sluice::builtins {
@@ -55,6 +56,18 @@ using nats::Connection;
 using nats::error_text;
 using nats::SourceConfig;
 using nats::Tracker;
+
+/// The trace id a message's headers carry: `Sluice-Trace-Id` (what the nats
+/// sink writes), else the trace-id of a W3C `traceparent`.
+std::optional<std::uint64_t> header_trace_id(natsMsg* nm) {
+  for (const char* name : {"Sluice-Trace-Id", "traceparent"}) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(nm, name, &value) == NATS_OK && value != nullptr) {
+      if (auto id = parse_trace_id(value)) return id;
+    }
+  }
+  return std::nullopt;
+}
 
 class NatsSource final : public Source {
  public:
@@ -276,6 +289,8 @@ class NatsSource final : public Source {
     }
     Message& m = out.emplace();
     m.seq = stream_seq;
+    m.trace_id = header_trace_id(nm).value_or(0);
+    if (m.trace_id == 0) m.trace_id = trace_ids_.next();
     m.ingest_ns = now;
     m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
     m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
@@ -379,6 +394,7 @@ class NatsSource final : public Source {
   bool status_error_{false};
   std::vector<natsMsg*> spent_;
   std::int64_t max_inflight_{0};
+  TraceIds trace_ids_;  ///< for messages whose headers carry no trace id
   Nanos credit_wait_{from_micros(500)};
   Nanos error_wait_{0};
   Nanos last_message_{0};
@@ -392,7 +408,8 @@ StageType nats_source_type() {
   t.name = "nats";
   t.doc =
       "pulls from a NATS JetStream durable consumer shared by every runner; acks a message when "
-      "the pipeline has finished with it, naks it with a growing delay when it failed";
+      "the pipeline has finished with it, naks it with a growing delay when it failed; the "
+      "trace id comes from a Sluice-Trace-Id or W3C traceparent header, else at random";
   t.blocking = true;  // the fetch waits: on the I/O pool, never on the arena
   t.schema.options = {
       nats::url_option(),
