@@ -27,6 +27,7 @@ struct RunArgs {
   std::string log_format{"text"};
   std::vector<std::string> plugins;
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
+  std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
 };
 
 int run_command(const RunArgs& args);

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   run->add_option("--fuse", run_args.fuse,
                   "run chains of maps and filters as one loop (auto: with one thread)")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  run->add_option("--metrics", run_args.metrics,
+                  "serve Prometheus /metrics, /healthz and /ready at HOST:PORT during the run")
+      ->type_name("ADDR");
 
   std::string file;
   std::vector<std::string> sets;

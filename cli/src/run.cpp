@@ -21,12 +21,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.hpp"
 #include "error_lines.hpp"
+#include "metrics_server.hpp"
 #include "progress.hpp"
 #include "progress_display.hpp"
 #include "progress_log_sink.hpp"
@@ -53,8 +56,9 @@ sigset_t watched_signals() {
 
 class SignalWatcher {
  public:
-  SignalWatcher(Pipeline& pipeline, StatsFile& stats_file)
-      : pipeline_(pipeline), stats_file_(stats_file) {
+  /// `on_stop` is called on the first signal, as the drain begins.
+  SignalWatcher(Pipeline& pipeline, StatsFile& stats_file, std::function<void()> on_stop = {})
+      : pipeline_(pipeline), stats_file_(stats_file), on_stop_(std::move(on_stop)) {
     thread_ = std::thread([this] { loop(); });
   }
   ~SignalWatcher() {
@@ -87,6 +91,7 @@ class SignalWatcher {
       if (first_.compare_exchange_strong(expected, sig)) {
         spdlog::warn("{} received: draining (send it again to abort)",
                      fmt::format("SIG{}", sigabbrev_np(sig)));
+        if (on_stop_) on_stop_();
         pipeline_.stop();
         continue;
       }
@@ -105,6 +110,7 @@ class SignalWatcher {
 
   Pipeline& pipeline_;
   StatsFile& stats_file_;
+  std::function<void()> on_stop_;
   std::atomic<int> first_{0};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -222,6 +228,15 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
+  std::unique_ptr<MetricsServer> metrics;
+  if (!args.metrics.empty()) {  // a port in use is found now too
+    std::string why;
+    metrics = MetricsServer::bind(args.metrics, why);
+    if (!metrics) {
+      print_error(why);
+      return kExitUsage;
+    }
+  }
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
@@ -239,20 +254,29 @@ int run_command(const RunArgs& args) {
     }
   };
 
+  if (metrics) {
+    options.log(LogLevel::info, "", "metrics at " + metrics->url() + "/metrics (/healthz, /ready)");
+  }
+
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
+  if (metrics) metrics->start([&pipeline] { return pipeline.stats(); });
   RunResult result;
   int signal = 0;
   {
-    SignalWatcher watcher(pipeline, stats_file);
+    SignalWatcher watcher(pipeline, stats_file, [&metrics] {
+      if (metrics) metrics->set_ready(false);  // draining: take no more traffic
+    });
     try {
       pipeline.start();
+      if (metrics) metrics->set_ready(true);
       if (live_table) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();
     } catch (const std::exception& e) {
       result.status = RunStatus::failed;
       result.error = e.what();
     }
+    if (metrics) metrics->stop();  // before the pipeline it reads goes
     if (display) display->stop();
     signal = watcher.signal();
   }
