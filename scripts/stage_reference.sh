@@ -22,7 +22,9 @@ for type in $("$bin" list | sed '1d;/^$/,$d' | awk '{print $1}' | uniq); do
   echo
   echo '```text'
   # Both roles of a name (file, nats), without the keys every stage takes.
-  "$bin" list "$type" | awk '/^Every stage also accepts:/ { exit } { lines[n++] = $0 }
+  # awk reads to the end: exiting early would kill `sluice list` with SIGPIPE
+  # when its output is more than a pipe buffer, and pipefail fail the script.
+  "$bin" list "$type" | awk '/^Every stage also accepts:/ { done = 1 } !done { lines[n++] = $0 }
     END { while (n > 0 && lines[n - 1] == "") n--; for (i = 0; i < n; i++) print lines[i] }'
   echo '```'
 done
