@@ -325,9 +325,14 @@ TEST_F(Nats, AServerRestartMidRunLosesNothing) {
 TEST_F(Nats, AMessageThatKeepsFailingIsDeadLetteredThenTerminated) {
   constexpr int kN = 50;
   produce(kN);
+  std::uint64_t trace_of_7 = 0;  // the producer's nats sink wrote it as a header
   {
     Client c(server_->url());
     ASSERT_TRUE(c.add_stream("DEAD", "dead.orders"));
+    auto seventh = c.get("ORDERS", 7);
+    ASSERT_TRUE(seventh);
+    ASSERT_EQ(seventh->payload, "order-7");
+    trace_of_7 = std::stoull(seventh->headers["Sluice-Trace-Id"]);
   }
   // order-7 fails on every delivery; after max_deliver = 3 it goes to dead.orders.
   const std::string keys =
@@ -361,6 +366,8 @@ on_error = "drop"
   EXPECT_EQ(letter->headers["Sluice-Stream-Seq"], "7");
   EXPECT_EQ(letter->headers["Sluice-Outcome"], "failed");
   EXPECT_EQ(letter->headers["Sluice-Subject"], "orders.new");
+  EXPECT_EQ(letter->headers["Sluice-Trace-Id"], std::to_string(trace_of_7))
+      << "the dead letter keeps the trace id its message came with";
   EXPECT_NE(letter->headers["Sluice-Error"].find("3 deliveries"), std::string::npos);
   EXPECT_NE(letter->headers["Sluice-Error"].find("work: injected transient failure"),
             std::string::npos)

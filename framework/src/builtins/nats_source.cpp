@@ -296,11 +296,11 @@ class NatsSource final : public Source {
     m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
     m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
     m.attrs.set("nats_delivered", std::to_string(delivered));
-    m.ack =
-        AckRef::make(tracker_, tracker_->keeps_payloads()
-                                   ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
-                                                   natsMsg_GetSubject(nm), std::string(m.payload))
-                                   : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
+    m.ack = AckRef::make(
+        tracker_, tracker_->keeps_payloads()
+                      ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
+                                      natsMsg_GetSubject(nm), std::string(m.payload), m.trace_id)
+                      : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
     return delivered > 1;
   }
 
