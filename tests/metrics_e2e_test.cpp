@@ -1,7 +1,8 @@
-// `sluice run --metrics ADDR` through the binary (issue 18): /metrics,
-// /healthz and /ready answer during the run, the counters grow and end equal
-// to --stats-json's, the port is free once the run ends, and a bad address
-// or a port in use is an error before the run starts.
+// `sluice run --metrics ADDR` and `--control ADDR` through the binary (issue
+// 18): /metrics, /healthz and /ready answer during the run, the counters grow
+// and end equal to --stats-json's, the port is free once the run ends, a bad
+// address or a port in use is an error before the run starts, and `sluice
+// top` draws the table of a run from another process.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -57,9 +58,11 @@ inputs = ["slow"]
 )");
   }
 
-  /// The http://HOST:PORT the run's log line names, once it has printed it.
-  std::string wait_for_url(const Sluice& p) {
-    const std::regex url_re(R"(metrics at (http://[^ ]+)/metrics)");
+  /// What the run's log line names (by default the http://HOST:PORT of
+  /// /metrics), once it has printed it.
+  std::string wait_for_url(const Sluice& p,
+                           const std::string& pattern = R"(metrics at (http://[^ ]+)/metrics)") {
+    const std::regex url_re(pattern);
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < deadline) {
       std::smatch m;
@@ -153,6 +156,48 @@ TEST_F(MetricsE2E, APortInUseOrABadAddressIsAnErrorBeforeTheRun) {
     EXPECT_FALSE(fs::exists(dir_ / "stats.json")) << "the run never started: " << address;
   }
   ::close(fd);
+}
+
+TEST_F(MetricsE2E, TopDrawsTheTableOfARunStartedWithControl) {
+  Sluice run({"run", "p.toml", "--control", "127.0.0.1:0", "--progress", "never"}, dir_);
+  const std::string addr = wait_for_url(run, R"(control at ([0-9.]+:[0-9]+) )");
+  ASSERT_FALSE(addr.empty()) << run.err();
+
+  Sluice top({"top", addr, "--count", "2", "--interval", "0.2"}, dir_);
+  ASSERT_EQ(top.wait(std::chrono::seconds(20)), 0) << top.err();
+  const std::string table = top.out();
+  for (const char* want : {"stage", "rate/s", "fast_out", "slow_out", "running"}) {
+    EXPECT_NE(table.find(want), std::string::npos) << want << "\n" << table;
+  }
+  EXPECT_EQ(lines(table).size(), 2u * (2 + 4 + 1)) << "two frames of title, header, 4 stages\n"
+                                                   << table;
+
+  // A control-only server serves no /metrics.
+  httplib::Client client("http://" + addr);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 404);
+
+  run.signal(SIGINT);
+  ASSERT_EQ(run.wait(), 130) << run.err();
+  Sluice late({"top", addr}, dir_);
+  EXPECT_EQ(late.wait(std::chrono::seconds(20)), 1);
+  EXPECT_NE(late.err().find("top: no run answers at " + addr + ": cannot connect"),
+            std::string::npos)
+      << late.err();
+}
+
+TEST_F(MetricsE2E, TopOfAServerWithoutControlSaysSo) {
+  Sluice run({"run", "p.toml", "--metrics", "127.0.0.1:0", "--progress", "never"}, dir_);
+  const std::string url = wait_for_url(run);
+  ASSERT_FALSE(url.empty()) << run.err();
+  Sluice top({"top", url, "--count", "1"}, dir_);
+  EXPECT_EQ(top.wait(std::chrono::seconds(20)), 1);
+  EXPECT_NE(top.err().find("HTTP 404 from /control/stats (started with --control?)"),
+            std::string::npos)
+      << top.err();
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(), 130) << run.err();
 }
 
 }  // namespace

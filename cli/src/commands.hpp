@@ -28,9 +28,17 @@ struct RunArgs {
   std::vector<std::string> plugins;
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
   std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
+  std::string control;       ///< HOST:PORT of /control/stats (sluice top); "" = none
 };
 
 int run_command(const RunArgs& args);
+/// `sluice top ADDR`: the progress table of the run serving --control ADDR.
+struct TopArgs {
+  std::string address;
+  double interval_s{0.5};
+  std::size_t count{0};  ///< frames to draw; 0 = until the run ends
+};
+int top_command(const TopArgs& args);
 int check_command(const std::string& file, const std::vector<std::string>& sets,
                   const std::vector<std::string>& plugins);
 int graph_command(const std::string& file, const std::vector<std::string>& sets,

@@ -51,6 +51,16 @@ int main(int argc, char** argv) {
   run->add_option("--metrics", run_args.metrics,
                   "serve Prometheus /metrics, /healthz and /ready at HOST:PORT during the run")
       ->type_name("ADDR");
+  run->add_option("--control", run_args.control,
+                  "serve /control/stats at HOST:PORT for `sluice top` (may equal --metrics)")
+      ->type_name("ADDR");
+
+  sluice::cli::TopArgs top_args;
+  auto* top = app.add_subcommand("top", "the progress table of a run started with --control");
+  top->add_option("ADDR", top_args.address, "the run's --control HOST:PORT")->required();
+  top->add_option("--interval", top_args.interval_s, "seconds between redraws")
+      ->check(CLI::Range(0.05, 3600.0));
+  top->add_option("--count", top_args.count, "draw this many frames, then exit (0: until the end)");
 
   std::string file;
   std::vector<std::string> sets;
@@ -81,14 +91,14 @@ int main(int argc, char** argv) {
   // A first word that is no subcommand: CLI11 would only say "A subcommand
   // is required".
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"run", "check", "graph", "list"};
+    const std::vector<std::string> commands = {"run", "check", "graph", "list", "top"};
     const std::string word = argv[1];
     if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
       std::fprintf(stderr, "sluice: error: unknown command '%s'\n", word.c_str());
       const auto close = sluice::dsl::did_you_mean(word, commands);
       std::fprintf(stderr, "  hint: %s\n",
                    close ? ("did you mean '" + *close + "'?").c_str()
-                         : "the commands are run, check, graph and list; see sluice --help");
+                         : "the commands are run, check, graph, list and top; see sluice --help");
       return sluice::cli::kExitUsage;
     }
   }
@@ -102,6 +112,7 @@ int main(int argc, char** argv) {
     if (*check) return sluice::cli::check_command(file, sets, plugins);
     if (*graph) return sluice::cli::graph_command(file, sets, plugins, format);
     if (*list) return sluice::cli::list_command(type, plugins);
+    if (*top) return sluice::cli::top_command(top_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sluice: error: %s\n", e.what());
     return sluice::cli::kExitFailed;

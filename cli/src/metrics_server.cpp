@@ -11,6 +11,7 @@
 #include "listen_address.hpp"
 #include "process_stats.hpp"
 #include "prometheus.hpp"
+#include "remote_stats.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -33,14 +34,15 @@ MetricsServer::MetricsServer() : server_(std::make_unique<httplib::Server>()) {}
 
 MetricsServer::~MetricsServer() { stop(); }
 
-std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std::string& error) {
+std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std::string_view flag,
+                                                   Endpoints endpoints, std::string& error) {
   auto parsed = parse_listen_address(address);
   if (auto* why = std::get_if<std::string>(&parsed)) {
-    error = "--metrics " + *why;
+    error = std::string(flag) + " " + *why;
     return nullptr;
   }
   const ListenAddress& a = std::get<ListenAddress>(parsed);
-  const std::string where = "--metrics '" + std::string(address) + "'";
+  const std::string where = std::string(flag) + " '" + std::string(address) + "'";
   if (const std::string why = resolve_error(a.host); !why.empty()) {
     error = where + ": cannot resolve '" + a.host + "': " + why;
     return nullptr;
@@ -64,27 +66,41 @@ std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std
   }
   const bool v6 = a.host.find(':') != std::string::npos;
   s->url_ = "http://" + (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(port);
-  s->serve();
+  s->serve(endpoints);
   return s;
 }
 
-void MetricsServer::start(std::function<Stats()> snapshot) {
+void MetricsServer::start(std::function<Stats()> snapshot, Instances instances) {
   const std::lock_guard lock(mu_);
   snapshot_ = std::move(snapshot);
+  instances_ = std::move(instances);
 }
 
-void MetricsServer::serve() {
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    const std::lock_guard lock(mu_);  // a scrape at a time; stop() waits for it
-    if (!snapshot_) {
-      res.status = 503;
-      res.set_content("the pipeline has not started\n", "text/plain");
-      return;
-    }
-    const std::string body =
-        prometheus_text(snapshot_(), read_process_stats().value_or(ProcessStats{}));
-    res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
-  });
+void MetricsServer::serve(Endpoints endpoints) {
+  if (endpoints.metrics) {
+    server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      const std::lock_guard lock(mu_);  // a scrape at a time; stop() waits for it
+      if (!snapshot_) {
+        res.status = 503;
+        res.set_content("the pipeline has not started\n", "text/plain");
+        return;
+      }
+      const std::string body =
+          prometheus_text(snapshot_(), read_process_stats().value_or(ProcessStats{}));
+      res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
+    });
+  }
+  if (endpoints.control) {
+    server_->Get("/control/stats", [this](const httplib::Request&, httplib::Response& res) {
+      const std::lock_guard lock(mu_);
+      if (!snapshot_) {
+        res.status = 503;
+        res.set_content("the pipeline has not started\n", "text/plain");
+        return;
+      }
+      res.set_content(control_stats_json(snapshot_(), instances_), "application/json");
+    });
+  }
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });

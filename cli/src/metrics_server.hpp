@@ -1,12 +1,13 @@
-// The HTTP server of `sluice run --metrics ADDR`: /metrics (Prometheus text,
-// prometheus.hpp), /healthz and /ready, served by cpp-httplib on its own
-// threads (a listener and two workers) from the same live stats the progress
-// table reads. It listens from bind() on.
+// The HTTP server of `sluice run --metrics ADDR` and `--control ADDR`:
+// /metrics (Prometheus text, prometheus.hpp) and /control/stats (what `sluice
+// top` draws, remote_stats.hpp), with /healthz and /ready on either, served by
+// cpp-httplib on its own threads (a listener and two workers) from the same
+// live stats the progress table reads. It listens from bind() on.
 //
 //   std::string error;
-//   auto server = MetricsServer::bind("127.0.0.1:9464", error);  // before the run
+//   auto server = MetricsServer::bind("127.0.0.1:9464", "--metrics", {.metrics = true}, error);
 //   if (!server) { print(error); return 2; }
-//   server->start([&] { return pipeline.stats(); });  // /metrics: 503 until then
+//   server->start([&] { return pipeline.stats(); }, instances);  // 503 until then
 //   pipeline.start(); server->set_ready(true);
 //   ... pipeline.wait(); server->stop();   // the port is free again
 //
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <thread>
 
+#include "progress.hpp"
 #include "sluice/stats.hpp"
 
 namespace httplib {
@@ -32,17 +34,23 @@ namespace sluice::cli {
 
 class MetricsServer {
  public:
+  /// Which paths it serves besides /healthz and /ready.
+  struct Endpoints {
+    bool metrics{false};  ///< /metrics
+    bool control{false};  ///< /control/stats
+  };
   /// Listens on `address` (HOST:PORT, listen_address.hpp) now, so that a bad
   /// address or a port in use is found before the run starts; nullptr and
-  /// `error` saying why when it cannot.
-  static std::unique_ptr<MetricsServer> bind(std::string_view address, std::string& error);
+  /// `error` (naming `flag`) saying why when it cannot.
+  static std::unique_ptr<MetricsServer> bind(std::string_view address, std::string_view flag,
+                                             Endpoints endpoints, std::string& error);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   /// What /metrics reports from now on (503 before); called per scrape, on a
   /// server thread, until stop().
-  void start(std::function<Stats()> snapshot);
+  void start(std::function<Stats()> snapshot, Instances instances);
   /// What /ready answers: 200 while true, 503 before and after.
   void set_ready(bool ready) noexcept { ready_.store(ready, std::memory_order_relaxed); }
   /// Stops serving and closes the socket; after it `snapshot` is not called
@@ -53,11 +61,12 @@ class MetricsServer {
 
  private:
   MetricsServer();
-  void serve();  ///< registers the handlers and starts listening
+  void serve(Endpoints endpoints);  ///< registers the handlers and starts listening
 
   std::unique_ptr<httplib::Server> server_;
   std::mutex mu_;  ///< guards snapshot_
   std::function<Stats()> snapshot_;
+  Instances instances_;
   std::atomic<bool> ready_{false};
   std::string url_;
   std::thread thread_;

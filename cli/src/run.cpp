@@ -25,7 +25,10 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "error_lines.hpp"
@@ -205,6 +208,39 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   return stats_ok ? kExitOk : kExitUsage;
 }
 
+/// The servers --metrics and --control ask for (one when both name the same
+/// address), each with the log line that says where it is; nullopt after
+/// printing why one cannot listen.
+using Servers = std::vector<std::pair<std::unique_ptr<MetricsServer>, std::string>>;
+std::optional<Servers> open_servers(const RunArgs& args) {
+  Servers servers;
+  const bool shared = !args.metrics.empty() && args.metrics == args.control;
+  auto open = [&](const std::string& address, const char* flag, MetricsServer::Endpoints e) {
+    std::string why;
+    auto server = MetricsServer::bind(address, flag, e, why);
+    if (!server) {
+      print_error(why);
+      return false;
+    }
+    std::string what;
+    if (e.metrics) what = "metrics at " + server->url() + "/metrics";
+    if (e.control) {
+      if (!what.empty()) what += "; ";
+      // What `sluice top` is given: the address without the scheme.
+      const std::string at = server->url().substr(std::string_view("http://").size());
+      what += "control at " + at + " (sluice top " + at + ")";
+    }
+    servers.emplace_back(std::move(server), what);
+    return true;
+  };
+  if (!args.metrics.empty() && !open(args.metrics, "--metrics", {true, shared}))
+    return std::nullopt;
+  if (!args.control.empty() && !shared && !open(args.control, "--control", {false, true})) {
+    return std::nullopt;
+  }
+  return servers;
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -228,15 +264,8 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
-  std::unique_ptr<MetricsServer> metrics;
-  if (!args.metrics.empty()) {  // a port in use is found now too
-    std::string why;
-    metrics = MetricsServer::bind(args.metrics, why);
-    if (!metrics) {
-      print_error(why);
-      return kExitUsage;
-    }
-  }
+  auto servers = open_servers(args);             // a port in use is found now too
+  if (!servers) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
@@ -254,29 +283,31 @@ int run_command(const RunArgs& args) {
     }
   };
 
-  if (metrics) {
-    options.log(LogLevel::info, "", "metrics at " + metrics->url() + "/metrics (/healthz, /ready)");
-  }
+  for (const auto& [server, what] : *servers) options.log(LogLevel::info, "", what);
 
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
-  if (metrics) metrics->start([&pipeline] { return pipeline.stats(); });
+  for (const auto& server : *servers) {
+    server.first->start([&pipeline] { return pipeline.stats(); }, instances);
+  }
+  auto set_ready = [&servers](bool ready) {
+    for (const auto& server : *servers) server.first->set_ready(ready);
+  };
   RunResult result;
   int signal = 0;
   {
-    SignalWatcher watcher(pipeline, stats_file, [&metrics] {
-      if (metrics) metrics->set_ready(false);  // draining: take no more traffic
-    });
+    SignalWatcher watcher(pipeline, stats_file,
+                          [&set_ready] { set_ready(false); });  // draining: no more traffic
     try {
       pipeline.start();
-      if (metrics) metrics->set_ready(true);
+      set_ready(true);
       if (live_table) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();
     } catch (const std::exception& e) {
       result.status = RunStatus::failed;
       result.error = e.what();
     }
-    if (metrics) metrics->stop();  // before the pipeline it reads goes
+    for (const auto& server : *servers) server.first->stop();  // before the pipeline goes
     if (display) display->stop();
     signal = watcher.signal();
   }
