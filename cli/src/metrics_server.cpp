@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -110,8 +111,13 @@ void MetricsServer::serve(Endpoints endpoints) {
     res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
   });
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() closes the socket only once the server runs: wait for that.
-  while (!server_->is_running()) std::this_thread::yield();
+  // stop() closes the socket only once the server runs: wait for that (it
+  // is the listener thread's first step; the bound is for a thread that
+  // never got to run at all).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
 }
 
 void MetricsServer::stop() {
