@@ -405,7 +405,7 @@ TEST_F(Nats, TraceIdsComeFromHeadersAndTheSinkWritesThem) {
     EXPECT_EQ(std::to_string(got[payload]), header) << payload;
   }
   EXPECT_EQ(got["w3c"], 0xa3ce929d0e0e4736ULL & ((std::uint64_t{1} << 53) - 1));
-  EXPECT_NE(got["plain"], 0u) << "no header: drawn at random";
+  EXPECT_NE(got["plain"], 0u) << "no header: made from the stream and its stream seq";
   EXPECT_LT(got["plain"], std::uint64_t{1} << 53);
 }
 

@@ -289,8 +289,13 @@ class NatsSource final : public Source {
     }
     Message& m = out.emplace();
     m.seq = stream_seq;
-    m.trace_id = header_trace_id(nm).value_or(0);
-    if (m.trace_id == 0) m.trace_id = trace_ids_.next();
+    // Without a header, an id made from the stream and the message's place in
+    // it: each delivery of a message (a redelivery, on another runner too)
+    // logs the same one.
+    const auto header_id = header_trace_id(nm);
+    m.trace_id = header_id         ? *header_id
+                 : stream_seq != 0 ? derived_trace_id(stable_hash(cfg_.stream), stream_seq)
+                                   : trace_ids_.next();
     m.ingest_ns = now;
     m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
     m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
@@ -409,7 +414,8 @@ StageType nats_source_type() {
   t.doc =
       "pulls from a NATS JetStream durable consumer shared by every runner; acks a message when "
       "the pipeline has finished with it, naks it with a growing delay when it failed; the "
-      "trace id comes from a Sluice-Trace-Id or W3C traceparent header, else at random";
+      "trace id comes from a Sluice-Trace-Id or W3C traceparent header, else from the stream "
+      "and stream sequence";
   t.blocking = true;  // the fetch waits: on the I/O pool, never on the arena
   t.schema.options = {
       nats::url_option(),

@@ -49,6 +49,22 @@ TraceIds::TraceIds() : rng_(0) {
   rng_.seed(seed ^ (instances.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ULL));
 }
 
+std::uint64_t derived_trace_id(std::uint64_t salt, std::uint64_t n) noexcept {
+  SplitMix64 mix(salt ^ (n * 0xd1b54a32d192ed03ULL));
+  for (;;) {
+    if (const std::uint64_t id = mix.next() & kMaxTraceId; id != 0) return id;
+  }
+}
+
+std::uint64_t stable_hash(std::string_view text) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
 std::optional<std::uint64_t> parse_trace_id(std::string_view text) noexcept {
   text = trim(text);
   if (is_decimal(text)) {

@@ -40,6 +40,15 @@ class TraceIds {
   SplitMix64 rng_;
 };
 
+/// A trace id that is a function of `salt` and `n` (non-zero, below 2^53,
+/// scattered like a random one): for a source whose messages come again (a
+/// stream's redeliveries) and should keep their id each time.
+[[nodiscard]] std::uint64_t derived_trace_id(std::uint64_t salt, std::uint64_t n) noexcept;
+
+/// FNV-1a of `text`: a salt that is the same in every build and on every
+/// machine (std::hash need not be).
+[[nodiscard]] std::uint64_t stable_hash(std::string_view text) noexcept;
+
 /// The trace id that `text` spells, reduced to its low 53 bits, or nullopt
 /// when it spells none (or zero). Accepted, surrounding blanks ignored:
 /// - a decimal number (how sluice writes trace ids: `Sluice-Trace-Id`, JSON);

@@ -29,6 +29,23 @@ TEST(TraceIds, TwoGeneratorsDrawDifferentSequences) {
   EXPECT_EQ(c.next(), d.next()) << "a seed repeats its sequence";
 }
 
+TEST(DerivedTraceId, IsTheSameForTheSameInputsAndScattered) {
+  const std::uint64_t salt = stable_hash("ORDERS");
+  EXPECT_EQ(salt, stable_hash("ORDERS"));
+  EXPECT_NE(salt, stable_hash("ORDERs"));
+  EXPECT_EQ(stable_hash(""), 0xcbf29ce484222325ULL) << "FNV-1a's offset basis";
+  std::set<std::uint64_t> seen;
+  for (std::uint64_t n = 0; n < 10'000; ++n) {
+    const std::uint64_t id = derived_trace_id(salt, n);
+    EXPECT_EQ(id, derived_trace_id(salt, n));
+    EXPECT_NE(id, 0u);
+    EXPECT_LE(id, kMaxTraceId);
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 10'000u);
+  EXPECT_NE(derived_trace_id(salt, 1), derived_trace_id(stable_hash("OTHER"), 1));
+}
+
 TEST(ParseTraceId, ReadsDecimalAsSluiceWritesIt) {
   EXPECT_EQ(parse_trace_id("12345"), 12345u);
   EXPECT_EQ(parse_trace_id(" 9007199254740991 "), kMaxTraceId);
