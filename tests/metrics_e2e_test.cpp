@@ -2,7 +2,7 @@
 // 18): /metrics, /healthz and /ready answer during the run, the counters grow
 // and end equal to --stats-json's, the port is free once the run ends, a bad
 // address or a port in use is an error before the run starts, and `sluice
-// top` draws the table of a run from another process.
+// top` and `sluice tap` watch a run from another process.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -198,6 +198,38 @@ TEST_F(MetricsE2E, TopOfAServerWithoutControlSaysSo) {
       << top.err();
   run.signal(SIGINT);
   EXPECT_EQ(run.wait(), 130) << run.err();
+}
+
+TEST_F(MetricsE2E, TapPrintsWhatLeavesAStageUntilItsLimitOrTheEndOfTheRun) {
+  Sluice run({"run", "p.toml", "--control", "127.0.0.1:0", "--progress", "never"}, dir_);
+  const std::string addr = wait_for_url(run, R"(control at ([0-9.]+:[0-9]+) )");
+  ASSERT_FALSE(addr.empty()) << run.err();
+
+  Sluice five({"tap", addr, "slow", "--limit", "5", "--rate", "0", "--format", "json"}, dir_);
+  ASSERT_EQ(five.wait(std::chrono::seconds(20)), 0) << five.err();
+  const auto got = lines(five.out());
+  ASSERT_EQ(got.size(), 5u) << five.out();
+  std::uint64_t last_seq = 0;
+  for (const auto& l : got) {
+    const auto j = json::parse(l);
+    EXPECT_GT(j["seq"].get<std::uint64_t>(), last_seq) << "in order: " << l;
+    last_seq = j["seq"].get<std::uint64_t>();
+    EXPECT_NE(j["trace_id"].get<std::uint64_t>(), 0u) << l;
+  }
+
+  Sluice nope({"tap", addr, "nope"}, dir_);
+  EXPECT_EQ(nope.wait(std::chrono::seconds(20)), 1);
+  EXPECT_NE(nope.err().find("tap: no output 'nope' with an edge; the outputs are fast, slow"),
+            std::string::npos)
+      << nope.err();
+
+  // Without a limit a tap lasts as long as the run, and ends with it.
+  Sluice endless({"tap", addr, "slow"}, dir_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  run.signal(SIGINT);
+  ASSERT_EQ(run.wait(), 130) << run.err();
+  EXPECT_EQ(endless.wait(std::chrono::seconds(10)), 0) << endless.err();
+  EXPECT_FALSE(lines(endless.out()).empty()) << "payload lines while it ran";
 }
 
 }  // namespace

@@ -29,4 +29,15 @@ std::variant<ListenAddress, std::string> parse_listen_address(std::string_view t
   return ListenAddress{host.empty() ? std::string("0.0.0.0") : std::string(host), n};
 }
 
+std::variant<ListenAddress, std::string> parse_connect_address(std::string_view text) {
+  if (text.rfind("http://", 0) == 0) text.remove_prefix(std::string_view("http://").size());
+  auto parsed = parse_listen_address(text);
+  if (auto* a = std::get_if<ListenAddress>(&parsed)) {
+    if (a->host == "0.0.0.0") a->host = "127.0.0.1";
+    if (a->host == "::") a->host = "::1";
+    if (a->port == 0) return "'" + std::string(text) + "': the port must not be 0";
+  }
+  return parsed;
+}
+
 }  // namespace sluice::cli

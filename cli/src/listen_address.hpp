@@ -19,4 +19,9 @@ struct ListenAddress {
 /// The address, or why `text` is none (a message naming what is wrong).
 [[nodiscard]] std::variant<ListenAddress, std::string> parse_listen_address(std::string_view text);
 
+/// The address a client (`sluice top`, `sluice tap`) connects to for what a
+/// run's log line printed: HOST:PORT, optionally after `http://`; an
+/// every-interface host is this machine, and port 0 is an error.
+[[nodiscard]] std::variant<ListenAddress, std::string> parse_connect_address(std::string_view text);
+
 }  // namespace sluice::cli

@@ -42,5 +42,15 @@ TEST(ListenAddress, ABadAddressSaysWhatIsWrong) {
   EXPECT_EQ(error("a b:1"), "'a b:1': 'a b' is no host name or address");
 }
 
+TEST(ConnectAddress, WhatTheLogLinePrintedWithOrWithoutItsScheme) {
+  auto a = std::get<ListenAddress>(parse_connect_address("http://127.0.0.1:9465"));
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.port, 9465);
+  EXPECT_EQ(std::get<ListenAddress>(parse_connect_address(":9465")).host, "127.0.0.1");
+  EXPECT_EQ(std::get<ListenAddress>(parse_connect_address("[::]:9465")).host, "::1");
+  EXPECT_EQ(std::get<std::string>(parse_connect_address("localhost:0")),
+            "'localhost:0': the port must not be 0");
+}
+
 }  // namespace
 }  // namespace sluice::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -62,6 +63,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.05, 3600.0));
   top->add_option("--count", top_args.count, "draw this many frames, then exit (0: until the end)");
 
+  sluice::cli::TapArgs tap_args;
+  auto* tap =
+      app.add_subcommand("tap", "print messages leaving a stage of a run started with --control");
+  tap->add_option("ADDR", tap_args.address, "the run's --control HOST:PORT")->required();
+  tap->add_option("OUTPUT", tap_args.output, "STAGE or STAGE.PORT")->required();
+  tap->add_option("--rate", tap_args.rate,
+                  "messages a second at most (0: as many as it keeps up with)")
+      ->check([](const std::string& value) -> std::string {
+        char* end = nullptr;
+        const double r = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || !(r >= 0) || r > 1e9) {
+          return "must be a number from 0 to 1e9, not '" + value + "'";
+        }
+        return {};
+      });
+  tap->add_option("--limit", tap_args.limit, "print this many, then exit (0: until the run ends)");
+  tap->add_option("--format", tap_args.format, "payload lines or JSON objects")
+      ->check(CLI::IsMember({"payload", "json"}));
+
   std::string file;
   std::vector<std::string> sets;
   std::vector<std::string> plugins;
@@ -91,14 +111,15 @@ int main(int argc, char** argv) {
   // A first word that is no subcommand: CLI11 would only say "A subcommand
   // is required".
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"run", "check", "graph", "list", "top"};
+    const std::vector<std::string> commands = {"run", "check", "graph", "list", "top", "tap"};
     const std::string word = argv[1];
     if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
       std::fprintf(stderr, "sluice: error: unknown command '%s'\n", word.c_str());
       const auto close = sluice::dsl::did_you_mean(word, commands);
-      std::fprintf(stderr, "  hint: %s\n",
-                   close ? ("did you mean '" + *close + "'?").c_str()
-                         : "the commands are run, check, graph, list and top; see sluice --help");
+      std::fprintf(
+          stderr, "  hint: %s\n",
+          close ? ("did you mean '" + *close + "'?").c_str()
+                : "the commands are run, check, graph, list, top and tap; see sluice --help");
       return sluice::cli::kExitUsage;
     }
   }
@@ -113,6 +134,7 @@ int main(int argc, char** argv) {
     if (*graph) return sluice::cli::graph_command(file, sets, plugins, format);
     if (*list) return sluice::cli::list_command(type, plugins);
     if (*top) return sluice::cli::top_command(top_args);
+    if (*tap) return sluice::cli::tap_command(tap_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sluice: error: %s\n", e.what());
     return sluice::cli::kExitFailed;

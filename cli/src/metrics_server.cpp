@@ -49,9 +49,11 @@ std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std
     return nullptr;
   }
   std::unique_ptr<MetricsServer> s(new MetricsServer());
-  // Two threads are plenty for a scraper or two; each request closes its
+  // Two threads are plenty for a scraper or two, four with control (a
+  // `sluice tap` holds one while it streams); each request closes its
   // connection, so that stop() never waits out a keep-alive.
-  s->server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  const std::size_t threads = endpoints.control ? 4 : 2;
+  s->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s->server_->set_keep_alive_max_count(1);
   errno = 0;
   int port = a.port;
@@ -71,9 +73,9 @@ std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std
   return s;
 }
 
-void MetricsServer::start(std::function<Stats()> snapshot, Instances instances) {
+void MetricsServer::start(Pipeline& pipeline, Instances instances) {
   const std::lock_guard lock(mu_);
-  snapshot_ = std::move(snapshot);
+  pipeline_ = &pipeline;
   instances_ = std::move(instances);
 }
 
@@ -81,26 +83,28 @@ void MetricsServer::serve(Endpoints endpoints) {
   if (endpoints.metrics) {
     server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       const std::lock_guard lock(mu_);  // a scrape at a time; stop() waits for it
-      if (!snapshot_) {
+      if (pipeline_ == nullptr) {
         res.status = 503;
         res.set_content("the pipeline has not started\n", "text/plain");
         return;
       }
       const std::string body =
-          prometheus_text(snapshot_(), read_process_stats().value_or(ProcessStats{}));
+          prometheus_text(pipeline_->stats(), read_process_stats().value_or(ProcessStats{}));
       res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
     });
   }
   if (endpoints.control) {
     server_->Get("/control/stats", [this](const httplib::Request&, httplib::Response& res) {
       const std::lock_guard lock(mu_);
-      if (!snapshot_) {
+      if (pipeline_ == nullptr) {
         res.status = 503;
         res.set_content("the pipeline has not started\n", "text/plain");
         return;
       }
-      res.set_content(control_stats_json(snapshot_(), instances_), "application/json");
+      res.set_content(control_stats_json(pipeline_->stats(), instances_), "application/json");
     });
+    server_->Get("/control/tap",
+                 [this](const httplib::Request& req, httplib::Response& res) { tap(req, res); });
   }
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
@@ -122,10 +126,18 @@ void MetricsServer::serve(Endpoints endpoints) {
 
 void MetricsServer::stop() {
   if (!thread_.joinable()) return;
+  {
+    // Taps end first (what they hold is still sent), and nothing reads the
+    // pipeline from now on: it may be gone soon.
+    const std::lock_guard lock(mu_);
+    for (const auto& q : taps_) {
+      if (pipeline_ != nullptr) pipeline_->untap(q.get());
+      q->close();
+    }
+    pipeline_ = nullptr;
+  }
   server_->stop();  // closes the listening socket: the port is free again
   thread_.join();   // after the requests in progress
-  const std::lock_guard lock(mu_);
-  snapshot_ = nullptr;  // what it read may be gone now
 }
 
 }  // namespace sluice::cli

@@ -228,7 +228,7 @@ std::optional<Servers> open_servers(const RunArgs& args) {
       if (!what.empty()) what += "; ";
       // What `sluice top` is given: the address without the scheme.
       const std::string at = server->url().substr(std::string_view("http://").size());
-      what += "control at " + at + " (sluice top " + at + ")";
+      what += "control at " + at + " (sluice top " + at + ", sluice tap " + at + " STAGE)";
     }
     servers.emplace_back(std::move(server), what);
     return true;
@@ -288,7 +288,7 @@ int run_command(const RunArgs& args) {
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
   for (const auto& server : *servers) {
-    server.first->start([&pipeline] { return pipeline.stats(); }, instances);
+    server.first->start(pipeline, instances);
   }
   auto set_ready = [&servers](bool ready) {
     for (const auto& server : *servers) server.first->set_ready(ready);

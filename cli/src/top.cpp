@@ -22,19 +22,6 @@
 namespace sluice::cli {
 namespace {
 
-/// The host and port `address` names, as a client connects to them: an
-/// every-interface address is this machine.
-std::variant<ListenAddress, std::string> target(std::string_view address) {
-  if (address.rfind("http://", 0) == 0) address.remove_prefix(7);
-  auto parsed = parse_listen_address(address);
-  if (auto* a = std::get_if<ListenAddress>(&parsed)) {
-    if (a->host == "0.0.0.0") a->host = "127.0.0.1";
-    if (a->host == "::") a->host = "::1";
-    if (a->port == 0) return "'" + std::string(address) + "': the port must not be 0";
-  }
-  return parsed;
-}
-
 /// The run's stats now; nullopt, with `why` set, when its server does not answer.
 std::optional<RemoteStats> fetch(httplib::Client& client, std::string& why) {
   auto res = client.Get("/control/stats");
@@ -58,7 +45,7 @@ std::optional<RemoteStats> fetch(httplib::Client& client, std::string& why) {
 }  // namespace
 
 int top_command(const TopArgs& args) {
-  const auto addr = target(args.address);
+  const auto addr = parse_connect_address(args.address);
   if (const auto* why = std::get_if<std::string>(&addr)) {
     print_error("top: " + *why);
     return kExitUsage;
