@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <mutex>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "runtime/test_stages.hpp"
@@ -74,6 +76,23 @@ TEST(Tap, UntapEndsTheCopiesAndFreesTheOutput) {
   ASSERT_TRUE(p.run().ok());
   EXPECT_TRUE(first.seqs().empty());
   EXPECT_EQ(second.seqs().size(), 100u);
+}
+
+TEST(Tap, TapAndUntapWhileMessagesFlow) {
+  Collected got;
+  Pipeline p(chain(got, 0), {.threads = 2, .fusion = Fusion::never});  // endless
+  p.start();
+  for (int round = 0; round < 20; ++round) {
+    Copies copies;
+    ASSERT_EQ(p.tap("a", &copies), "");
+    testing::settle([&] { return !copies.seqs().empty(); });
+    p.untap(&copies);
+    const std::size_t seen = copies.seqs().size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_EQ(copies.seqs().size(), seen) << "no copy after untap returned";
+  }  // each Copies dies right after its untap: nothing may call it later
+  p.stop();
+  EXPECT_EQ(p.wait().status, RunStatus::interrupted);
 }
 
 TEST(Tap, AnOutputWithoutAQueueIsRefusedSayingWhy) {
