@@ -52,7 +52,9 @@ void MetricsServer::tap(const httplib::Request& req, httplib::Response& res) {
   auto queue = std::make_shared<TapQueue>(rate, limit);
   {
     const std::lock_guard lock(mu_);
-    if (pipeline_ == nullptr) return refuse(res, 503, "the pipeline is not running");
+    if (pipeline_ == nullptr) {
+      return refuse(res, 503, "the pipeline is not running (not started yet, or ended)");
+    }
     if (std::string why = pipeline_->tap(from, queue.get()); !why.empty()) {
       return refuse(res, 404, why);
     }

@@ -7,8 +7,9 @@
 //   std::string error;
 //   auto server = MetricsServer::bind("127.0.0.1:9464", "--metrics", {.metrics = true}, error);
 //   if (!server) { print(error); return 2; }
+//   pipeline.start();
 //   server->start(pipeline, instances);  // 503 until then
-//   pipeline.start(); server->set_ready(true);
+//   server->set_ready(true);
 //   ... pipeline.wait(); server->stop();   // the port is free again
 //
 // A scrape takes a stats snapshot, as a redraw of the table does: it never
@@ -53,8 +54,8 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  /// The run it reports on from now on (503 before); its stats are read per
-  /// request, on a server thread, until stop().
+  /// The run it reports on from now on (503 before), once it has started:
+  /// its stats are read per request, on a server thread, until stop().
   void start(Pipeline& pipeline, Instances instances);
   /// What /ready answers: 200 while true, 503 before and after.
   void set_ready(bool ready) noexcept { ready_.store(ready, std::memory_order_relaxed); }

@@ -283,13 +283,8 @@ int run_command(const RunArgs& args) {
     }
   };
 
-  for (const auto& [server, what] : *servers) options.log(LogLevel::info, "", what);
-
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
-  for (const auto& server : *servers) {
-    server.first->start(pipeline, instances);
-  }
   auto set_ready = [&servers](bool ready) {
     for (const auto& server : *servers) server.first->set_ready(ready);
   };
@@ -300,6 +295,12 @@ int run_command(const RunArgs& args) {
                           [&set_ready] { set_ready(false); });  // draining: no more traffic
     try {
       pipeline.start();
+      // After start(): a server thread reads the stats start() sets up (its
+      // lock orders them), as the table's thread, started after it, does.
+      for (const auto& [server, what] : *servers) {
+        server->start(pipeline, instances);
+        options.log(LogLevel::info, "", what);  // once it answers with the run's numbers
+      }
       set_ready(true);
       if (live_table) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();

@@ -3,9 +3,11 @@
 // (control_tap.cpp), until --limit, the end of the run or Ctrl-C.
 #include <httplib.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <variant>
 
 #include "commands.hpp"
@@ -34,28 +36,40 @@ int tap_command(const TapArgs& args) {
   int status = 0;
   std::string refusal;  // the body of an answer other than 200
   bool output_failed = false;
-  auto res = client.Get(
-      "/control/tap", params, httplib::Headers{},
-      [&status](const httplib::Response& r) {
-        status = r.status;
-        return true;
-      },
-      [&](const char* data, std::size_t n) {
-        if (status != 200) {
-          refusal.append(data, n);
+  bool answered = false;  // an HTTP answer came (whatever its status)
+  auto error = httplib::Error::Success;
+  // A run that is still starting (or its server) answers 503 for a moment.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    status = 0;
+    refusal.clear();
+    auto res = client.Get(
+        "/control/tap", params, httplib::Headers{},
+        [&status](const httplib::Response& r) {
+          status = r.status;
           return true;
-        }
-        if (std::fwrite(data, 1, n, stdout) != n || std::fflush(stdout) != 0) {
-          output_failed = true;  // stdout closed (| head): stop quietly
-          return false;
-        }
-        return true;
-      });
+        },
+        [&](const char* data, std::size_t n) {
+          if (status != 200) {
+            refusal.append(data, n);
+            return true;
+          }
+          if (std::fwrite(data, 1, n, stdout) != n || std::fflush(stdout) != 0) {
+            output_failed = true;  // stdout closed (| head): stop quietly
+            return false;
+          }
+          return true;
+        });
+    answered = static_cast<bool>(res) || status != 0;
+    error = res.error();
+    if (status != 503 || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   if (output_failed) return kExitOk;
-  if (!res && status == 0) {
+  if (!answered) {
     print_error("tap: no run answers at " + args.address + ": " +
-                (res.error() == httplib::Error::Connection ? std::string("cannot connect")
-                                                           : httplib::to_string(res.error())));
+                (error == httplib::Error::Connection ? std::string("cannot connect")
+                                                     : httplib::to_string(error)));
     return kExitFailed;
   }
   if (status == 404 && refusal.empty()) {

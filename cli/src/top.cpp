@@ -56,6 +56,12 @@ int top_command(const TopArgs& args) {
   client.set_read_timeout(5);
   std::string why;
   auto before = fetch(client, why);
+  // A run that is still starting answers 503 for a moment.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!before && why.rfind("HTTP 503", 0) == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    before = fetch(client, why);
+  }
   if (!before) {
     print_error("top: no run answers at " + args.address + ": " + why);
     return kExitFailed;
