@@ -4,6 +4,7 @@
 // signal-initiated drain.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,28 @@ struct RunArgs {
   std::string log_format{"text"};
   std::vector<std::string> plugins;
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
+  std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
+  std::string control;       ///< HOST:PORT of /control/stats (sluice top); "" = none
 };
 
 int run_command(const RunArgs& args);
+/// `sluice top ADDR`: the progress table of the run serving --control ADDR.
+struct TopArgs {
+  std::string address;
+  double interval_s{0.5};
+  std::size_t count{0};  ///< frames to draw; 0 = until the run ends
+};
+int top_command(const TopArgs& args);
+/// `sluice tap ADDR STAGE[.PORT]`: prints messages leaving that output of the
+/// run serving --control ADDR.
+struct TapArgs {
+  std::string address;
+  std::string output;
+  double rate{100};        ///< messages a second at most; 0 = all it can take
+  std::uint64_t limit{0};  ///< then exit; 0 = until the run ends
+  std::string format{"payload"};
+};
+int tap_command(const TapArgs& args);
 int check_command(const std::string& file, const std::vector<std::string>& sets,
                   const std::vector<std::string>& plugins);
 int graph_command(const std::string& file, const std::vector<std::string>& sets,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -48,6 +49,38 @@ int main(int argc, char** argv) {
   run->add_option("--fuse", run_args.fuse,
                   "run chains of maps and filters as one loop (auto: with one thread)")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  run->add_option("--metrics", run_args.metrics,
+                  "serve Prometheus /metrics, /healthz and /ready at HOST:PORT during the run")
+      ->type_name("ADDR");
+  run->add_option("--control", run_args.control,
+                  "serve /control/stats at HOST:PORT for `sluice top` (may equal --metrics)")
+      ->type_name("ADDR");
+
+  sluice::cli::TopArgs top_args;
+  auto* top = app.add_subcommand("top", "the progress table of a run started with --control");
+  top->add_option("ADDR", top_args.address, "the run's --control HOST:PORT")->required();
+  top->add_option("--interval", top_args.interval_s, "seconds between redraws")
+      ->check(CLI::Range(0.05, 3600.0));
+  top->add_option("--count", top_args.count, "draw this many frames, then exit (0: until the end)");
+
+  sluice::cli::TapArgs tap_args;
+  auto* tap =
+      app.add_subcommand("tap", "print messages leaving a stage of a run started with --control");
+  tap->add_option("ADDR", tap_args.address, "the run's --control HOST:PORT")->required();
+  tap->add_option("OUTPUT", tap_args.output, "STAGE or STAGE.PORT")->required();
+  tap->add_option("--rate", tap_args.rate,
+                  "messages a second at most (0: as many as it keeps up with)")
+      ->check([](const std::string& value) -> std::string {
+        char* end = nullptr;
+        const double r = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || !(r >= 0) || r > 1e9) {
+          return "must be a number from 0 to 1e9, not '" + value + "'";
+        }
+        return {};
+      });
+  tap->add_option("--limit", tap_args.limit, "print this many, then exit (0: until the run ends)");
+  tap->add_option("--format", tap_args.format, "payload lines or JSON objects")
+      ->check(CLI::IsMember({"payload", "json"}));
 
   std::string file;
   std::vector<std::string> sets;
@@ -78,14 +111,15 @@ int main(int argc, char** argv) {
   // A first word that is no subcommand: CLI11 would only say "A subcommand
   // is required".
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"run", "check", "graph", "list"};
+    const std::vector<std::string> commands = {"run", "check", "graph", "list", "top", "tap"};
     const std::string word = argv[1];
     if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
       std::fprintf(stderr, "sluice: error: unknown command '%s'\n", word.c_str());
       const auto close = sluice::dsl::did_you_mean(word, commands);
-      std::fprintf(stderr, "  hint: %s\n",
-                   close ? ("did you mean '" + *close + "'?").c_str()
-                         : "the commands are run, check, graph and list; see sluice --help");
+      std::fprintf(
+          stderr, "  hint: %s\n",
+          close ? ("did you mean '" + *close + "'?").c_str()
+                : "the commands are run, check, graph, list, top and tap; see sluice --help");
       return sluice::cli::kExitUsage;
     }
   }
@@ -99,6 +133,8 @@ int main(int argc, char** argv) {
     if (*check) return sluice::cli::check_command(file, sets, plugins);
     if (*graph) return sluice::cli::graph_command(file, sets, plugins, format);
     if (*list) return sluice::cli::list_command(type, plugins);
+    if (*top) return sluice::cli::top_command(top_args);
+    if (*tap) return sluice::cli::tap_command(tap_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sluice: error: %s\n", e.what());
     return sluice::cli::kExitFailed;

@@ -21,12 +21,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "error_lines.hpp"
+#include "metrics_server.hpp"
 #include "progress.hpp"
 #include "progress_display.hpp"
 #include "progress_log_sink.hpp"
@@ -53,8 +59,9 @@ sigset_t watched_signals() {
 
 class SignalWatcher {
  public:
-  SignalWatcher(Pipeline& pipeline, StatsFile& stats_file)
-      : pipeline_(pipeline), stats_file_(stats_file) {
+  /// `on_stop` is called on the first signal, as the drain begins.
+  SignalWatcher(Pipeline& pipeline, StatsFile& stats_file, std::function<void()> on_stop = {})
+      : pipeline_(pipeline), stats_file_(stats_file), on_stop_(std::move(on_stop)) {
     thread_ = std::thread([this] { loop(); });
   }
   ~SignalWatcher() {
@@ -87,6 +94,7 @@ class SignalWatcher {
       if (first_.compare_exchange_strong(expected, sig)) {
         spdlog::warn("{} received: draining (send it again to abort)",
                      fmt::format("SIG{}", sigabbrev_np(sig)));
+        if (on_stop_) on_stop_();
         pipeline_.stop();
         continue;
       }
@@ -105,6 +113,7 @@ class SignalWatcher {
 
   Pipeline& pipeline_;
   StatsFile& stats_file_;
+  std::function<void()> on_stop_;
   std::atomic<int> first_{0};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -199,6 +208,39 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   return stats_ok ? kExitOk : kExitUsage;
 }
 
+/// The servers --metrics and --control ask for (one when both name the same
+/// address), each with the log line that says where it is; nullopt after
+/// printing why one cannot listen.
+using Servers = std::vector<std::pair<std::unique_ptr<MetricsServer>, std::string>>;
+std::optional<Servers> open_servers(const RunArgs& args) {
+  Servers servers;
+  const bool shared = !args.metrics.empty() && args.metrics == args.control;
+  auto open = [&](const std::string& address, const char* flag, MetricsServer::Endpoints e) {
+    std::string why;
+    auto server = MetricsServer::bind(address, flag, e, why);
+    if (!server) {
+      print_error(why);
+      return false;
+    }
+    std::string what;
+    if (e.metrics) what = "metrics at " + server->url() + "/metrics";
+    if (e.control) {
+      if (!what.empty()) what += "; ";
+      // What `sluice top` is given: the address without the scheme.
+      const std::string at = server->url().substr(std::string_view("http://").size());
+      what += "control at " + at + " (sluice top " + at + ", sluice tap " + at + " STAGE)";
+    }
+    servers.emplace_back(std::move(server), what);
+    return true;
+  };
+  if (!args.metrics.empty() && !open(args.metrics, "--metrics", {true, shared}))
+    return std::nullopt;
+  if (!args.control.empty() && !shared && !open(args.control, "--control", {false, true})) {
+    return std::nullopt;
+  }
+  return servers;
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -222,6 +264,8 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
+  auto servers = open_servers(args);             // a port in use is found now too
+  if (!servers) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
@@ -241,18 +285,30 @@ int run_command(const RunArgs& args) {
 
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
+  auto set_ready = [&servers](bool ready) {
+    for (const auto& server : *servers) server.first->set_ready(ready);
+  };
   RunResult result;
   int signal = 0;
   {
-    SignalWatcher watcher(pipeline, stats_file);
+    SignalWatcher watcher(pipeline, stats_file,
+                          [&set_ready] { set_ready(false); });  // draining: no more traffic
     try {
       pipeline.start();
+      // After start(): a server thread reads the stats start() sets up (its
+      // lock orders them), as the table's thread, started after it, does.
+      for (const auto& [server, what] : *servers) {
+        server->start(pipeline, instances);
+        options.log(LogLevel::info, "", what);  // once it answers with the run's numbers
+      }
+      set_ready(true);
       if (live_table) display->start([&pipeline] { return pipeline.stats(); }, instances);
       result = pipeline.wait();
     } catch (const std::exception& e) {
       result.status = RunStatus::failed;
       result.error = e.what();
     }
+    for (const auto& server : *servers) server.first->stop();  // before the pipeline goes
     if (display) display->stop();
     signal = watcher.signal();
   }

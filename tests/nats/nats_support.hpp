@@ -161,6 +161,23 @@ class Client {
     return true;
   }
 
+  /// Publishes `payload` with `headers` to JetStream; true once the stream has it.
+  bool publish(const std::string& subject, const std::string& payload,
+               const std::map<std::string, std::string>& headers) {
+    if (!js_) return false;
+    natsMsg* m = nullptr;
+    if (natsMsg_Create(&m, subject.c_str(), nullptr, payload.data(),
+                       static_cast<int>(payload.size())) != NATS_OK) {
+      return false;
+    }
+    for (const auto& [k, v] : headers) natsMsgHeader_Set(m, k.c_str(), v.c_str());
+    jsPubAck* ack = nullptr;
+    const bool ok = js_PublishMsg(&ack, js_, m, nullptr, nullptr) == NATS_OK;
+    if (ack) jsPubAck_Destroy(ack);
+    natsMsg_Destroy(m);
+    return ok;
+  }
+
   /// A stored message: its payload and headers.
   struct Stored {
     std::string payload;

@@ -325,9 +325,14 @@ TEST_F(Nats, AServerRestartMidRunLosesNothing) {
 TEST_F(Nats, AMessageThatKeepsFailingIsDeadLetteredThenTerminated) {
   constexpr int kN = 50;
   produce(kN);
+  std::uint64_t trace_of_7 = 0;  // the producer's nats sink wrote it as a header
   {
     Client c(server_->url());
     ASSERT_TRUE(c.add_stream("DEAD", "dead.orders"));
+    auto seventh = c.get("ORDERS", 7);
+    ASSERT_TRUE(seventh);
+    ASSERT_EQ(seventh->payload, "order-7");
+    trace_of_7 = std::stoull(seventh->headers["Sluice-Trace-Id"]);
   }
   // order-7 fails on every delivery; after max_deliver = 3 it goes to dead.orders.
   const std::string keys =
@@ -361,12 +366,47 @@ on_error = "drop"
   EXPECT_EQ(letter->headers["Sluice-Stream-Seq"], "7");
   EXPECT_EQ(letter->headers["Sluice-Outcome"], "failed");
   EXPECT_EQ(letter->headers["Sluice-Subject"], "orders.new");
+  EXPECT_EQ(letter->headers["Sluice-Trace-Id"], std::to_string(trace_of_7))
+      << "the dead letter keeps the trace id its message came with";
   EXPECT_NE(letter->headers["Sluice-Error"].find("3 deliveries"), std::string::npos);
   EXPECT_NE(letter->headers["Sluice-Error"].find("work: injected transient failure"),
             std::string::npos)
       << letter->headers["Sluice-Error"];
   // Terminated only after the dead letter was stored: the work queue is empty.
   EXPECT_TRUE(drained(std::chrono::seconds(5)));
+}
+
+TEST_F(Nats, TraceIdsComeFromHeadersAndTheSinkWritesThem) {
+  produce(3);  // file -> nats sink: each message with a Sluice-Trace-Id header
+  std::map<std::string, std::string> sent;  // payload -> its header
+  {
+    Client c(server_->url());
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+      auto m = c.get("ORDERS", seq);
+      ASSERT_TRUE(m);
+      ASSERT_EQ(m->headers.count("Sluice-Trace-Id"), 1u) << m->payload;
+      sent[m->payload] = m->headers["Sluice-Trace-Id"];
+    }
+    ASSERT_TRUE(
+        c.publish("orders.new", "w3c",
+                  {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}));
+    ASSERT_TRUE(c.publish("orders.new", "plain", {}));
+  }
+  const auto file = worker("w", "stop_when_idle = \"1s\"\n");
+  Sluice w({"run", file.string()}, dir_);
+  ASSERT_EQ(w.wait(std::chrono::seconds(30)), 0) << w.err();
+  std::map<std::string, std::uint64_t> got;
+  for (const auto& line : lines(read(dir_ / "w.jsonl"))) {
+    const auto j = json::parse(line);
+    got[j["payload"].get<std::string>()] = j["trace_id"].get<std::uint64_t>();
+  }
+  ASSERT_EQ(got.size(), 5u);
+  for (const auto& [payload, header] : sent) {
+    EXPECT_EQ(std::to_string(got[payload]), header) << payload;
+  }
+  EXPECT_EQ(got["w3c"], 0xa3ce929d0e0e4736ULL & ((std::uint64_t{1} << 53) - 1));
+  EXPECT_NE(got["plain"], 0u) << "no header: made from the stream and its stream seq";
+  EXPECT_LT(got["plain"], std::uint64_t{1} << 53);
 }
 
 TEST_F(Nats, AWorkerStartedBeforeTheServerConnectsWhenItComes) {

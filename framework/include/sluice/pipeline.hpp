@@ -22,6 +22,7 @@
 #include "sluice/graph.hpp"
 #include "sluice/stage.hpp"
 #include "sluice/stats.hpp"
+#include "sluice/tap.hpp"
 
 namespace sluice {
 inline namespace v1 {
@@ -102,6 +103,13 @@ class Pipeline {
     return wait();
   }
   [[nodiscard]] Stats stats() const;
+  /// Hands `sink` copies of what leaves `from` ("stage" or "stage.port", as
+  /// in Stats' edges) from now on, through its first edge; "" when it taps,
+  /// else why not (no such output, one fused into the next stage, tapped
+  /// already). Nobody tapping costs a null test per batch (tap.hpp).
+  [[nodiscard]] std::string tap(std::string_view from, TapSink* sink);
+  /// Stops every tap of `sink`; after it returns `sink` is not called again.
+  void untap(TapSink* sink);
   /// With a ManualClock: fires every timer that is due at the clock's now.
   void fire_due_timers();
   /// Timers armed and not yet fired (tests wait for a stage to arm one).

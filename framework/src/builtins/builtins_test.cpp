@@ -250,5 +250,28 @@ TEST(MapAndFilter, RewriteFieldsAndKeepWhatMatches) {
   }
 }
 
+TEST(MapAndFilter, MapSetsTheTraceIdFromAnExpressionOrKeepsIt) {
+  // The trace id each template gives to the generated message "7".
+  auto traced = [](const std::string& trace_id) {
+    Kept got;
+    Graph g;
+    auto src = add(g, "src", "generate", false,
+                   {{"count", OptionValue::of(1)}, {"payload", OptionValue::of("7")}});
+    auto map = add(g, "map", "map", true, {{"trace_id", OptionValue::of(trace_id)}});
+    g.connect(src, map);
+    g.connect(map, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
+    Pipeline p(std::move(g), {.threads = 1});
+    EXPECT_TRUE(p.run().ok());
+    return got.messages.size() == 1 ? got.messages[0].trace_id : 0;
+  };
+  EXPECT_EQ(traced("{int(payload) * 1000 + 1}"), 7001u);
+  EXPECT_EQ(traced("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            0xa3ce929d0e0e4736ULL & ((std::uint64_t{1} << 53) - 1));
+  // An id that spells none (an attribute not set) keeps the generated one.
+  const std::uint64_t kept = traced("{attrs.missing}");
+  EXPECT_NE(kept, 0u);
+  EXPECT_EQ(kept, traced("")) << "the generated ids are the same for the same stage";
+}
+
 }  // namespace
 }  // namespace sluice

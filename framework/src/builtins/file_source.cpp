@@ -10,7 +10,7 @@ namespace sluice::builtins {
 StageType file_source_type() {
   StageType t;
   t.name = "file";
-  t.doc = "reads a file, one message per line (seq counts from 1)";
+  t.doc = "reads a file, one message per line (seq counts from 1, a random trace_id each)";
   t.blocking = true;
   t.schema.options = {
       {.name = "path", .type = OptionType::string, .doc = "file to read", .required = true},

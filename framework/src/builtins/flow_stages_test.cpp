@@ -392,6 +392,22 @@ TEST(Batch, FullBatchesGoAtOnceTheRestAtEndOfInput) {
   EXPECT_EQ(st.out, 2u);
 }
 
+TEST(Batch, ABatchKeepsItsFirstMessagesTraceId) {
+  Kept got;
+  Graph g;
+  auto src = add(g, "src", "generate", false, {{"count", OptionValue::of(5)}});
+  auto ids = add(g, "ids", "map", true, {{"trace_id", OptionValue::of("{seq * 1000}")}});
+  auto b = add(g, "b", "batch", true, {{"size", OptionValue::of(3)}});
+  g.connect(src, ids);
+  g.connect(ids, b);
+  g.connect(b, keep(g, "out", got));
+  Pipeline p(std::move(g), {.threads = 2});
+  ASSERT_TRUE(p.run().ok());
+  ASSERT_EQ(got.messages.size(), 2u);
+  EXPECT_EQ(got.messages[0].trace_id, 1000u);
+  EXPECT_EQ(got.messages[1].trace_id, 4000u);
+}
+
 TEST(Batch, TheTimeoutCountsFromEachBatchsFirstMessage) {
   ManualClock clock;
   Kept got;

@@ -58,6 +58,7 @@ bool LineSource::emit_line(std::string_view line, Emitter& out, Nanos now) {
   }
   Message& m = out.emplace();
   m.seq = ++seq_;
+  m.trace_id = trace_ids_.next();
   m.ingest_ns = now;
   m.payload.assign(line);
   return true;

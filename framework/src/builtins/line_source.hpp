@@ -1,6 +1,6 @@
-// LineSource: one message per line read from a file descriptor; the file and
-// stdin sources. Runs on the I/O pool (blocking). For stdin it polls with a
-// short timeout so that a graceful stop is seen even when no input comes.
+// LineSource: one message per line read from a file descriptor, with a random
+// trace id (trace_id.hpp); the file and stdin sources. Runs on the I/O pool (blocking). For stdin
+// it polls with a short timeout so that a graceful stop is seen even when no input comes.
 //
 // Each byte is searched for a newline once, so a line costs time linear in its
 // length however many reads it spans, and a line longer than `max_line_bytes`
@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "builtins/trace_id.hpp"
 #include "sluice/options.hpp"
 #include "sluice/stage.hpp"
 
@@ -58,6 +59,7 @@ class LineSource final : public Source {
   std::size_t start_{0};    ///< first unread byte of buf_
   std::size_t scanned_{0};  ///< buf_[start_, scanned_) holds no newline
   std::uint64_t seq_{0};
+  TraceIds trace_ids_;  ///< each line's random trace id
 };
 
 }  // namespace sluice::builtins

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -100,6 +101,31 @@ TEST(LineSource, LinesSplitAcrossReadsOfAnySizeComeOutWhole) {
       EXPECT_EQ(read_all(src, ctx, budget), expected) << "chunk " << chunk << " budget " << budget;
     }
   }
+}
+
+TEST(LineSource, EachLineGetsItsOwnNonZeroTraceIdThatJsonReadsExactly) {
+  std::string text;
+  for (int k = 0; k < 1000; ++k) text += "line\n";
+  const TempFile f(text);
+  std::set<std::uint64_t> ids, second_run;
+  for (auto* into : {&ids, &second_run}) {
+    FakeContext ctx;
+    LineSource src(f.path(), 100, 65536);
+    const std::vector<std::string> names{"out"};
+    std::vector<Message> port;
+    Emitter out(&port, &names);
+    src.open(ctx);
+    while (src.produce(out, ctx, 64) != SourceStatus::done) {
+    }
+    for (const Message& m : port) {
+      EXPECT_NE(m.trace_id, 0u);
+      EXPECT_LE(m.trace_id, builtins::kMaxTraceId);
+      into->insert(m.trace_id);
+    }
+  }
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(second_run.size(), 1000u);
+  EXPECT_NE(ids, second_run) << "a second reading of the file draws new ids";
 }
 
 TEST(LineSource, AnEmptyFileAndAFileOfNewlines) {

@@ -89,6 +89,10 @@ class NatsSink final : public Sink {
                          static_cast<int>(m.payload.size())) != NATS_OK) {
         throw std::runtime_error("nats: cannot create a message for subject '" + subject + "'");
       }
+      // A sluice reading the subject (the nats source) keeps the message's trace id.
+      if (m.trace_id != 0) {
+        natsMsgHeader_Set(nm, "Sluice-Trace-Id", std::to_string(m.trace_id).c_str());
+      }
       wait_for_slot(ctx);
       publish(nm, Pending{std::move(m.ack), id, 1}, ctx);
     }
@@ -245,7 +249,7 @@ StageType nats_sink_type() {
   t.name = "nats";
   t.doc =
       "publishes to NATS JetStream; a message is done when its publish ack arrives (at most "
-      "max_in_flight wait at once)";
+      "max_in_flight wait at once); the trace id goes in a Sluice-Trace-Id header";
   t.blocking = true;  // waits for publish slots: on the I/O pool
   t.schema.options = {
       nats::url_option(),

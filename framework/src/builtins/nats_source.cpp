@@ -46,6 +46,7 @@
 #include "builtins/nats/source_config.hpp"
 #include "builtins/nats/tracker.hpp"
 #include "builtins/nats/url_check.hpp"
+#include "builtins/trace_id.hpp"
 #include "sluice/resilience.hpp"
 
 namespace sluice::builtins {
@@ -55,6 +56,18 @@ using nats::Connection;
 using nats::error_text;
 using nats::SourceConfig;
 using nats::Tracker;
+
+/// The trace id a message's headers carry: `Sluice-Trace-Id` (what the nats
+/// sink writes), else the trace-id of a W3C `traceparent`.
+std::optional<std::uint64_t> header_trace_id(natsMsg* nm) {
+  for (const char* name : {"Sluice-Trace-Id", "traceparent"}) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(nm, name, &value) == NATS_OK && value != nullptr) {
+      if (auto id = parse_trace_id(value)) return id;
+    }
+  }
+  return std::nullopt;
+}
 
 class NatsSource final : public Source {
  public:
@@ -276,16 +289,23 @@ class NatsSource final : public Source {
     }
     Message& m = out.emplace();
     m.seq = stream_seq;
+    // Without a header, an id made from the stream and the message's place in
+    // it: each delivery of a message (a redelivery, on another runner too)
+    // logs the same one.
+    const auto header_id = header_trace_id(nm);
+    m.trace_id = header_id         ? *header_id
+                 : stream_seq != 0 ? derived_trace_id(stable_hash(cfg_.stream), stream_seq)
+                                   : trace_ids_.next();
     m.ingest_ns = now;
     m.payload.assign(natsMsg_GetData(nm), static_cast<std::size_t>(natsMsg_GetDataLength(nm)));
     m.attrs.set("nats_subject", natsMsg_GetSubject(nm));
     m.attrs.set("nats_stream_seq", std::to_string(stream_seq));
     m.attrs.set("nats_delivered", std::to_string(delivered));
-    m.ack =
-        AckRef::make(tracker_, tracker_->keeps_payloads()
-                                   ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
-                                                   natsMsg_GetSubject(nm), std::string(m.payload))
-                                   : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
+    m.ack = AckRef::make(
+        tracker_, tracker_->keeps_payloads()
+                      ? tracker_->add(reply ? reply : "", delivered, stream_seq, now,
+                                      natsMsg_GetSubject(nm), std::string(m.payload), m.trace_id)
+                      : tracker_->add(reply ? reply : "", delivered, stream_seq, now));
     return delivered > 1;
   }
 
@@ -379,6 +399,7 @@ class NatsSource final : public Source {
   bool status_error_{false};
   std::vector<natsMsg*> spent_;
   std::int64_t max_inflight_{0};
+  TraceIds trace_ids_;  ///< for messages whose headers carry no trace id
   Nanos credit_wait_{from_micros(500)};
   Nanos error_wait_{0};
   Nanos last_message_{0};
@@ -392,7 +413,9 @@ StageType nats_source_type() {
   t.name = "nats";
   t.doc =
       "pulls from a NATS JetStream durable consumer shared by every runner; acks a message when "
-      "the pipeline has finished with it, naks it with a growing delay when it failed";
+      "the pipeline has finished with it, naks it with a growing delay when it failed; the "
+      "trace id comes from a Sluice-Trace-Id or W3C traceparent header, else from the stream "
+      "and stream sequence";
   t.blocking = true;  // the fetch waits: on the I/O pool, never on the arena
   t.schema.options = {
       nats::url_option(),

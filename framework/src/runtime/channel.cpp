@@ -61,6 +61,10 @@ void Channel::note_depth_locked() noexcept {
 void Channel::append_locked(std::vector<Message>& batch, std::size_t from, std::size_t n,
                             bool copy) {
   if (n == 0) return;
+  // Nobody taps: one test of a pointer this lock guards anyway.
+  if (tap_ != nullptr) [[unlikely]] {
+    tap_->offer(std::span<const Message>(batch.data() + from, n));
+  }
   counters_.pushed += n;
   size_ += n;
   if (from == 0 && n == batch.size() && !copy) {
@@ -96,6 +100,18 @@ void Channel::evict_locked(std::size_t n) {
       front_pos_ = 0;
     }
   }
+}
+
+bool Channel::set_tap(TapSink* tap) {
+  std::lock_guard lock(mu_);
+  if (tap_ != nullptr) return false;
+  tap_ = tap;
+  return true;
+}
+
+void Channel::clear_tap(const TapSink* tap) {
+  std::lock_guard lock(mu_);
+  if (tap_ == tap) tap_ = nullptr;
 }
 
 Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from, bool copy,

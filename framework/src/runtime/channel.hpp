@@ -27,6 +27,7 @@
 #include "runtime/waker.hpp"
 #include "sluice/graph.hpp"
 #include "sluice/message.hpp"
+#include "sluice/tap.hpp"
 
 namespace sluice::detail {
 
@@ -102,6 +103,13 @@ class Channel {
     return gone_.load(std::memory_order_acquire);
   }
 
+  /// Hands `tap` what this edge accepts from now on; false when another tap
+  /// has it already.
+  bool set_tap(TapSink* tap);
+  /// Ends `tap`'s tap of this edge, if it has one: under the edge's lock, so
+  /// that once it returns `tap` is not called again.
+  void clear_tap(const TapSink* tap);
+
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] Overflow overflow() const noexcept { return overflow_; }
   [[nodiscard]] ChannelCounters counters() const;
@@ -146,6 +154,7 @@ class Channel {
   ChannelCounters counters_;
   std::atomic<std::int64_t> blocked_ns_{0};
   std::atomic<bool> gone_{false};  ///< dead_, for readers without the lock
+  TapSink* tap_{nullptr};          ///< a watcher of what is accepted (under mu_)
 };
 
 }  // namespace sluice::detail

@@ -169,8 +169,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void reject(Message& m, std::int64_t attempts);
   /// Moves the parked retries that are due into in_; arms the timer for the next.
   bool take_due_retries();
-  void log_failure(std::uint64_t seq, const std::string& what, std::int64_t attempts,
-                   const char* outcome);
+  void log_failure(std::uint64_t seq, std::uint64_t trace_id, const std::string& what,
+                   std::int64_t attempts, const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
   void fail(std::string what, std::optional<std::uint64_t> seq);
   /// Before a stage call: what would show that it did something with its message.
@@ -187,7 +187,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void settle_cancelled_call(const CallMark& before, const AckRef& ack);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
-  void divert(Message&& failed, std::uint64_t seq, const std::string& what);
+  void divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_id, const std::string& what);
   OutputBuffer::FlushResult flush_outputs();
   void account(const OutputBuffer::FlushResult& r) noexcept;
   /// Ordered stages: the next batch number, and handing a batch to the Sequencer.

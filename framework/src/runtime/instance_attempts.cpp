@@ -175,17 +175,17 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
 Instance::Step Instance::final_failure(Message& m, const std::string& what, std::int64_t attempts) {
   switch (node_.node->options.on_error) {
     case OnError::fail:
-      log_failure(m.seq, what, attempts, "the pipeline stops");
+      log_failure(m.seq, m.trace_id, what, attempts, "the pipeline stops");
       fail(what, m.seq);
       return Step::fatal;
     case OnError::drop:
-      log_failure(m.seq, what, attempts, "dropped");
+      log_failure(m.seq, m.trace_id, what, attempts, "dropped");
       bump(counters_.dropped, 1);
       return Step::done;
     case OnError::dead_letter:
       break;
   }
-  log_failure(m.seq, what, attempts, "sent to dead_letter");
+  log_failure(m.seq, m.trace_id, what, attempts, "sent to dead_letter");
   m.attrs.set("error", what);
   m.attrs.set("stage", std::string(stage_name()));
   m.attrs.set("attempts", std::to_string(attempts));
@@ -220,12 +220,13 @@ bool Instance::take_due_retries() {
   return !in_.empty();
 }
 
-void Instance::log_failure(std::uint64_t seq, const std::string& what, std::int64_t attempts,
-                           const char* outcome) {
+void Instance::log_failure(std::uint64_t seq, std::uint64_t trace_id, const std::string& what,
+                           std::int64_t attempts, const char* outcome) {
   const std::uint64_t n = node_.failures_logged.fetch_add(1, std::memory_order_relaxed);
   if (n < kLoggedFailures) {
-    log(LogLevel::warn, fmt::format("message seq {} failed after {} attempt{}: {}; {}", seq,
-                                    attempts, attempts == 1 ? "" : "s", what, outcome));
+    log(LogLevel::warn,
+        fmt::format("message seq {} failed after {} attempt{}: {}; {} (trace_id {})", seq, attempts,
+                    attempts == 1 ? "" : "s", what, outcome, trace_id));
   } else if (n == kLoggedFailures) {
     log(LogLevel::warn, "further failures are counted in the stats, not logged");
   }

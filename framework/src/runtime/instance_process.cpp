@@ -136,6 +136,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const Emitter::Mark mark = emitter_.mark();
   const AckRef ack = m.ack;
   const std::uint64_t seq = m.seq;
+  const std::uint64_t trace_id = m.trace_id;
   emitter_.set_current(&m);
   track_deadline(m);
   const CallMark before = call_mark();
@@ -153,7 +154,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
       ack.fail(error.transient ? AckOutcome::failed : AckOutcome::rejected,
                std::string(stage_name()) + ": " + error.what);
     }
-    divert(std::move(saved), seq, error.what);
+    divert(std::move(saved), seq, trace_id, error.what);
   }
 }
 
@@ -216,13 +217,14 @@ void Instance::settle_cancelled_call(const CallMark& before, const AckRef& ack) 
   ack.fail(AckOutcome::abandoned);
 }
 
-void Instance::divert(Message&& failed, std::uint64_t seq, const std::string& what) {
+void Instance::divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_id,
+                      const std::string& what) {
   if (node_.node->options.on_error == OnError::drop) {
-    log_failure(seq, what, 1, "dropped");
+    log_failure(seq, trace_id, what, 1, "dropped");
     bump(counters_.dropped, 1);
     return;
   }
-  log_failure(seq, what, 1, "sent to dead_letter");
+  log_failure(seq, trace_id, what, 1, "sent to dead_letter");
   failed.attrs.set("error", what);
   failed.attrs.set("stage", std::string(stage_name()));
   failed.attrs.set("attempts", "1");

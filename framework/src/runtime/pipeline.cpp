@@ -25,6 +25,8 @@ void Pipeline::stop() { impl_->stop(true); }
 void Pipeline::cancel() { impl_->cancel(); }
 RunResult Pipeline::wait() { return impl_->wait(); }
 Stats Pipeline::stats() const { return impl_->stats(); }
+std::string Pipeline::tap(std::string_view from, TapSink* sink) { return impl_->tap(from, sink); }
+void Pipeline::untap(TapSink* sink) { impl_->untap(sink); }
 void Pipeline::fire_due_timers() { impl_->fire_due_timers(); }
 std::size_t Pipeline::pending_timers() const { return impl_->pending_timers(); }
 bool Pipeline::idle() const { return impl_->idle(); }

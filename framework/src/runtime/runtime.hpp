@@ -44,6 +44,9 @@ class Runtime : public InstanceHost {
   /// the object would race with them), and again, harmlessly, by ~Runtime.
   void end_before_destruction();
   [[nodiscard]] Stats stats() const;
+  /// Pipeline::tap / untap (runtime_tap.cpp).
+  [[nodiscard]] std::string tap(std::string_view from, TapSink* sink);
+  void untap(TapSink* sink);
   void fire_due_timers() { timers_.fire_due(); }
   [[nodiscard]] std::size_t pending_timers() const { return timers_.pending(); }
   /// No task queued or running (a task counts from dispatch to task_done).

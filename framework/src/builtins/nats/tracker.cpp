@@ -57,11 +57,12 @@ Tracker::~Tracker() {
 }
 
 std::uint64_t Tracker::add(std::string reply, std::uint64_t delivered, std::uint64_t stream_seq,
-                           Nanos now, std::string subject, std::string payload) {
+                           Nanos now, std::string subject, std::string payload,
+                           std::uint64_t trace_id) {
   std::lock_guard lock(mu_);
   const std::uint64_t token = ++next_;
   held_.emplace(token, Entry{std::move(reply), delivered, now, stream_seq, std::move(subject),
-                             std::move(payload)});
+                             std::move(payload), trace_id});
   inflight_.store(held_.size(), std::memory_order_release);
   return token;
 }
@@ -147,6 +148,9 @@ void Tracker::dead_letter(Entry e, AckOutcome outcome, std::string_view error) n
     if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Stream-Seq", seq.c_str());
     if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Consumer", consumer_.c_str());
     if (s == NATS_OK) s = natsMsgHeader_Set(nm, "Sluice-Subject", e.subject.c_str());
+    if (s == NATS_OK && e.trace_id != 0) {
+      s = natsMsgHeader_Set(nm, "Sluice-Trace-Id", std::to_string(e.trace_id).c_str());
+    }
     const std::string id = fmt::format("{}-{}-dead", stream_, e.stream_seq);
     jsPubOptions po;
     jsPubOptions_Init(&po);

@@ -56,10 +56,10 @@ class Tracker final : public AckReceiver {
   /// Whether add() wants each message's subject and payload (dead letters).
   [[nodiscard]] bool keeps_payloads() const noexcept { return dead_js_ != nullptr; }
 
-  /// Holds a fetched message until it settles; returns its token. `subject`
-  /// and `payload` are kept only when dead letters are published.
+  /// Holds a fetched message until it settles; returns its token. `subject`,
+  /// `payload` and `trace_id` are kept only when dead letters are published.
   std::uint64_t add(std::string reply, std::uint64_t delivered, std::uint64_t stream_seq, Nanos now,
-                    std::string subject = {}, std::string payload = {});
+                    std::string subject = {}, std::string payload = {}, std::uint64_t trace_id = 0);
   /// Messages held now: the source's credit is max_inflight minus this.
   [[nodiscard]] std::size_t inflight() const noexcept {
     return inflight_.load(std::memory_order_acquire);
@@ -80,6 +80,7 @@ class Tracker final : public AckReceiver {
     Nanos touched{0};  ///< fetched, or last +WPI
     std::uint64_t stream_seq{0};
     std::string subject, payload;  ///< only with dead letters
+    std::uint64_t trace_id{0};     ///< only with dead letters
   };
   struct Dead {
     std::string reply;
