@@ -202,6 +202,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
     bool kept{false};
     AckRef ack;
     std::uint64_t seq{0};
+    std::uint64_t trace_id{0};
     AttemptState st;
     Nanos start{0};
     Nanos deadline{kNoDeadline};

@@ -92,6 +92,7 @@ Instance::Step Instance::start_call(Message& m, const AttemptState& st) {
   if (f == nullptr) {
     f = &flights_.emplace_back();
     f->seq = m.seq;
+    f->trace_id = m.trace_id;
     f->ack = m.ack;
   }
   f->st = st;
@@ -244,7 +245,10 @@ bool Instance::settle(Flight& f, CallState* call) {
     }
     if (o.on_error == OnError::fail) f.ack.fail(AckOutcome::abandoned);
     f.settled = true;
-    if (!f.kept) f.original.seq = f.seq;  // what the log names
+    if (!f.kept) {  // what the log names
+      f.original.seq = f.seq;
+      f.original.trace_id = f.trace_id;
+    }
     return final_failure(f.original, error, f.st.attempt) !=
            Step::fatal;  // fatal: abandon_calls counts it
   }

@@ -48,8 +48,9 @@ void Instance::expire_overdue() {
     const char* outcome = dead_letter ? "sent to dead_letter" : "dropped";
     const std::uint64_t n = node_.expiries_logged.fetch_add(1, std::memory_order_relaxed);
     if (n < kLoggedExpiries) {
-      log(LogLevel::warn, fmt::format("message seq {} expired ({:g}s past its deadline); {}", m.seq,
-                                      to_seconds(now - m.deadline_ns), outcome));
+      log(LogLevel::warn,
+          fmt::format("message seq {} expired ({:g}s past its deadline); {} (trace_id {})", m.seq,
+                      to_seconds(now - m.deadline_ns), outcome, m.trace_id));
     } else if (n == kLoggedExpiries) {
       log(LogLevel::warn, "further expired messages are counted in the stats, not logged");
     }

@@ -441,8 +441,8 @@ Stats Runtime::stats() const {
     }
   }
   const std::int64_t end = ended_ns_.load(std::memory_order_relaxed);
-  if (started_ns_ != 0) {
-    s.elapsed_s = to_seconds((end != 0 ? end : SteadyClock::instance().now()) - started_ns_);
+  if (const std::int64_t started = started_ns_.load(); started != 0) {
+    s.elapsed_s = to_seconds((end != 0 ? end : SteadyClock::instance().now()) - started);
   }
   for (const auto& nr : nodes_) {
     StageStats st;

@@ -111,7 +111,7 @@ class Runtime : public InstanceHost {
 
   mutable std::mutex error_mu_;
   bool has_error_{false};
-  std::int64_t started_ns_{0};
+  std::atomic<std::int64_t> started_ns_{0};  ///< stats() reads it from any thread
   std::atomic<std::int64_t> ended_ns_{0};
 };
 
