@@ -53,8 +53,8 @@ class Service {
       }
       if (next == pending_.end()) {
         wake_.wait(lock);
-      } else if (Steady::now() < next->due) {
-        wake_.wait_until(lock, next->due);
+      } else if (const auto due = next->due; Steady::now() < due) {
+        wake_.wait_until(lock, due);  // a copy: the vector may grow meanwhile
       } else {
         Request r = std::move(*next);
         pending_.erase(next);
