@@ -43,7 +43,7 @@ class ControlGate final : public Stage {
     }
   }
   [[nodiscard]] bool accepts(std::size_t input) const noexcept override {
-    return input == kControl || open_;
+    return input != kData || open_;  // control messages are always taken
   }
   [[nodiscard]] std::size_t held() const noexcept override { return held_.size(); }
   void release(Emitter& out, Context&, std::size_t room) override {
