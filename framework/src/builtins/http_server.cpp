@@ -155,10 +155,10 @@ class HttpServer final : public Source {
       listen_ended_.store(true);
       wake_();  // produce() fails the run if this was not a stop
     });
-    // stop() before the server runs would be lost, and close() would wait forever.
-    while (!server_->is_running() && !listen_ended_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    // stop() before the server runs would be lost, and close() would wait
+    // forever. cpp-httplib 0.11 has no ready signal; its thread is running
+    // within microseconds, so this spins (on the I/O pool) rather than sleeps.
+    while (!server_->is_running() && !listen_ended_.load()) std::this_thread::yield();
     ctx.log(LogLevel::info,
             fmt::format("listening on http://{}{}", host_port(cfg_.address, port_), cfg_.path));
   }
