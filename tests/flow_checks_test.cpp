@@ -64,6 +64,18 @@ void expect_lanes_in_order(const Served& s, int hi, int lo) {
   EXPECT_EQ(next["lo"], lo + 1);
 }
 
+/// The first `n` lanes served as runs ("lo1024 hi3 lo1 ..."), to tell a
+/// late source from a wrong split when a share check fails.
+std::string lane_runs(const Served& s, std::size_t n) {
+  std::string runs;
+  for (std::size_t i = 0, len = 1; i < n && i + 1 < s.lane.size(); ++i, ++len) {
+    if (s.lane[i] == s.lane[i + 1]) continue;
+    runs += s.lane[i] + std::to_string(len) + " ";
+    len = 0;
+  }
+  return runs;
+}
+
 /// Two sources far faster than `serve` (micros per message, behind a queue of
 /// `serve_capacity`, 0 = the default channel_capacity) compete through a
 /// priority stage. Their edges hold every message, so a lane never runs dry
@@ -73,6 +85,7 @@ std::string lanes_pipeline(int hi, int lo, const std::string& lanes_keys, int mi
   const std::string serve_input =
       serve_capacity > 0 ? "{ from = \"lanes\", capacity = " + std::to_string(serve_capacity) + " }"
                          : std::string("\"lanes\"");
+  const std::string input_capacity = std::to_string(std::max({hi, lo, 4096}));
   return "[pipeline]\nthreads = 2\n"
          "[stages.hi]\ntype = \"generate\"\ncount = " +
          std::to_string(hi) +
@@ -81,7 +94,8 @@ std::string lanes_pipeline(int hi, int lo, const std::string& lanes_keys, int mi
          std::to_string(lo) +
          "\npayload = \"lo {seq}\"\n"
          "[stages.lanes]\ntype = \"priority\"\n"
-         "inputs = [{ from = \"hi\", capacity = 4096 }, { from = \"lo\", capacity = 4096 }]\n" +
+         "inputs = [{ from = \"hi\", capacity = " +
+         input_capacity + " }, { from = \"lo\", capacity = " + input_capacity + " }]\n" +
          lanes_keys + "[stages.serve]\ntype = \"work\"\ninputs = [" + serve_input +
          "]\n"
          "micros = " +
@@ -196,17 +210,22 @@ TEST_F(FlowChecks, WeightedPriorityServesThreeToOneAtTheDefaultEdgeCapacity) {
   const auto out = served(file_lines("lanes.txt"));
   ASSERT_EQ(out.lane.size(), 16000u);
   expect_lanes_in_order(out, 8000, 8000);
-  // On a loaded machine one source may start late: until its first message
-  // arrives the other fills the edge alone. From the first low-lane output on
-  // both lanes are full for well over 4000 outputs.
-  const auto first_lo = static_cast<std::size_t>(std::find(out.lane.begin(), out.lane.end(), "lo") -
-                                                 out.lane.begin());
-  ASSERT_LT(first_lo, 4000u);
+  // On a loaded machine either source may start late: until its first
+  // message arrives the other fills the edge after the lanes alone. From the
+  // first output of the later lane on, both lanes are full for well over
+  // 4000 outputs.
+  const auto first_of = [&](const char* lane) {
+    return static_cast<std::size_t>(std::find(out.lane.begin(), out.lane.end(), lane) -
+                                    out.lane.begin());
+  };
+  const auto both_from = std::max(first_of("hi"), first_of("lo"));
+  ASSERT_LT(both_from, 4000u);
   int hi = 0;
-  for (std::size_t i = first_lo; i < first_lo + 4000; ++i) hi += out.lane[i] == "hi" ? 1 : 0;
-  EXPECT_GE(hi, 2920) << "high-lane share of the 4000 outputs from " << first_lo
+  for (std::size_t i = both_from; i < both_from + 4000; ++i) hi += out.lane[i] == "hi" ? 1 : 0;
+  EXPECT_GE(hi, 2920) << lane_runs(out, both_from + 4000)
+                      << "\nhigh-lane share of the 4000 outputs from " << both_from
                       << ", want 75% +- 2%";
-  EXPECT_LE(hi, 3080) << "high-lane share of the 4000 outputs from " << first_lo
+  EXPECT_LE(hi, 3080) << "high-lane share of the 4000 outputs from " << both_from
                       << ", want 75% +- 2%";
 }
 
