@@ -44,8 +44,18 @@ void LineSource::open(Context&) {
     fd_ = 0;
     return;
   }
+  if (fd_ > 0) ::close(fd_);
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+  // What was read before a restart is emitted or still in buf_: go on after it.
+  if (read_offset_ > 0 && ::lseek(fd_, read_offset_, SEEK_SET) < 0) {
+    throw std::runtime_error("cannot seek in " + path_ + ": " + std::strerror(errno));
+  }
+}
+
+void LineSource::close(Context&) {
+  if (fd_ > 0) ::close(fd_);  // never stdin's 0
+  if (fd_ != 0) fd_ = -1;
 }
 
 std::string LineSource::name() const { return path_.empty() ? std::string("stdin") : path_; }
@@ -107,6 +117,7 @@ SourceStatus LineSource::produce(Emitter& out, Context& ctx, std::size_t budget)
       throw std::runtime_error("read " + name() + ": " + std::strerror(errno));
     }
     buf_.resize(old + static_cast<std::size_t>(got));
+    read_offset_ += got;
     if (got == 0) eof_ = true;
     n += emit_complete_lines(out, budget - n, now);
     if (fd_ == 0) break;  // hand over what stdin gave without waiting for more

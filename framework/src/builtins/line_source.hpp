@@ -9,6 +9,8 @@
 // max_line_bytes + 1 bytes plus one read.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,8 +39,10 @@ class LineSource final : public Source {
       : path_(std::move(path)), max_line_bytes_(max_line_bytes), read_chunk_(read_chunk) {}
   ~LineSource() override;
 
+  /// Opened again after a close (a restart), it reads on from where it was.
   void open(Context& ctx) override;
   SourceStatus produce(Emitter& out, Context& ctx, std::size_t budget) override;
+  void close(Context& ctx) override;
 
   /// Bytes read and not yet emitted: at most max_line_bytes + 1 + one read.
   [[nodiscard]] std::size_t held_bytes() const noexcept { return buf_.size() - start_; }
@@ -53,6 +57,7 @@ class LineSource final : public Source {
   std::size_t max_line_bytes_;
   std::size_t read_chunk_;
   int fd_{-1};
+  off_t read_offset_{0};  ///< bytes read from the file so far
   bool eof_{false};
   bool too_long_{false};  ///< the next line is too long: the source fails
   std::string buf_;
