@@ -16,9 +16,9 @@
 #include <string>
 #include <utility>
 
-#include "builtins/trace_id.hpp"
 #include "sluice/options.hpp"
 #include "sluice/stage.hpp"
+#include "trace_id.hpp"
 
 namespace sluice::builtins {
 

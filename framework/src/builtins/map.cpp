@@ -12,7 +12,7 @@
 #include "builtins/bad_option.hpp"
 #include "builtins/builtins.hpp"
 #include "builtins/template_option.hpp"
-#include "builtins/trace_id.hpp"
+#include "trace_id.hpp"
 
 namespace sluice::builtins {
 namespace {

@@ -46,8 +46,8 @@
 #include "builtins/nats/source_config.hpp"
 #include "builtins/nats/tracker.hpp"
 #include "builtins/nats/url_check.hpp"
-#include "builtins/trace_id.hpp"
 #include "sluice/resilience.hpp"
+#include "trace_id.hpp"
 
 namespace sluice::builtins {
 namespace {

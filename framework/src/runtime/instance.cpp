@@ -231,7 +231,7 @@ Instance::Next Instance::turn_source() {
     return source_failed(caught());
   }
   if (status == SourceStatus::done) source_done_ = true;
-  if (node_.node->options.message_deadline > 0) stamp_deadlines();
+  stamp_source_output();
   if (!flush()) return Next::park;
   switch (status) {
     case SourceStatus::more:

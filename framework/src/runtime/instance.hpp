@@ -40,6 +40,7 @@
 #include "sluice/resilience.hpp"
 #include "sluice/stage.hpp"
 #include "splitmix.hpp"
+#include "trace_id.hpp"
 
 namespace sluice::detail {
 
@@ -134,8 +135,9 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   using Gate = Admission::Gate;
   Gate admit();
   // Per-message deadlines (instance_deadlines.cpp).
-  /// A source with a `deadline`: stamps what it just emitted.
-  void stamp_deadlines();
+  /// A source: stamps what it just emitted with its deadline (`deadline`)
+  /// and a trace id where it set none.
+  void stamp_source_output();
   /// Takes out of in_ what is past its deadline: counted expired, and
   /// dead-lettered under on_error = dead_letter.
   void expire_overdue();
@@ -274,6 +276,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Nanos message_deadline_{Context::kNoDeadline};  ///< of the message being processed
   bool deadlines_{false};                         ///< InstanceHost::deadlines(), read once
   builtins::SplitMix64 jitter_;
+  std::optional<builtins::TraceIds> trace_ids_;  ///< a source's, made when first needed
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};
   InstanceCounters counters_;

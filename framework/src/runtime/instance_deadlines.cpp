@@ -20,10 +20,18 @@ constexpr std::uint64_t kLoggedExpiries = 10;
 
 }  // namespace
 
-void Instance::stamp_deadlines() {
-  const Nanos deadline = saturating_add(rt_.clock().now(), node_.node->options.message_deadline);
+void Instance::stamp_source_output() {
+  // One pass over what the turn made. A source that left trace_id 0 (a
+  // plugin's, a C++ graph's own) gets random ids, so that every message can
+  // be followed in the logs; a deadline of 0 stamps nothing.
+  const Nanos ttl = node_.node->options.message_deadline;
+  const Nanos deadline = ttl > 0 ? saturating_add(rt_.clock().now(), ttl) : 0;
   for (std::vector<Message>& port : out_.batches()) {
     for (Message& m : port) {
+      if (m.trace_id == 0) [[unlikely]] {
+        if (!trace_ids_) trace_ids_.emplace();
+        m.trace_id = trace_ids_->next();
+      }
       if (m.deadline_ns == 0) m.deadline_ns = deadline;
     }
   }

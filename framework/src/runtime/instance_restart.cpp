@@ -80,7 +80,7 @@ Instance::Next Instance::open_failed(const Caught& error) {
 
 Instance::Next Instance::source_failed(const Caught& error) {
   bump(counters_.errors, 1);
-  if (node_.node->options.message_deadline > 0) stamp_deadlines();
+  stamp_source_output();
   flush();  // what it emitted before it threw goes on; a full edge wakes it too
   const RetryPolicy& retry = node_.node->options.retry;
   const bool retryable = error.transient || retry.retry_on == RetryOn::any;

@@ -1,4 +1,4 @@
-#include "builtins/trace_id.hpp"
+#include "trace_id.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,6 +1,6 @@
 // Trace ids: drawn non-zero below 2^53, and read from the spellings other
 // systems send (decimal, W3C traceparent, hex).
-#include "builtins/trace_id.hpp"
+#include "trace_id.hpp"
 
 #include <gtest/gtest.h>
 
