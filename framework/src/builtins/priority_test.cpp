@@ -242,17 +242,26 @@ TEST(Priority, WeightedThroughTheRuntime) {
   Options o({{"policy", OptionValue::of("weighted")}, {"weights", weights}});
   o.apply_defaults(t->schema);
   auto prio = g.add_stage("prio", [t, o] { return t->make_stage(o); });
-  g.connect(g.add_source("a", [] { return std::make_unique<Tagged>('a', 2000); }), prio);
-  g.connect(g.add_source("b", [] { return std::make_unique<Tagged>('b', 2000); }), prio);
+  // Each input edge holds its whole source: once both have queued
+  // everything, a source thread the machine is slow to schedule (ASan, a
+  // loaded CI) cannot empty a lane, and the split is the stage's alone.
+  g.connect(g.add_source("a", [] { return std::make_unique<Tagged>('a', 2000); }), prio,
+            {.capacity = 2000});
+  g.connect(g.add_source("b", [] { return std::make_unique<Tagged>('b', 2000); }), prio,
+            {.capacity = 2000});
   g.connect(prio,
             g.add_sink("out", [&] { return std::make_unique<Keys>(keys); }, {.semaphore = gate}),
             {.capacity = 4});
   Pipeline p(std::move(g), {.threads = 2});
   p.start();
-  // Open the gate once the lanes hold all they may, with both lanes filled.
-  for (int i = 0; i < 20'000'000; ++i) {
+  // Open the gate once both sources have queued everything and the lanes
+  // hold all they may.
+  for (;;) {
     const auto s = p.stats();
-    if (s.edges[0].taken >= 256 && s.edges[1].taken >= 256) break;
+    if (s.edges[0].offered == 2000 && s.edges[1].offered == 2000 && s.edges[0].taken >= 256 &&
+        s.edges[1].taken >= 256) {
+      break;
+    }
     std::this_thread::yield();
   }
   gate->release();
