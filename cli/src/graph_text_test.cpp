@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "sluice/dsl/loader.hpp"
+#include "sluice/registry.hpp"
 #include "ui_json.hpp"
 
 namespace sluice::cli {
@@ -104,6 +108,35 @@ TEST(GraphText, TheLayoutNamesEdgesAsTheStatsDo) {
   EXPECT_EQ(l.edges[2].from, "flaky.dead_letter");
   EXPECT_EQ(l.edges[2].to, "failed");
   EXPECT_EQ(l.edges[2].id, "edge_2");
+}
+
+// The layout comes from the file; the stats name the compiled graph's edges.
+// For every sample pipeline the two agree, edge by edge (in the runtime's
+// words: the port only where the stage has several, or it is not the first).
+TEST(GraphText, TheLayoutMatchesTheCompiledGraphOfEverySamplePipeline) {
+  std::size_t checked = 0;
+  for (const auto& file :
+       std::filesystem::directory_iterator(std::filesystem::path(SLUICE_REPO_DIR) / "pipelines")) {
+    if (file.path().extension() != ".toml") continue;
+    const auto loaded = dsl::load_pipeline(file.path().string(), {}, builtin_registry());
+    if (!loaded.ok()) continue;  // needs a plugin
+    const auto compiled = dsl::compile(loaded.spec, builtin_registry());
+    ASSERT_TRUE(compiled.ok()) << file.path();
+    const UiLayout layout = ui_layout(loaded.spec);
+    const auto& nodes = compiled.graph.nodes();
+    const auto& edges = compiled.graph.edges();
+    ASSERT_EQ(layout.edges.size(), edges.size()) << file.path();
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+      const Node& from = nodes[edges[k].from];
+      const std::string label = from.ports.size() <= 1 && edges[k].from_port == 0
+                                    ? from.name
+                                    : from.name + "." + from.ports.at(edges[k].from_port);
+      EXPECT_EQ(layout.edges[k].from, label) << file.path() << " edge " << k;
+      EXPECT_EQ(layout.edges[k].to, nodes[edges[k].to].name) << file.path() << " edge " << k;
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
 }
 
 }  // namespace

@@ -59,7 +59,11 @@ SvgResult render_svg(std::string_view dot, const std::string& command,
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  sigset_t defaults;  // and `sluice run` ignores SIGPIPE: `dot` need not
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string arg0 = command;
   std::string arg1 = "-Tsvg";
   std::array<char*, 3> argv{arg0.data(), arg1.data(), nullptr};

@@ -134,7 +134,8 @@ std::string ui_json(const Stats& before, const Stats& now, const UiLayout& layou
     edges.push_back(std::move(j));
   }
   doc["edges"] = std::move(edges);
-  return doc.dump();
+  // Names come from the file: bytes that are not UTF-8 must not fail the request.
+  return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string UiRates::next(const Stats& now) {

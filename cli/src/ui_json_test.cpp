@@ -139,6 +139,13 @@ TEST(UiJson, NoTimePassedMeansNoRatesNotInfiniteOnes) {
   EXPECT_DOUBLE_EQ(j["stages"][1]["busy"].get<double>(), 0.0);
 }
 
+TEST(UiJson, BytesThatAreNotUtf8DoNotFailTheDocument) {
+  Stats now = snapshot(1.0, 1, 0);
+  now.pipeline = "bad\xff";
+  const json j = json::parse(ui_json({}, now, layout(), {}));
+  EXPECT_EQ(j["pipeline"], "bad\xEF\xBF\xBD");  // U+FFFD
+}
+
 TEST(UiRates, AveragesOverTheRunFirstThenKeepsASnapshotEveryHalfSecondOrMore) {
   UiRates rates(layout(), {});
   auto rate = [](const std::string& body) {
