@@ -326,18 +326,20 @@ TEST_F(UiE2E, SharesTheServerOfMetricsAtTheSameAddressAndServesTheDrawing) {
   httplib::Client client(url);
   client.set_connection_timeout(2);
   client.set_read_timeout(5);
-  for (const char* path : {"/metrics", "/", "/graph.svg", "/ui.json"}) {
+  for (const char* path : {"/metrics", "/", "/ui.json", "/healthz"}) {
     auto r = client.Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 200) << path << ": " << r->body;
   }
   auto svg = client.Get("/graph.svg");
   ASSERT_TRUE(svg);
-  if (svg->status == 200) {
-    EXPECT_EQ(svg->get_header_value("Content-Type"), "image/svg+xml");
-    for (const char* id : {"stage_0", "stage_4", "edge_0", "edge_3"}) {
-      EXPECT_NE(svg->body.find(std::string("<g id=\"") + id + "\""), std::string::npos) << id;
-    }
+  if (svg->status == 404 && svg->body.find("not installed") != std::string::npos) {
+    GTEST_SKIP() << "Graphviz's dot is not installed: " << svg->body;
+  }
+  ASSERT_EQ(svg->status, 200) << svg->body;
+  EXPECT_EQ(svg->get_header_value("Content-Type"), "image/svg+xml");
+  for (const char* id : {"stage_0", "stage_4", "edge_0", "edge_3"}) {
+    EXPECT_NE(svg->body.find(std::string("<g id=\"") + id + "\""), std::string::npos) << id;
   }
   EXPECT_EQ(run.stop(), 130) << run->err();
 }

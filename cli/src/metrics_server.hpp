@@ -1,9 +1,9 @@
 // The HTTP server of `sluice run --metrics ADDR`, `--control ADDR` and `--ui
 // ADDR`: /metrics (Prometheus text, prometheus.hpp), /control/stats (what
 // `sluice top` draws, remote_stats.hpp) and the live page (ui_server.hpp),
-// with /healthz and /ready on any, served by
-// cpp-httplib on its own threads (a listener and two workers) from the same
-// live stats the progress table reads. It listens from bind() on.
+// with /healthz and /ready on any, served by cpp-httplib on its own threads
+// (a listener and a few workers) from the same live stats the progress table
+// reads. It listens from bind() on.
 //
 //   std::string error;
 //   auto server = MetricsServer::bind("127.0.0.1:9464", "--metrics", {.metrics = true}, error);

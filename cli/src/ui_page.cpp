@@ -110,7 +110,8 @@ async function refresh() {
   const status = document.getElementById("status");
   try {
     const answer = await fetch("ui.json", {cache: "no-store"});
-    if (!answer.ok) throw new Error("HTTP " + answer.status);
+    if (answer.status === 503) throw new Error("the run has not started yet");
+    if (!answer.ok) throw new Error("HTTP " + answer.status + " from ui.json");
     const d = await answer.json();
     d.stages.forEach(s => { drawStage(s); drawRow(s); });
     d.edges.forEach(drawEdge);
@@ -118,7 +119,9 @@ async function refresh() {
     status.textContent = d.status + ", " + d.elapsed_s.toFixed(1) + " s";
   } catch (e) {
     status.className = "gone";
-    status.textContent = "no numbers from the run (" + e.message + "): it may have ended";
+    // A fetch that gets no answer at all: the run has most likely ended, its server with it.
+    status.textContent = e instanceof TypeError ? "no answer from the run (it may have ended)"
+                                                : "no numbers: " + e.message;
   }
   setTimeout(refresh, 1000);
 }
