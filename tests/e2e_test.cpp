@@ -36,7 +36,7 @@ void check_stats_shape(const json& s, const std::string& status) {
   ASSERT_TRUE(s["stages"].is_object());
   for (const auto& [name, st] : s["stages"].items()) {
     for (const char* k : {"in", "out", "filtered", "dropped", "errors", "retries", "dead_letter",
-                          "rejected", "busy_s", "blocked_s"}) {
+                          "rejected", "restarts", "busy_s", "blocked_s"}) {
       EXPECT_TRUE(st.contains(k)) << name << " lacks " << k;
     }
   }

@@ -75,4 +75,32 @@ TEST_F(Plugins, StageStuckInACallIsLeftBehindAtTheDrainDeadline) {
   expect_clean(p);
 }
 
+// A plugin instance that breaks for good (flaky_service's outage_after: every
+// call after its 10th fails) is healed by a rebuild under on_error = restart:
+// each new instance serves 10 calls again.
+TEST_F(Plugins, AStagePluginThatBreaksForGoodRecoversUnderOnErrorRestart) {
+  write("p.toml",
+        "[stages.src]\ntype = \"generate\"\ncount = 100\n"
+        "[stages.svc]\ntype = \"flaky_service\"\ninputs = [\"src\"]\nlatency = \"0s\"\n"
+        "failure_rate = 0.0\noutage_after = 10\non_error = \"restart\"\n"
+        "restart = { max_restarts = 20, within = \"1m\", backoff = { initial = \"1ms\", max = "
+        "\"2ms\" } }\n"
+        "[stages.good]\ntype = \"file\"\ninputs = [\"svc\"]\npath = \"good.txt\"\n"
+        "[stages.dead]\ntype = \"file\"\ninputs = [\"svc.dead_letter\"]\npath = \"dead.jsonl\"\n"
+        "format = \"json\"\n");
+  ASSERT_EQ(sluice({"run", "p.toml", "--plugin", plugin("flaky_service"), "--stats-json",
+                    "stats.json", "--progress", "never"}),
+            0)
+      << err_;
+  // Calls 11, 22, 33, ... of the run are each a fresh instance's 11th.
+  const auto dead = lines(read(dir_ / "dead.jsonl"));
+  ASSERT_EQ(dead.size(), 9u);
+  for (std::size_t i = 0; i < dead.size(); ++i) {
+    EXPECT_EQ(json::parse(dead[i])["seq"], 11 * (i + 1)) << dead[i];
+    EXPECT_EQ(json::parse(dead[i])["attrs"]["error"], "service down (simulated outage)");
+  }
+  EXPECT_EQ(lines(read(dir_ / "good.txt")).size(), 91u);
+  EXPECT_EQ(stats()["stages"]["svc"]["restarts"], 9);
+}
+
 }  // namespace

@@ -74,8 +74,12 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
       fmt::format("{}  {}  {:.1f}s\n", dsl::printable(now.pipeline), now.status, now.elapsed_s);
   const bool breakers = std::any_of(now.stages.begin(), now.stages.end(),
                                     [](const StageStats& s) { return !s.breaker.empty(); });
+  // A column appears once a stage has restarted: most runs never do.
+  const bool restarts = std::any_of(now.stages.begin(), now.stages.end(),
+                                    [](const StageStats& s) { return s.restarts > 0; });
   out += fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>6} {:>5} {:>7} {:>7} {:>6}", "stage", width, "in",
                      "out", "rate/s", "queue", "busy", "blocked", "dropped", "errors");
+  if (restarts) out += fmt::format(" {:>8}", "restarts");
   out += breakers ? "  breaker\n" : "\n";
   const StageStats zero{};
   for (const auto& s : now.stages) {
@@ -109,6 +113,10 @@ std::string render_progress(const Stats& before, const Stats& now, double interv
                        compact_rate(rate), queue, fused ? std::string("fused") : percent(busy),
                        percent(blocked), compact_count(s.dropped + in.dropped),
                        compact_count(s.errors));
+    if (restarts) {
+      out.pop_back();
+      out += fmt::format(" {:>8}\n", compact_count(s.restarts));
+    }
     if (breakers) {
       out.pop_back();
       out += "  " + (s.breaker.empty() ? std::string("-") : s.breaker_state) + "\n";

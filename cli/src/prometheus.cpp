@@ -91,6 +91,9 @@ std::string prometheus_text(const Stats& stats, const ProcessStats& process) {
   for (const StageStats& s : stats.stages) e.sample({{"stage", s.name}}, s.errors);
   e.family("sluice_stage_retries_total", "counter", "Retries a stage's retry policy made.");
   for (const StageStats& s : stats.stages) e.sample({{"stage", s.name}}, s.retries);
+  e.family("sluice_stage_restarts_total", "counter",
+           "Supervised restarts: a source reopened, a stage or sink rebuilt.");
+  for (const StageStats& s : stats.stages) e.sample({{"stage", s.name}}, s.restarts);
   e.family("sluice_stage_busy_seconds_total", "counter",
            "Seconds a stage's instances spent processing (a fused stage's count in its chain's "
            "first).");

@@ -50,6 +50,7 @@ RemoteStats parse_control_stats(std::string_view body) {
       st.dead_letter = u64(j, "dead_letter");
       st.rejected = u64(j, "rejected");
       st.abandoned = u64(j, "abandoned");
+      st.restarts = u64(j, "restarts");
       st.busy_s = real(j, "busy_s");
       st.blocked_s = real(j, "blocked_s");
       if (j.contains("counters")) {

@@ -123,18 +123,19 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     const Role kind = role_of(make);
 
     if (kind == Role::source) {
-      for (const char* key : {"circuit_breaker", "retry", "timeout"}) {
+      for (const char* key : {"circuit_breaker", "timeout"}) {
         if (auto it = s.common_spans.find(key); it != s.common_spans.end()) {
           warn(r.diagnostics, it->second,
                "'" + std::string(key) + "' of source '" + s.name + "' is not enforced",
-               "retry, circuit_breaker and timeout wrap the calls of a stage or sink; a failing "
-               "source fails the pipeline");
+               "circuit_breaker and timeout wrap the calls of a stage or sink; a source takes "
+               "`retry` (produce is called again) and `restart` (it is reopened)");
         }
       }
       if (s.on_error != OnError::fail) {
         warn(r.diagnostics, s.on_error_span,
              "'on_error' of source '" + s.name + "' is not enforced",
-             "a failing source fails the pipeline; on_error applies to stages and sinks");
+             "on_error applies to stages and sinks; a failing source is retried with `retry` "
+             "and reopened with `restart`, else it fails the pipeline");
       }
       // The runtime admits the messages a node takes; a source takes none.
       for (const char* key : {"rate_limit", "semaphore"}) {
@@ -176,6 +177,20 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
                                "remove workers"});
     }
     node.on_error = kind != Role::source ? s.on_error : sluice::OnError::fail;
+    if (s.restart) node.restart = restart_policy(*s.restart);
+    node.restart_source = kind == Role::source && s.restart.has_value();
+    if (kind == Role::source && s.retry) node.retry = retry_policy(*s.retry);
+    if (kind != Role::source && s.restart && s.on_error != OnError::restart) {
+      warn(r.diagnostics, s.common_spans.at("restart"),
+           "'restart' of '" + s.name + "' is not enforced",
+           "a stage or sink restarts under on_error = \"restart\"");
+    }
+    if (kind != Role::source && type->async && s.on_error == OnError::restart) {
+      r.diagnostics.push_back({Severity::error, "restart-async", s.on_error_span,
+                               "on_error = \"restart\" applies to synchronous stages and sinks",
+                               "an async stage's calls fail one by one: use retry, "
+                               "circuit_breaker and on_error = \"dead_letter\""});
+    }
     if (kind != Role::source) {
       node.fusable = type->fusable;
       if (s.retry) node.retry = retry_policy(*s.retry);

@@ -95,7 +95,10 @@ const std::vector<std::pair<std::string, std::string>>& common_key_docs() {
     d.emplace_back("rate_limit", "a [limiters.*] name or " + keys_of(limiter_schema()));
     d.emplace_back("semaphore", "a [semaphores.*] name or " + keys_of(semaphore_schema()));
     d.emplace_back("circuit_breaker", "a [breakers.*] name or an inline breaker table");
-    d.emplace_back("retry", keys_of(retry_schema()));
+    d.emplace_back("retry", keys_of(retry_schema()) + "; on a source: produce() is called again");
+    d.emplace_back("restart",
+                   "{ max_restarts, within, backoff = { initial, max } }: a failing source is "
+                   "reopened, a stage or sink under on_error = \"restart\" rebuilt");
     return d;
   }();
   return docs;

@@ -25,6 +25,7 @@
 #include "load_context.hpp"
 #include "nesting_scan.hpp"
 #include "overrides.hpp"
+#include "restart_option.hpp"
 #include "schema_check.hpp"
 #include "sections.hpp"
 #include "sluice/dsl/did_you_mean.hpp"
@@ -163,8 +164,8 @@ void Loader::load_stage(StageWork& w) {
   }
   if (type_key != "type") special_keys.push_back(type_key);
   // Common keys, then the type's own options (unknown keys are reported once).
-  std::vector<std::string> special = {"inputs", "rate_limit", "semaphore", "circuit_breaker",
-                                      "retry"};
+  std::vector<std::string> special = {"inputs",          "rate_limit", "semaphore",
+                                      "circuit_breaker", "retry",      "restart"};
   for (const auto& o : common_schema().options) special.push_back(o.name);
   special.insert(special.end(), special_keys.begin(), special_keys.end());
   if (w.type) switch_role_if_keys_say_so(w, special);
@@ -241,6 +242,10 @@ void Loader::load_stage(StageWork& w) {
                  "e.g. retry = { max_attempts = 5, initial_backoff = \"100ms\" }");
     }
   }
+  if (auto n = t.get("restart")) {
+    s.common_spans["restart"] = ctx_.span_of(*n);
+    s.restart = load_restart(ctx_, *n, where);
+  }
   if (auto n = t.get("inputs")) {
     s.inputs_span = ctx_.span_of(*n);
     load_inputs(ctx_, w, *n);
@@ -291,7 +296,7 @@ void Loader::load_stage(StageWork& w) {
   if (w.ports_known && is_builtin(*w.type)) build_once(ctx_, w, clean);
   if (s.role == Role::sink) s.ports.clear();  // a sink's only outputs are what it diverts
   if (s.role != Role::source) {
-    if (s.on_error == OnError::dead_letter) s.ports.push_back("dead_letter");
+    if (dead_letters(s.on_error)) s.ports.push_back("dead_letter");
     if (s.circuit_breaker) s.ports.push_back("rejected");
   }
 }

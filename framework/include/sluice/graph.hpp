@@ -34,7 +34,12 @@ struct EdgeOptions {
 };
 
 /// What a message whose processing threw does (`on_error`). Spellings equal the TOML ones.
-enum class OnError { fail, drop, dead_letter };
+enum class OnError { fail, drop, dead_letter, restart };
+
+/// Whether a failed message goes to the port `dead_letter`.
+[[nodiscard]] constexpr bool dead_letters(OnError e) noexcept {
+  return e == OnError::dead_letter || e == OnError::restart;
+}
 
 struct NodeOptions {
   std::size_t workers{1};  ///< parallel instances
@@ -53,8 +58,14 @@ struct NodeOptions {
   /// A stage's failed message: `fail` stops the pipeline, `drop` counts and
   /// skips it, `dead_letter` sends it to the port `dead_letter` (which the
   /// stage must list) with attrs error, stage and attempts. What the failed
-  /// attempt emitted is discarded either way.
+  /// attempt emitted is discarded either way. `restart` dead-letters it
+  /// and rebuilds the instance from its factory (under `restart`).
   OnError on_error{OnError::fail};
+  /// Supervised restarts: of a source whose open or produce throws (it is
+  /// reopened), and of a stage or sink under on_error = restart. A source
+  /// restarts only when `restart_source` is set.
+  RestartPolicy restart{};
+  bool restart_source{false};
   /// Failed attempts are tried again after a backoff (max_attempts 1 = never).
   RetryPolicy retry{.max_attempts = 1};
   /// Asked before every attempt; while open, messages go to port `rejected`.

@@ -58,7 +58,7 @@ inline namespace v1 {
 /// subscribes, OptionSpec::refers_to, BadOption; 5: async stages and sinks
 /// (Stage::async, Sink::async, Call), Context::waker, StageType::async,
 /// Stage::input_ended, Message::deadline_ns.
-inline constexpr std::uint32_t kPluginAbiVersion = 5;
+inline constexpr std::uint32_t kPluginAbiVersion = 6;
 
 /// The C++ standard library the plugin was built against (its std::string
 /// and std::function layouts cross the boundary in every Message and StageType).

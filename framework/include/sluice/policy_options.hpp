@@ -24,6 +24,11 @@ const Schema& breaker_options();
 /// budget, budget_reserve, seed.
 const Schema& retry_options();
 
+/// max_restarts, within, backoff (a table of restart_backoff_options()).
+const Schema& restart_options();
+/// initial, max.
+const Schema& restart_backoff_options();
+
 /// Configs from settings already checked against those schemas (a table
 /// value, or a stage's Options): absent keys keep the struct's defaults.
 RateLimiter::Config limiter_config(const OptionValue& settings);
@@ -31,6 +36,7 @@ RateLimiter::Config limiter_config(const Options& settings);
 /// A time window counts whole seconds (rounded up).
 CircuitBreaker::Config breaker_config(const OptionValue& settings);
 RetryPolicy retry_policy(const OptionValue& settings);
+RestartPolicy restart_policy(const OptionValue& settings);
 
 }  // namespace v1
 }  // namespace sluice

@@ -71,6 +71,34 @@ class RetryBudget {
   std::uint64_t throttled_{0};
 };
 
+/// Supervised restarts, Erlang's intensity and period with a backoff: a
+/// source that failed is reopened, a stage or sink under on_error = restart
+/// is rebuilt from its factory, after a delay that doubles from
+/// `initial_backoff` up to `max_backoff` with each restart inside `within`.
+/// More than `max_restarts` within `within` and the run fails.
+struct RestartPolicy {
+  std::int64_t max_restarts{5};  ///< 0 = never restart
+  Nanos within{60 * kNanosPerSecond};
+  Nanos initial_backoff{from_millis(100)};
+  Nanos max_backoff{10 * kNanosPerSecond};
+};
+
+/// Counts one stage's restarts (of all its instances) over the sliding
+/// period `within`. Thread-safe.
+class RestartIntensity {
+ public:
+  explicit RestartIntensity(RestartPolicy policy) : policy_(policy) {}
+  /// A failure at `now` asks for a restart: the delay before it, or nothing
+  /// when it would be more than max_restarts within `within`.
+  [[nodiscard]] std::optional<Nanos> admit(Nanos now);
+  [[nodiscard]] const RestartPolicy& policy() const noexcept { return policy_; }
+
+ private:
+  const RestartPolicy policy_;
+  std::mutex mu_;
+  std::deque<Nanos> recent_;  ///< times of the restarts within the period
+};
+
 /// A circuit breaker with resilience4j's model: closed -> open when, over a
 /// count window of the last `window` calls (or a time window of 1 s buckets),
 /// at least min(min_calls, window) calls were seen and the failure share (or

@@ -29,10 +29,11 @@ inline constexpr std::array<Spelling<Overflow>, 3> kOverflowSpellings{{
     {Overflow::drop_newest, "drop_newest"},
     {Overflow::drop_oldest, "drop_oldest"},
 }};
-inline constexpr std::array<Spelling<OnError>, 3> kOnErrorSpellings{{
+inline constexpr std::array<Spelling<OnError>, 4> kOnErrorSpellings{{
     {OnError::fail, "fail"},
     {OnError::drop, "drop"},
     {OnError::dead_letter, "dead_letter"},
+    {OnError::restart, "restart"},
 }};
 inline constexpr std::array<Spelling<Jitter>, 4> kJitterSpellings{{
     {Jitter::none, "none"},

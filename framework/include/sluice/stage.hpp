@@ -142,6 +142,10 @@ class Context {
   /// the message being processed came from (priority lanes).
   [[nodiscard]] virtual std::size_t input_count() const noexcept { return 1; }
   [[nodiscard]] virtual std::size_t input_index() const noexcept { return 0; }
+  /// How often this instance was restarted (`restart`): a source reopened,
+  /// a stage or sink rebuilt. A sink that truncates its file on open appends
+  /// once restarted.
+  [[nodiscard]] virtual std::int64_t restarts() const noexcept { return 0; }
 };
 
 enum class SourceStatus {

@@ -22,6 +22,7 @@ struct StageStats {
   std::uint64_t rejected{0};
   std::uint64_t abandoned{0};                     ///< taken but never finished (hard cancel)
   std::uint64_t expired{0};                       ///< taken past their deadline, not processed
+  std::uint64_t restarts{0};                      ///< supervised restarts (reopens, rebuilds)
   double busy_s{0};                               ///< processing
   double blocked_s{0};                            ///< parked on a full output
   std::map<std::string, std::uint64_t> counters;  ///< stage-specific

@@ -5,7 +5,8 @@
 // failing message fails only its first N attempts (a transient outage that
 // `retry` gets through); with `attempts` alone, every message does. The
 // stage's `on_error` decides what a failure does; a message that does not
-// fail is passed on unchanged.
+// fail is passed on unchanged. A `sticky` instance breaks for good at its
+// first failure, as a stage with a corrupted state would.
 #include <memory>
 #include <optional>
 
@@ -23,15 +24,17 @@ class Fail final : public Stage {
       : probability_(o.get_double("probability")),
         seed_(static_cast<std::uint64_t>(o.get_int("seed"))),
         attempts_(o.get_int("attempts")),
-        permanent_(o.get_string("kind") == "permanent") {
+        permanent_(o.get_string("kind") == "permanent"),
+        sticky_(o.get_bool("sticky")) {
     if (o.has("when")) when_ = compile_expression(o, "when");
     every_ = attempts_ > 0 && !when_ && probability_ <= 0.0;
   }
 
   void process(Message&& m, Emitter& out, Context& ctx) override {
     SplitMix64 draw(seed_ ^ (0x9e3779b97f4a7c15ULL * (m.seq + 1)));
-    const bool chosen = every_ || (when_ && when_->test(m)) || draw.chance(probability_);
+    const bool chosen = broken_ || every_ || (when_ && when_->test(m)) || draw.chance(probability_);
     if (chosen && (attempts_ == 0 || ctx.attempt() <= attempts_)) {
+      broken_ = sticky_;
       if (permanent_) throw PermanentError("injected permanent failure");
       throw TransientError("injected transient failure");
     }
@@ -43,6 +46,8 @@ class Fail final : public Stage {
   const std::uint64_t seed_;
   const std::int64_t attempts_;
   const bool permanent_;
+  const bool sticky_;
+  bool broken_{false};  ///< sticky: failed once, fails everything until rebuilt
   bool every_{false};
   std::optional<expr::Expression> when_;
 };
@@ -80,6 +85,11 @@ StageType fail_type() {
        .doc = "transient (may be retried) or permanent",
        .default_value = OptionValue::of("transient"),
        .choices = {"transient", "permanent"}},
+      {.name = "sticky",
+       .type = OptionType::boolean,
+       .doc = "after its first failure the instance fails every message, until it is rebuilt "
+              "(on_error = \"restart\")",
+       .default_value = OptionValue::of(false)},
   };
   t.make = [](const Options& o) { return std::make_unique<Fail>(o); };
   return t;

@@ -24,8 +24,9 @@ class FileSink final : public Sink {
     if (f_) std::fclose(f_);
   }
 
-  void open(Context&) override {
-    f_ = std::fopen(path_.c_str(), append_ ? "ab" : "wb");
+  void open(Context& ctx) override {
+    // Truncated once per run: a restarted sink keeps what it wrote before.
+    f_ = std::fopen(path_.c_str(), append_ || ctx.restarts() > 0 ? "ab" : "wb");
     if (!f_) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
   }
   void consume(std::span<Message> batch, Context&) override {

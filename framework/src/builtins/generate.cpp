@@ -5,9 +5,11 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "builtins/builtins.hpp"
 #include "builtins/template_option.hpp"
+#include "sluice/errors.hpp"
 
 namespace sluice::builtins {
 namespace {
@@ -29,7 +31,8 @@ class Generate final : public Source {
         rate_(o.get_double("rate")),
         payload_(compile_template(o, "payload")),
         key_(compile_template(o, "key")),
-        priority_(compile_template(o, "priority")) {}
+        priority_(compile_template(o, "priority")),
+        fail_every_(static_cast<std::uint64_t>(o.get_int("fail_every"))) {}
 
   void open(Context& ctx) override {
     start_ = ctx.now();
@@ -55,6 +58,10 @@ class Generate final : public Source {
       }
     }
     for (std::uint64_t i = 0; i < n; ++i) {
+      if (fail_every_ > 0 && emitted_ > failed_at_ && emitted_ % fail_every_ == 0) {
+        failed_at_ = emitted_;  // once per fail_every: the next call goes on
+        throw TransientError("injected failure after message " + std::to_string(emitted_));
+      }
       Message& m = out.emplace();
       m.seq = ++emitted_;
       // 53 bits: a JSON number every reader (jq, JavaScript) reads exactly.
@@ -80,7 +87,9 @@ class Generate final : public Source {
   const std::uint64_t count_;
   const double rate_;
   const expr::Template payload_, key_, priority_;
+  const std::uint64_t fail_every_;
   std::uint64_t emitted_{0};
+  std::uint64_t failed_at_{0};
   Nanos start_{0};
   std::uint64_t salt_{0};
   std::string scratch_;
@@ -116,6 +125,12 @@ StageType generate_type() {
        .type = OptionType::template_,
        .doc = "priority template (an integer)",
        .default_value = OptionValue::of("0")},
+      {.name = "fail_every",
+       .type = OptionType::integer,
+       .doc = "fault injection: produce throws (transient) once after every N messages, to try "
+              "`retry` and `restart`; 0 = never",
+       .default_value = OptionValue::of(0),
+       .min = 0},
   };
   t.make = [](const Options& o) { return std::make_unique<Generate>(o); };
   return t;

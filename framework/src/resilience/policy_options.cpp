@@ -193,6 +193,29 @@ const std::vector<Row<RetryPolicy>>& retry_rows() {
   return rows;
 }
 
+const std::vector<Row<RestartPolicy>>& restart_rows() {
+  using C = RestartPolicy;
+  static const std::vector<Row<C>> rows = [] {
+    std::vector<Row<C>> r;
+    r.push_back(integer("max_restarts", &C::max_restarts,
+                        "restarts allowed within `within`; one more fails the run", 0, kMaxCalls));
+    r.push_back(duration("within", &C::within, "the period restarts are counted over", 1e-9));
+    return r;
+  }();
+  return rows;
+}
+
+const std::vector<Row<RestartPolicy>>& restart_backoff_rows() {
+  using C = RestartPolicy;
+  static const std::vector<Row<C>> rows = [] {
+    std::vector<Row<C>> r;
+    r.push_back(duration("initial", &C::initial_backoff, "delay before the first restart", 0));
+    r.push_back(duration("max", &C::max_backoff, "largest delay (it doubles per restart)", 0));
+    return r;
+  }();
+  return rows;
+}
+
 }  // namespace
 
 const Schema& limiter_options() {
@@ -223,6 +246,32 @@ CircuitBreaker::Config breaker_config(const OptionValue& settings) {
 }
 
 RetryPolicy retry_policy(const OptionValue& settings) { return config_of(retry_rows(), settings); }
+
+const Schema& restart_options() {
+  static const Schema s = [] {
+    Schema schema = schema_of(restart_rows());
+    schema.options.push_back({.name = "backoff",
+                              .type = OptionType::table,
+                              .doc = "{ initial, max }: the delay before a restart"});
+    return schema;
+  }();
+  return s;
+}
+
+const Schema& restart_backoff_options() {
+  static const Schema s = schema_of(restart_backoff_rows());
+  return s;
+}
+
+RestartPolicy restart_policy(const OptionValue& settings) {
+  RestartPolicy p = config_of(restart_rows(), settings);
+  if (const OptionValue* backoff = settings.find("backoff")) {
+    const RestartPolicy b = config_of(restart_backoff_rows(), *backoff);
+    p.initial_backoff = b.initial_backoff;
+    p.max_backoff = b.max_backoff;
+  }
+  return p;
+}
 
 }  // namespace v1
 }  // namespace sluice

@@ -90,7 +90,7 @@ std::vector<std::string> Graph::problems() const {
       out.push_back(fmt::format("stage '{}' has no factory", n.name));
     }
     if (n.options.workers == 0) out.push_back(fmt::format("stage '{}' has 0 workers", n.name));
-    if (n.options.on_error == OnError::dead_letter &&
+    if (dead_letters(n.options.on_error) &&
         std::find(n.ports.begin(), n.ports.end(), "dead_letter") == n.ports.end()) {
       out.push_back(fmt::format("stage '{}' dead-letters but has no 'dead_letter' port", n.name));
     }

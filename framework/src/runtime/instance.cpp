@@ -123,11 +123,14 @@ void Instance::run() noexcept {
 
 Instance::Next Instance::turn() {
   if (rt_.cancelled()) return finish(true);
+  if (restarting_) {
+    if (const auto next = await_restart()) return *next;
+  }
   if (phase_ == Phase::opening) {
     try {
       const Node& n = *node_.node;
       if (n.make_source) {
-        source_ = n.make_source();
+        if (!source_) source_ = n.make_source();  // a restart reopens the same one
         source_->open(*this);
       } else if (n.make_stage) {
         stage_ = n.make_stage();
@@ -144,9 +147,15 @@ Instance::Next Instance::turn() {
              std::nullopt);
         return finish(true);
       }
+      if (async_ && node_.node->options.on_error == OnError::restart) {
+        fail(
+            "on_error = restart applies to synchronous stages and sinks; an async stage's calls "
+            "fail one by one (retry, circuit_breaker)",
+            std::nullopt);
+        return finish(true);
+      }
     } catch (...) {
-      fail(caught().what, std::nullopt);
-      return finish(true);
+      return open_failed(caught());
     }
     phase_ = Phase::running;
   }
@@ -204,14 +213,22 @@ Instance::Next Instance::turn_source() {
   // more (`take` has enough): it pushes nothing that would tell it.
   if (out_.all_dead_now()) stop_requested_ = true;
   if (source_done_ || stop_requested_ || rt_.stopping()) return begin_close();
+  if (produce_waits_) {  // a retry's backoff
+    if (rt_.clock().now() < produce_due_) {
+      timer_.arm(produce_due_);
+      return Next::park;
+    }
+    produce_waits_ = false;
+  }
   timer_.forget_fired();
   timer_.clear_stage_due();  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   try {
     status = source_->produce(emitter_, *this, intake_.sizer().max());
+    produce_attempt_ = 1;
+    produce_previous_delay_ = 0;
   } catch (...) {
-    fail(caught().what, std::nullopt);
-    return finish(true);
+    return source_failed(caught());
   }
   if (status == SourceStatus::done) source_done_ = true;
   if (node_.node->options.message_deadline > 0) stamp_deadlines();

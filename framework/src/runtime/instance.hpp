@@ -25,6 +25,7 @@
 
 #include "runtime/admission.hpp"
 #include "runtime/call_state.hpp"
+#include "runtime/caught.hpp"
 #include "runtime/input_intake.hpp"
 #include "runtime/instance_counters.hpp"
 #include "runtime/node_runtime.hpp"
@@ -83,6 +84,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void add_counter(std::string_view name, std::uint64_t n) override;
   [[nodiscard]] std::size_t input_count() const noexcept override { return node_.inputs.size(); }
   [[nodiscard]] std::size_t input_index() const noexcept override { return intake_.input_index(); }
+  [[nodiscard]] std::int64_t restarts() const noexcept override { return restarts_; }
 
  private:
   enum class Next { yield, park, finished };
@@ -173,6 +175,19 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
                    std::int64_t attempts, const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
   void fail(std::string what, std::optional<std::uint64_t> seq);
+
+  // Supervised restarts and a source's retries (instance_restart.cpp).
+  /// After a failure: a restart after its backoff (true), or, with no
+  /// `restart` or past its intensity, the run fails (false).
+  bool restart_later(const std::string& what, std::optional<std::uint64_t> seq);
+  /// A restart is waiting: parks until its time, then lets go of the old
+  /// stage or sink (a source is kept: it reopens where it was) and opens again.
+  std::optional<Next> await_restart();
+  /// produce() threw: called again after the retry's backoff, else reopened
+  /// under `restart`, else the run fails.
+  Next source_failed(const Caught& error);
+  /// opening: open() threw.
+  Next open_failed(const Caught& error);
   /// Before a stage call: what would show that it did something with its message.
   struct CallMark {
     std::size_t emitted;
@@ -270,6 +285,13 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   bool calls_flushed_{false};     ///< async_->flush ran since the last start
   Flight* relaunching_{nullptr};  ///< an ordered call's retry, started in its place
   bool woken_{false};             ///< Context::waker was called: on_timer runs
+  bool restarting_{false};        ///< waiting for restart_due_ to reopen or rebuild
+  Nanos restart_due_{0};
+  std::int64_t restarts_{0};
+  bool produce_waits_{false};  ///< a source's retry: produce() again at produce_due_
+  Nanos produce_due_{0};
+  std::int64_t produce_attempt_{1};
+  Nanos produce_previous_delay_{0};
   std::vector<Message> head_stray_;
   Emitter head_emitter_;  ///< this stage's own, when stages are fused after it
   std::vector<FusedStep> steps_;

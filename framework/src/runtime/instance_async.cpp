@@ -97,7 +97,7 @@ Instance::Step Instance::start_call(Message& m, const AttemptState& st) {
   }
   f->st = st;
   f->st.due = 0;
-  f->kept = o.retry.max_attempts > st.attempt || o.on_error == OnError::dead_letter;
+  f->kept = o.retry.max_attempts > st.attempt || dead_letters(o.on_error);
   if (relaunching_ == nullptr && f->kept) f->original = m;  // m is relaunch's own copy
   if (!f->kept) f->original = Message{};
   launch(*f, std::move(m));

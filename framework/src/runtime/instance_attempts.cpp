@@ -53,6 +53,10 @@ void Instance::process_attempts() {
       keep_rest(i);  // taken already: resumed before any new input
       break;
     }
+    if (restarting_) {  // the rest is for the rebuilt stage or sink
+      if (++i < n) keep_rest(i);
+      break;
+    }
     if (step == Step::fatal) {
       bump(counters_.abandoned, n - i);  // this message and the rest of the batch
       const AckAbandonScope lost_here;   // their sources are told (ack.hpp)
@@ -98,8 +102,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   if (async_) return start_call(m, st);
 
   // The call. A copy is tried when the original may be needed afterwards.
-  const bool keep_original =
-      o.retry.max_attempts > st.attempt || o.on_error == OnError::dead_letter;
+  const bool keep_original = o.retry.max_attempts > st.attempt || dead_letters(o.on_error);
   const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   Message copy;
   if (keep_original) copy = m;
@@ -183,15 +186,20 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
       bump(counters_.dropped, 1);
       return Step::done;
     case OnError::dead_letter:
+    case OnError::restart:
       break;
   }
-  log_failure(m.seq, m.trace_id, what, attempts, "sent to dead_letter");
+  const bool restart = node_.node->options.on_error == OnError::restart;
+  const std::uint64_t seq = m.seq;
+  log_failure(seq, m.trace_id, what, attempts,
+              restart ? "sent to dead_letter; the stage restarts" : "sent to dead_letter");
   m.attrs.set("error", what);
   m.attrs.set("stage", std::string(stage_name()));
   m.attrs.set("attempts", std::to_string(attempts));
   m.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(m));
+  if (restart) restart_later(what, seq);  // false: the run fails, and the batch stops there
   return Step::done;
 }
 

@@ -9,7 +9,7 @@ namespace sluice::detail {
 /// Counters one instance writes and anyone may read: single writer, relaxed.
 struct InstanceCounters {
   std::atomic<std::uint64_t> in{0}, out{0}, filtered{0}, dropped{0}, errors{0}, abandoned{0},
-      dead_letter{0}, retries{0}, rejected{0}, expired{0};
+      dead_letter{0}, retries{0}, rejected{0}, expired{0}, restarts{0};
   std::atomic<std::int64_t> busy_ns{0}, blocked_ns{0};
 
   /// What a sink said it did not write (count_filtered / count_dropped):

@@ -32,7 +32,7 @@ void Instance::stamp_deadlines() {
 void Instance::expire_overdue() {
   const Nanos now = rt_.clock().now();
   const bool dead_letter =
-      node_.node->options.on_error == OnError::dead_letter && dead_letter_port_ != Emitter::kNoPort;
+      dead_letters(node_.node->options.on_error) && dead_letter_port_ != Emitter::kNoPort;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < in_.size(); ++i) {
     Message& m = in_[i];

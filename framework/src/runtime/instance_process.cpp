@@ -90,6 +90,10 @@ void Instance::process_taken() {
       call_or_divert(m);
     }
     admission_.release_permit();
+    if (restarting_) {  // the rest is for the rebuilt stage
+      if (++i < n) keep_rest(i);
+      break;
+    }
   }
   emitter_.set_current(nullptr);
   if (rest_.empty() && i < n) bump(counters_.filtered, n - i);  // the stage stopped early
@@ -132,7 +136,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
 [[gnu::noinline]] void Instance::call_or_divert(Message& m) {
   const OnError on_error = node_.node->options.on_error;
   Message saved;
-  if (on_error == OnError::dead_letter) saved = m;  // the attempt may consume it
+  if (dead_letters(on_error)) saved = m;  // the attempt may consume it
   const Emitter::Mark mark = emitter_.mark();
   const AckRef ack = m.ack;
   const std::uint64_t seq = m.seq;
@@ -224,13 +228,16 @@ void Instance::divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_i
     bump(counters_.dropped, 1);
     return;
   }
-  log_failure(seq, trace_id, what, 1, "sent to dead_letter");
+  const bool restart = node_.node->options.on_error == OnError::restart;
+  log_failure(seq, trace_id, what, 1,
+              restart ? "sent to dead_letter; the stage restarts" : "sent to dead_letter");
   failed.attrs.set("error", what);
   failed.attrs.set("stage", std::string(stage_name()));
   failed.attrs.set("attempts", "1");
   failed.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(failed));
+  if (restart) restart_later(what, seq);  // false: the run fails, and the batch stops there
 }
 
 }  // namespace sluice::detail

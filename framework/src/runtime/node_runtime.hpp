@@ -36,7 +36,8 @@ struct NodeRuntime {
   std::unique_ptr<Sequencer> sequencer;  ///< ordered = true and workers > 1
   std::vector<std::unique_ptr<Instance>> instances;
 
-  std::unique_ptr<RetryBudget> retry_budget;  ///< retry.budget > 0: shared by the instances
+  std::unique_ptr<RetryBudget> retry_budget;   ///< retry.budget > 0: shared by the instances
+  std::unique_ptr<RestartIntensity> restarts;  ///< it may restart: shared by the instances
   std::atomic<std::uint64_t> failures_logged{0};
   std::atomic<std::uint64_t> expiries_logged{0};
 

@@ -155,6 +155,9 @@ void Runtime::build() {
       nr->retry_budget =
           std::make_unique<RetryBudget>(n.options.retry.budget, n.options.retry.budget_reserve);
     }
+    const bool restarts = n.kind == NodeKind::source ? n.options.restart_source
+                                                     : n.options.on_error == OnError::restart;
+    if (restarts) nr->restarts = std::make_unique<RestartIntensity>(n.options.restart);
     for (std::size_t w = 0; w < workers; ++w) {
       nr->instances.push_back(std::make_unique<Instance>(*this, *nr, w));
     }
@@ -462,6 +465,7 @@ Stats Runtime::stats() const {
       st.rejected += c.rejected.load(std::memory_order_relaxed);
       st.abandoned += c.abandoned.load(std::memory_order_relaxed);
       st.expired += c.expired.load(std::memory_order_relaxed);
+      st.restarts += c.restarts.load(std::memory_order_relaxed);
       st.busy_s += to_seconds(c.busy_ns.load(std::memory_order_relaxed));
       st.blocked_s += to_seconds(c.blocked_ns.load(std::memory_order_relaxed));
     }

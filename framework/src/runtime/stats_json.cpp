@@ -23,6 +23,7 @@ std::string to_json(const Stats& stats) {
     j["expired"] = s.expired;
     j["rejected"] = s.rejected;
     j["abandoned"] = s.abandoned;
+    j["restarts"] = s.restarts;
     j["busy_s"] = s.busy_s;
     j["blocked_s"] = s.blocked_s;
     if (!s.counters.empty()) j["counters"] = s.counters;

@@ -65,6 +65,7 @@ struct StageSpec {
   std::optional<PolicyRef> semaphore;
   std::optional<PolicyRef> circuit_breaker;
   std::optional<OptionValue> retry;
+  std::optional<OptionValue> restart;  ///< { max_restarts, within, backoff = { initial, max } }
   std::map<std::string, Span> common_spans;  ///< span of each common key given
 };
 
