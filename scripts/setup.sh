@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages sluice needs that are missing, then
 # configures and builds the release preset. Safe to run again.
+#
+#   scripts/setup.sh               # what building and running need
+#   scripts/setup.sh --test-tools  # and what only the tests use (scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +15,10 @@ packages=(
   libnats-dev nats-server libjemalloc-dev
   libcurl4-openssl-dev libcpp-httplib-dev
 )
+if [ "${1:-}" = "--test-tools" ]; then
+  # A real browser loads the live page of `sluice run --ui` (tests/ui_e2e_test.cpp).
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

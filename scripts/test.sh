@@ -5,7 +5,7 @@
 # then fuzzes the DSL entry for a minute (scripts/fuzz.sh, preset fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test-tools
 
 scripts/check-format.sh
 jobs=$(nproc)

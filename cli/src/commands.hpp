@@ -30,6 +30,7 @@ struct RunArgs {
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
   std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
   std::string control;       ///< HOST:PORT of /control/stats (sluice top); "" = none
+  std::string ui;            ///< HOST:PORT of the live page; "" = none
 };
 
 int run_command(const RunArgs& args);

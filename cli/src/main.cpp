@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   run->add_option("--control", run_args.control,
                   "serve /control/stats at HOST:PORT for `sluice top` (may equal --metrics)")
       ->type_name("ADDR");
+  run->add_option("--ui", run_args.ui,
+                  "serve a live page of the graph and its numbers at http://HOST:PORT/ "
+                  "(may equal --metrics or --control)")
+      ->type_name("ADDR");
 
   sluice::cli::TopArgs top_args;
   auto* top = app.add_subcommand("top", "the progress table of a run started with --control");

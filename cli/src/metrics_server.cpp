@@ -13,6 +13,7 @@
 #include "process_stats.hpp"
 #include "prometheus.hpp"
 #include "remote_stats.hpp"
+#include "ui_server.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -50,9 +51,10 @@ std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std
   }
   std::unique_ptr<MetricsServer> s(new MetricsServer());
   // Two threads are plenty for a scraper or two, four with control (a
-  // `sluice tap` holds one while it streams); each request closes its
-  // connection, so that stop() never waits out a keep-alive.
-  const std::size_t threads = endpoints.control ? 4 : 2;
+  // `sluice tap` holds one while it streams) or the live page (a browser
+  // asks for several things at once); each request closes its connection,
+  // so that stop() never waits out a keep-alive.
+  const std::size_t threads = endpoints.control || endpoints.ui ? 4 : 2;
   s->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s->server_->set_keep_alive_max_count(1);
   errno = 0;
@@ -69,7 +71,7 @@ std::unique_ptr<MetricsServer> MetricsServer::bind(std::string_view address, std
   }
   const bool v6 = a.host.find(':') != std::string::npos;
   s->url_ = "http://" + (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(port);
-  s->serve(endpoints);
+  s->serve(std::move(endpoints));
   return s;
 }
 
@@ -106,6 +108,7 @@ void MetricsServer::serve(Endpoints endpoints) {
     server_->Get("/control/tap",
                  [this](const httplib::Request& req, httplib::Response& res) { tap(req, res); });
   }
+  if (endpoints.ui) serve_ui(std::move(endpoints.ui));
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });

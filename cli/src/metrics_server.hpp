@@ -1,8 +1,9 @@
-// The HTTP server of `sluice run --metrics ADDR` and `--control ADDR`:
-// /metrics (Prometheus text, prometheus.hpp) and /control/stats (what `sluice
-// top` draws, remote_stats.hpp), with /healthz and /ready on either, served by
-// cpp-httplib on its own threads (a listener and two workers) from the same
-// live stats the progress table reads. It listens from bind() on.
+// The HTTP server of `sluice run --metrics ADDR`, `--control ADDR` and `--ui
+// ADDR`: /metrics (Prometheus text, prometheus.hpp), /control/stats (what
+// `sluice top` draws, remote_stats.hpp) and the live page (ui_server.hpp),
+// with /healthz and /ready on any, served by cpp-httplib on its own threads
+// (a listener and a few workers) from the same live stats the progress table
+// reads. It listens from bind() on.
 //
 //   std::string error;
 //   auto server = MetricsServer::bind("127.0.0.1:9464", "--metrics", {.metrics = true}, error);
@@ -38,12 +39,16 @@ struct Response;
 
 namespace sluice::cli {
 
+struct UiAssets;
+class UiRates;
+
 class MetricsServer {
  public:
   /// Which paths it serves besides /healthz and /ready.
   struct Endpoints {
-    bool metrics{false};  ///< /metrics
-    bool control{false};  ///< /control/stats and /control/tap (control_tap.cpp)
+    bool metrics{false};                   ///< /metrics
+    bool control{false};                   ///< /control/stats and /control/tap (control_tap.cpp)
+    std::shared_ptr<const UiAssets> ui{};  ///< non-null: /, /graph.svg, /ui.json (ui_server.cpp)
   };
   /// Listens on `address` (HOST:PORT, listen_address.hpp) now, so that a bad
   /// address or a port in use is found before the run starts; nullptr and
@@ -72,12 +77,14 @@ class MetricsServer {
   /// the tapped messages, streamed as lines (control_tap.cpp).
   void tap(const httplib::Request& req, httplib::Response& res);
   void end_tap(const std::shared_ptr<TapQueue>& queue);
+  void serve_ui(std::shared_ptr<const UiAssets> ui);  ///< registers the live page's paths
 
   std::unique_ptr<httplib::Server> server_;
-  std::mutex mu_;  ///< guards pipeline_, instances_ and taps_
+  std::mutex mu_;  ///< guards pipeline_, instances_, taps_ and ui_rates_
   Pipeline* pipeline_{nullptr};
   Instances instances_;
   std::vector<std::shared_ptr<TapQueue>> taps_;  ///< streaming now
+  std::unique_ptr<UiRates> ui_rates_;            ///< the live page's, from its first poll
   std::atomic<bool> ready_{false};
   std::string url_;
   std::thread thread_;

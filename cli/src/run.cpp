@@ -40,6 +40,7 @@
 #include "sluice/pipeline.hpp"
 #include "stats_file.hpp"
 #include "stats_path.hpp"
+#include "ui_server.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -208,35 +209,46 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   return stats_ok ? kExitOk : kExitUsage;
 }
 
-/// The servers --metrics and --control ask for (one when both name the same
-/// address), each with the log line that says where it is; nullopt after
-/// printing why one cannot listen.
+/// The servers --metrics, --control and --ui ask for (one for the flags that
+/// name the same address), each with the log line that says where it is;
+/// nullopt after printing why one cannot listen.
 using Servers = std::vector<std::pair<std::unique_ptr<MetricsServer>, std::string>>;
-std::optional<Servers> open_servers(const RunArgs& args) {
+std::optional<Servers> open_servers(const RunArgs& args, std::shared_ptr<const UiAssets> ui) {
+  struct Wanted {
+    std::string address;
+    const char* flag;  ///< the first flag that names it
+    MetricsServer::Endpoints endpoints;
+  };
+  std::vector<Wanted> wanted;
+  auto want = [&wanted](const std::string& address, const char* flag) -> Wanted* {
+    if (address.empty()) return nullptr;
+    for (auto& w : wanted) {
+      if (w.address == address) return &w;
+    }
+    return &wanted.emplace_back(Wanted{address, flag, {}});
+  };
+  if (Wanted* w = want(args.metrics, "--metrics")) w->endpoints.metrics = true;
+  if (Wanted* w = want(args.control, "--control")) w->endpoints.control = true;
+  if (Wanted* w = want(args.ui, "--ui")) w->endpoints.ui = std::move(ui);
   Servers servers;
-  const bool shared = !args.metrics.empty() && args.metrics == args.control;
-  auto open = [&](const std::string& address, const char* flag, MetricsServer::Endpoints e) {
+  for (auto& w : wanted) {
+    const bool with_ui = w.endpoints.ui != nullptr;
     std::string why;
-    auto server = MetricsServer::bind(address, flag, e, why);
+    auto server = MetricsServer::bind(w.address, w.flag, w.endpoints, why);
     if (!server) {
       print_error(why);
-      return false;
+      return std::nullopt;
     }
     std::string what;
-    if (e.metrics) what = "metrics at " + server->url() + "/metrics";
-    if (e.control) {
-      if (!what.empty()) what += "; ";
+    auto add = [&what](const std::string& part) { what += (what.empty() ? "" : "; ") + part; };
+    if (w.endpoints.metrics) add("metrics at " + server->url() + "/metrics");
+    if (w.endpoints.control) {
       // What `sluice top` is given: the address without the scheme.
       const std::string at = server->url().substr(std::string_view("http://").size());
-      what += "control at " + at + " (sluice top " + at + ", sluice tap " + at + " STAGE)";
+      add("control at " + at + " (sluice top " + at + ", sluice tap " + at + " STAGE)");
     }
+    if (with_ui) add("live page at " + server->url() + "/");
     servers.emplace_back(std::move(server), what);
-    return true;
-  };
-  if (!args.metrics.empty() && !open(args.metrics, "--metrics", {true, shared}))
-    return std::nullopt;
-  if (!args.control.empty() && !shared && !open(args.control, "--control", {false, true})) {
-    return std::nullopt;
   }
   return servers;
 }
@@ -264,7 +276,11 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
-  auto servers = open_servers(args);             // a port in use is found now too
+  std::shared_ptr<const UiAssets> ui;
+  if (!args.ui.empty()) {
+    ui = make_ui_assets(loaded->spec);  // drawn once; a missing `dot` only costs the drawing
+  }
+  auto servers = open_servers(args, ui);  // a port in use is found now too
   if (!servers) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
@@ -282,6 +298,10 @@ int run_command(const RunArgs& args) {
       logger->log(to_spdlog(level), "{}: {}", dsl::printable(stage), dsl::printable(message));
     }
   };
+  if (ui && !ui->why_no_svg.empty()) {
+    options.log(LogLevel::warn, "",
+                "--ui: the page has no drawing of the graph: " + ui->why_no_svg);
+  }
 
   const Instances instances = instances_of(loaded->compiled.graph);
   Pipeline pipeline(std::move(loaded->compiled.graph), options);
