@@ -88,6 +88,7 @@ std::string ui_json(const Stats& before, const Stats& now, const UiLayout& layou
                      : Json(nullptr);
     j["dropped"] = dropped;
     j["errors"] = s.errors;
+    j["restarts"] = s.restarts;
     j["breaker"] = s.breaker.empty() ? Json(nullptr) : Json(s.breaker_state);
     j["fused"] = fused;
     stages.push_back(std::move(j));

@@ -30,7 +30,7 @@ constexpr std::string_view kPage = R"page(<!DOCTYPE html>
 <div id="graph">@GRAPH@</div>
 <table id="stages">
 <thead><tr><th>stage</th><th>in/s</th><th>out/s</th><th>busy</th><th>blocked</th>
-<th>queue</th><th>dropped</th><th>errors</th><th>breaker</th></tr></thead>
+<th>queue</th><th>dropped</th><th>errors</th><th>restarts</th><th>breaker</th></tr></thead>
 <tbody></tbody>
 </table>
 <script>
@@ -91,7 +91,7 @@ function drawRow(s) {
     row = document.querySelector("#stages tbody").insertRow();
     rows.set(s.name, row);
     for (const c of ["name", "in_rate", "out_rate", "busy", "blocked", "queue", "dropped",
-                     "errors", "breaker"]) {
+                     "errors", "restarts", "breaker"]) {
       row.insertCell().className = c;
     }
     row.cells[0].textContent = s.name;
@@ -103,8 +103,9 @@ function drawRow(s) {
   row.cells[5].textContent = pct(s.queue);
   row.cells[6].textContent = s.dropped;
   row.cells[7].textContent = s.errors;
-  row.cells[8].textContent = s.breaker === null ? "-" : s.breaker;
-  row.cells[8].className = "breaker " + (s.breaker === null ? "" : s.breaker);
+  row.cells[8].textContent = s.restarts;
+  row.cells[9].textContent = s.breaker === null ? "-" : s.breaker;
+  row.cells[9].className = "breaker " + (s.breaker === null ? "" : s.breaker);
 }
 async function refresh() {
   const status = document.getElementById("status");
