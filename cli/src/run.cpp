@@ -184,6 +184,7 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
     nlohmann::json why = {{"message", result.error}};
     if (!result.error_stage.empty()) why["stage"] = result.error_stage;
     if (result.has_error_seq) why["seq"] = result.error_seq;
+    if (result.error_trace_id != 0) why["trace_id"] = result.error_trace_id;
     why["suppressed"] = result.suppressed.size();
     const std::string fields = why.dump();
     json_log->log(spdlog::level::err, "\"run\":\"failed\",{}", fields.substr(1, fields.size() - 2));
@@ -191,7 +192,12 @@ int report_end(const RunResult& result, int signal, bool stats_ok, spdlog::logge
   }
   if (result.status == RunStatus::failed) {
     std::string where = result.error_stage.empty() ? "" : "stage '" + result.error_stage + "'";
-    if (result.has_error_seq) where += " (seq " + std::to_string(result.error_seq) + ")";
+    if (result.has_error_seq) {
+      where += " (seq " + std::to_string(result.error_seq);
+      if (result.error_trace_id != 0)
+        where += ", trace_id " + std::to_string(result.error_trace_id);
+      where += ")";
+    }
     std::fprintf(stderr, "sluice: error: %s%s%s\n", dsl::printable(where).c_str(),
                  where.empty() ? "" : ": ", dsl::printable(result.error).c_str());
     if (!result.suppressed.empty()) {

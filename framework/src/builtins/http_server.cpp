@@ -38,6 +38,7 @@
 #include "builtins/builtins.hpp"
 #include "builtins/webhook/body.hpp"
 #include "builtins/webhook/intake.hpp"
+#include "trace_id.hpp"
 
 namespace sluice::builtins {
 namespace {
@@ -295,7 +296,11 @@ class HttpServer final : public Source {
 
   std::vector<Message> messages(const httplib::Request& req,
                                 const std::vector<std::string_view>& payloads) const {
-    const std::uint64_t trace = webhook::trace_id_of(req.get_header_value("traceparent"));
+    std::uint64_t trace = webhook::trace_id_of(req.get_header_value("traceparent"));
+    if (trace == 0) {  // one random id for every line of the request (server threads: one each)
+      thread_local TraceIds ids;
+      trace = ids.next();
+    }
     std::vector<Message> out(payloads.size());
     for (std::size_t i = 0; i < payloads.size(); ++i) {
       Message& m = out[i];

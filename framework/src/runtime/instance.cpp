@@ -392,8 +392,8 @@ std::size_t Instance::take_input() {
   return n;
 }
 
-void Instance::fail(std::string what, std::optional<std::uint64_t> seq) {
-  rt_.report_error(stage_name(), seq, std::move(what));
+void Instance::fail(std::string what, std::optional<MessageId> message) {
+  rt_.report_error(stage_name(), message, std::move(what));
 }
 
 Instance::Next Instance::begin_close() {

@@ -28,6 +28,7 @@
 #include "runtime/caught.hpp"
 #include "runtime/input_intake.hpp"
 #include "runtime/instance_counters.hpp"
+#include "runtime/message_id.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime/output_buffer.hpp"
 #include "runtime/retry_queue.hpp"
@@ -176,12 +177,12 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void log_failure(std::uint64_t seq, std::uint64_t trace_id, const std::string& what,
                    std::int64_t attempts, const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
-  void fail(std::string what, std::optional<std::uint64_t> seq);
+  void fail(std::string what, std::optional<MessageId> message);
 
   // Supervised restarts and a source's retries (instance_restart.cpp).
   /// After a failure: a restart after its backoff (true), or, with no
   /// `restart` or past its intensity, the run fails (false).
-  bool restart_later(const std::string& what, std::optional<std::uint64_t> seq);
+  bool restart_later(const std::string& what, std::optional<MessageId> message);
   /// A restart is waiting: parks until its time, then lets go of the old
   /// stage or sink (a source is kept: it reopens where it was) and opens again.
   std::optional<Next> await_restart();

@@ -179,7 +179,7 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
   switch (node_.node->options.on_error) {
     case OnError::fail:
       log_failure(m.seq, m.trace_id, what, attempts, "the pipeline stops");
-      fail(what, m.seq);
+      fail(what, MessageId{m.seq, m.trace_id});
       return Step::fatal;
     case OnError::drop:
       log_failure(m.seq, m.trace_id, what, attempts, "dropped");
@@ -190,8 +190,8 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
       break;
   }
   const bool restart = node_.node->options.on_error == OnError::restart;
-  const std::uint64_t seq = m.seq;
-  log_failure(seq, m.trace_id, what, attempts,
+  const MessageId id{m.seq, m.trace_id};
+  log_failure(id.seq, id.trace_id, what, attempts,
               restart ? "sent to dead_letter; the stage restarts" : "sent to dead_letter");
   m.attrs.set("error", what);
   m.attrs.set("stage", std::string(stage_name()));
@@ -199,7 +199,7 @@ Instance::Step Instance::final_failure(Message& m, const std::string& what, std:
   m.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(m));
-  if (restart) restart_later(what, seq);  // false: the run fails, and the batch stops there
+  if (restart) restart_later(what, id);  // false: the run fails, and the batch stops there
   return Step::done;
 }
 

@@ -40,13 +40,13 @@ void Instance::process_fused() {
   for (FusedStep& s : steps_) s.emitter->begin_batch(in_);
   FusedStep* failed = nullptr;
   std::string what;
-  std::uint64_t failed_seq = 0;
+  MessageId failed_id;
   std::size_t i = 0;
   expr::ErrorScope expression_errors(*this);
   for (; i < n && !stop_requested_; ++i) {
     Message* m = &in_[i];
     const AckRef ack = m->ack;  // a step may consume it: its source must hear of a failure
-    const std::uint64_t seq = m->seq;
+    const MessageId id{m->seq, m->trace_id};
     FusedStep* step = steps_.data();
     try {
       for (FusedStep* const end = step + steps_.size(); step != end; ++step) {
@@ -65,7 +65,7 @@ void Instance::process_fused() {
     } catch (...) {
       failed = step;
       what = caught().what;
-      failed_seq = seq;
+      failed_id = id;
       ack.fail(AckOutcome::abandoned);
       break;
     }
@@ -91,7 +91,7 @@ void Instance::process_fused() {
     if (s.stray) s.stray->clear();
   }
   emitter_.end_batch();  // what passed every step stays pending; the cancel counts it
-  rt_.report_error(failed->ctx->stage_name(), failed_seq, std::move(what));
+  rt_.report_error(failed->ctx->stage_name(), failed_id, std::move(what));
 }
 
 bool Instance::close_fused() {

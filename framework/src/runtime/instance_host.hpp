@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/message_id.hpp"
 #include "runtime/timer_service.hpp"
 #include "sluice/clock.hpp"
 #include "sluice/stage.hpp"
@@ -49,8 +50,9 @@ class InstanceHost {
   virtual void task_done() noexcept = 0;
   /// An instance has finished for good.
   virtual void instance_finished() noexcept = 0;
-  /// A fatal error: the first one wins and cancels the run; later ones are kept as suppressed.
-  virtual void report_error(std::string_view stage, std::optional<std::uint64_t> seq,
+  /// A fatal error: the first one wins and cancels the run; later ones are
+  /// kept as suppressed. `message`: the one it was about, if any.
+  virtual void report_error(std::string_view stage, std::optional<MessageId> message,
                             std::string what) = 0;
   virtual void log(LogLevel level, std::string_view stage, std::string_view message) = 0;
 

@@ -107,7 +107,7 @@ void Instance::release_processed(std::size_t i) noexcept {
 }
 
 bool Instance::call_or_fail(Message& m, std::size_t left) {
-  const std::uint64_t seq = m.seq;
+  const MessageId id{m.seq, m.trace_id};
   const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   emitter_.set_current(&m);
   track_deadline(m);
@@ -126,7 +126,7 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
     release_processed(in_.size() - left);
     const AckAbandonScope lost_here;  // the rest of the batch is released here
     emitter_.end_batch();             // what it emitted stays pending; the cancel counts it
-    fail(caught().what, seq);
+    fail(caught().what, id);
     return false;
   }
 }
@@ -201,13 +201,13 @@ void Instance::consume_input() {
     // The sink saw the batch whole: which message failed only it knows, so
     // a batch names its range rather than claim its first message failed.
     std::string what = caught().what;
-    std::optional<std::uint64_t> seq;
-    if (in_.size() == 1) seq = in_.front().seq;
+    std::optional<MessageId> id;
+    if (in_.size() == 1) id = MessageId{in_.front().seq, in_.front().trace_id};
     if (in_.size() > 1) {
       what += fmt::format(" (in a batch of {} messages, seq {} to {})", in_.size(), in_.front().seq,
                           in_.back().seq);
     }
-    fail(std::move(what), seq);
+    fail(std::move(what), id);
     return;  // in_ stays: finish(true) counts it abandoned
   }
   admission_.release_permit();
@@ -237,7 +237,9 @@ void Instance::divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_i
   failed.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(failed));
-  if (restart) restart_later(what, seq);  // false: the run fails, and the batch stops there
+  if (restart)
+    restart_later(what,
+                  MessageId{seq, trace_id});  // false: the run fails, and the batch stops there
 }
 
 }  // namespace sluice::detail

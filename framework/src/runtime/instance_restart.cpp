@@ -20,9 +20,9 @@ std::string seconds_text(Nanos ns) { return fmt::format("{:g}s", to_seconds(ns))
 
 }  // namespace
 
-bool Instance::restart_later(const std::string& what, std::optional<std::uint64_t> seq) {
+bool Instance::restart_later(const std::string& what, std::optional<MessageId> message) {
   if (!node_.restarts) {
-    fail(what, seq);
+    fail(what, message);
     return false;
   }
   const RestartPolicy& policy = node_.restarts->policy();
@@ -31,7 +31,7 @@ bool Instance::restart_later(const std::string& what, std::optional<std::uint64_
   if (!delay) {
     fail(fmt::format("{} (restarted {} times within {}: giving up)", what, policy.max_restarts,
                      seconds_text(policy.within)),
-         seq);
+         message);
     return false;
   }
   bump(counters_.restarts, 1);

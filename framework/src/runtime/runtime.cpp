@@ -322,7 +322,7 @@ void Runtime::cancel() {
   done_cv_.notify_all();
 }
 
-void Runtime::report_error(std::string_view stage, std::optional<std::uint64_t> seq,
+void Runtime::report_error(std::string_view stage, std::optional<MessageId> message,
                            std::string what) {
   {
     std::lock_guard lock(error_mu_);
@@ -334,8 +334,9 @@ void Runtime::report_error(std::string_view stage, std::optional<std::uint64_t> 
     result_.status = RunStatus::failed;
     result_.error_stage = std::string(stage);
     result_.error = std::move(what);
-    result_.has_error_seq = seq.has_value();
-    result_.error_seq = seq.value_or(0);
+    result_.has_error_seq = message.has_value();
+    result_.error_seq = message ? message->seq : 0;
+    result_.error_trace_id = message ? message->trace_id : 0;
   }
   cancel();
 }
