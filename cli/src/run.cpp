@@ -40,6 +40,7 @@
 #include "sluice/pipeline.hpp"
 #include "stats_file.hpp"
 #include "stats_path.hpp"
+#include "trace_path.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -264,12 +265,15 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
+  if (!trace_path_is_writable(args.trace)) return kExitUsage;
   auto servers = open_servers(args);             // a port in use is found now too
   if (!servers) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
   if (args.fuse == "never") options.fusion = Fusion::never;
+  options.trace_file = args.trace;
+  options.trace_sample = args.trace_sample;
   const bool json = args.log_format == "json";
   options.log = [logger, json](LogLevel level, std::string_view stage, std::string_view message) {
     if (json) {

@@ -1,0 +1,336 @@
+#include "runtime/tracer.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "sluice/clock.hpp"
+#include "sluice/resilience.hpp"
+
+namespace sluice::detail {
+
+struct Tracer::Buffer {
+  std::vector<Event> events;
+  std::uint32_t tid{0};
+  std::string name;
+  std::thread::id thread;
+};
+
+namespace {
+
+/// This thread's buffer of the tracer with serial number `serial` (serials
+/// are never reused, so a tracer at the address of a destroyed one cannot
+/// pick up its stale buffer).
+struct LocalBuffer {
+  std::uint64_t serial{0};
+  void* buffer{nullptr};
+};
+thread_local LocalBuffer tl_buffer;
+std::atomic<std::uint64_t> next_serial{1};
+
+std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
+
+std::uint64_t threshold_of(double sample) {
+  if (!(sample > 0)) return 0;
+  if (sample >= 1) return std::uint64_t{1} << 53;  // every hash (53 bits) is below it
+  return static_cast<std::uint64_t>(std::ldexp(sample, 53));
+}
+
+const char* role_name(Tracer::Role role) {
+  switch (role) {
+    case Tracer::Role::worker:
+      return "worker";
+    case Tracer::Role::io:
+      return "io";
+    case Tracer::Role::timer:
+      return "timer";
+    case Tracer::Role::control:
+      return "main";
+  }
+  return "thread";
+}
+
+/// Microseconds (the format's unit) with the nanoseconds as decimals.
+struct Micros {
+  std::int64_t ns;
+};
+
+}  // namespace
+}  // namespace sluice::detail
+
+template <>
+struct fmt::formatter<sluice::detail::Micros> {
+  constexpr auto parse(format_parse_context& ctx) { return ctx.begin(); }
+  template <typename Context>
+  auto format(sluice::detail::Micros m, Context& ctx) const {
+    const std::int64_t ns = m.ns < 0 ? 0 : m.ns;
+    return fmt::format_to(ctx.out(), "{}.{:03}", ns / 1000, ns % 1000);
+  }
+};
+
+namespace sluice::detail {
+
+Tracer::Tracer(Config config)
+    : config_(std::move(config)),
+      threshold_(threshold_of(config_.sample)),
+      serial_(next_serial.fetch_add(1)),
+      origin_(SteadyClock::instance().now()),
+      pid_(static_cast<int>(::getpid())) {
+  for (const auto& s : config_.stages) stage_json_.push_back(json_string(s));
+  for (const auto& e : config_.edges) {
+    edge_json_.push_back(json_string(e));
+    depth_json_.push_back(json_string("depth " + e));
+  }
+  file_ = std::fopen(config_.path.c_str(), "w");
+  if (file_ == nullptr) {
+    throw std::runtime_error("cannot write the trace to '" + config_.path +
+                             "': " + std::strerror(errno));
+  }
+  if (std::fputs("{\"traceEvents\":[\n", file_) < 0) error_ = std::strerror(errno);
+}
+
+Tracer::~Tracer() { (void)finish(); }
+
+Tracer::Buffer& Tracer::local(Role role) {
+  if (tl_buffer.serial == serial_) [[likely]] {
+    return *static_cast<Buffer*>(tl_buffer.buffer);
+  }
+  return attach(role);
+}
+
+Tracer::Buffer& Tracer::attach(Role role) {
+  std::lock_guard lock(buffers_mu_);
+  const std::thread::id self = std::this_thread::get_id();
+  Buffer* found = nullptr;
+  for (const auto& b : buffers_) {
+    if (b->thread == self) found = b.get();  // this thread worked for another tracer meanwhile
+  }
+  if (found == nullptr) {
+    auto b = std::make_unique<Buffer>();
+    b->events.reserve(config_.buffer_events);
+    b->tid = static_cast<std::uint32_t>(buffers_.size() + 1);
+    b->thread = self;
+    const auto r = static_cast<std::size_t>(role);
+    b->name = role == Role::timer || role == Role::control
+                  ? role_name(role)
+                  : fmt::format("{} {}", role_name(role), ++per_role_[r]);
+    found = b.get();
+    buffers_.push_back(std::move(b));
+  }
+  tl_buffer = {serial_, found};
+  return *found;
+}
+
+void Tracer::record(Role role, const Event& e) {
+  Buffer& b = local(role);
+  b.events.push_back(e);
+  if (b.events.size() >= config_.buffer_events) spill(b);
+}
+
+void Tracer::turn(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t t0,
+                  std::int64_t t1, std::uint64_t taken, std::uint64_t emitted) {
+  record(role, {.ts = t0,
+                .d = t1 - t0,
+                .a = taken,
+                .b = emitted,
+                .who = stage,
+                .instance = instance,
+                .kind = Kind::turn});
+}
+
+void Tracer::retry(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t ts,
+                   std::int64_t next_attempt, std::int64_t delay, std::uint64_t trace_id) {
+  record(role, {.ts = ts,
+                .d = delay,
+                .a = static_cast<std::uint64_t>(next_attempt),
+                .b = trace_id,
+                .who = stage,
+                .instance = instance,
+                .kind = Kind::retry});
+}
+
+void Tracer::breaker(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t ts,
+                     int from, int to) {
+  record(role, {.ts = ts,
+                .d = 0,
+                .a = static_cast<std::uint64_t>(from),
+                .b = static_cast<std::uint64_t>(to),
+                .who = stage,
+                .instance = instance,
+                .kind = Kind::breaker});
+}
+
+void Tracer::stage_drop(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t ts,
+                        std::uint64_t count) {
+  record(role, {.ts = ts,
+                .d = 0,
+                .a = count,
+                .b = 0,
+                .who = stage,
+                .instance = instance,
+                .kind = Kind::stage_drop});
+}
+
+void Tracer::edge_drop(Role role, std::uint32_t edge, std::int64_t ts, std::uint64_t count) {
+  record(role,
+         {.ts = ts, .d = 0, .a = count, .b = 0, .who = edge, .instance = 0, .kind = Kind::edge_drop});
+}
+
+void Tracer::timer_wake(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t ts) {
+  record(role, {.ts = ts,
+                .d = 0,
+                .a = 0,
+                .b = 0,
+                .who = stage,
+                .instance = instance,
+                .kind = Kind::timer_wake});
+}
+
+void Tracer::depth(Role role, std::uint32_t edge, std::int64_t ts, std::uint64_t depth) {
+  record(role,
+         {.ts = ts, .d = 0, .a = depth, .b = 0, .who = edge, .instance = 0, .kind = Kind::depth});
+}
+
+void Tracer::hop(Role role, Hop hop, std::uint32_t stage, std::int64_t ts,
+                 std::uint64_t trace_id) {
+  const Kind kind = hop == Hop::start  ? Kind::hop_start
+                    : hop == Hop::step ? Kind::hop_step
+                                       : Kind::hop_end;
+  record(role,
+         {.ts = ts, .d = 0, .a = trace_id, .b = 0, .who = stage, .instance = 0, .kind = kind});
+}
+
+void Tracer::append_event(std::string& out, const Event& e, std::uint32_t tid) const {
+  auto it = std::back_inserter(out);
+  const Micros ts{e.ts - origin_};
+  const int pid = pid_;
+  switch (e.kind) {
+    case Kind::turn:
+      fmt::format_to(it,
+                     R"({{"name":{0},"cat":"turn","ph":"X","ts":{1},"dur":{2},"pid":{3},"tid":{4},)"
+                     R"("args":{{"stage":{0},"instance":{5},"taken":{6},"emitted":{7}}}}})",
+                     stage_json_[e.who], ts, Micros{e.d}, pid, tid, e.instance, e.a, e.b);
+      return;
+    case Kind::retry:
+      fmt::format_to(it,
+                     R"({{"name":"retry","cat":"retry","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+                     R"("args":{{"stage":{},"instance":{},"attempt":{},"delay_ms":{:.3f},)"
+                     R"("trace_id":{}}}}})",
+                     ts, pid, tid, stage_json_[e.who], e.instance, e.a,
+                     static_cast<double>(e.d) / 1e6, e.b);
+      return;
+    case Kind::breaker: {
+      const auto from = to_string(static_cast<CircuitBreaker::State>(e.a));
+      const auto to = to_string(static_cast<CircuitBreaker::State>(e.b));
+      fmt::format_to(it,
+                     R"({{"name":"breaker {} -> {}","cat":"breaker","ph":"i","s":"t","ts":{},)"
+                     R"("pid":{},"tid":{},"args":{{"stage":{},"instance":{},"from":"{}","to":"{}"}}}})",
+                     from, to, ts, pid, tid, stage_json_[e.who], e.instance, from, to);
+      return;
+    }
+    case Kind::stage_drop:
+      fmt::format_to(it,
+                     R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+                     R"("args":{{"stage":{},"instance":{},"count":{}}}}})",
+                     ts, pid, tid, stage_json_[e.who], e.instance, e.a);
+      return;
+    case Kind::edge_drop:
+      fmt::format_to(it,
+                     R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+                     R"("args":{{"edge":{},"count":{}}}}})",
+                     ts, pid, tid, edge_json_[e.who], e.a);
+      return;
+    case Kind::timer_wake:
+      fmt::format_to(it,
+                     R"({{"name":"timer wake","cat":"timer","ph":"i","s":"t","ts":{},"pid":{},)"
+                     R"("tid":{},"args":{{"stage":{},"instance":{}}}}})",
+                     ts, pid, tid, stage_json_[e.who], e.instance);
+      return;
+    case Kind::depth:
+      fmt::format_to(it, R"({{"name":{},"ph":"C","ts":{},"pid":{},"tid":{},"args":{{"depth":{}}}}})",
+                     depth_json_[e.who], ts, pid, tid, e.a);
+      return;
+    case Kind::hop_start:
+    case Kind::hop_step:
+    case Kind::hop_end: {
+      const char ph = e.kind == Kind::hop_start ? 's' : e.kind == Kind::hop_step ? 't' : 'f';
+      // "bp":"e": the end binds to the turn it happens in, not to the next slice.
+      fmt::format_to(it,
+                     R"({{"name":"message","cat":"flow","ph":"{}",{}"id":{},"ts":{},"pid":{},)"
+                     R"("tid":{},"args":{{"stage":{},"trace_id":{}}}}})",
+                     ph, ph == 'f' ? R"("bp":"e",)" : "", flow_id(e.a), ts, pid, tid,
+                     stage_json_[e.who], e.a);
+      return;
+    }
+  }
+}
+
+void Tracer::spill(Buffer& buffer) {
+  if (buffer.events.empty()) return;
+  std::string chunk;
+  chunk.reserve(buffer.events.size() * 170);
+  for (const Event& e : buffer.events) {
+    if (!chunk.empty()) chunk += ",\n";
+    append_event(chunk, e, buffer.tid);
+  }
+  buffer.events.clear();
+  write_chunk(chunk);
+}
+
+void Tracer::write_chunk(const std::string& chunk) {
+  std::lock_guard lock(file_mu_);
+  if (file_ == nullptr || !error_.empty()) return;
+  if (any_event_ && std::fputs(",\n", file_) < 0) error_ = std::strerror(errno);
+  if (std::fwrite(chunk.data(), 1, chunk.size(), file_) != chunk.size()) {
+    error_ = std::strerror(errno);
+  }
+  any_event_ = true;
+}
+
+std::string Tracer::finish() {
+  if (finished_.exchange(true)) {
+    std::lock_guard lock(file_mu_);
+    return error_;
+  }
+  std::string names;
+  {
+    std::lock_guard lock(buffers_mu_);
+    for (const auto& b : buffers_) spill(*b);
+    const int pid = pid_;
+    auto it = std::back_inserter(names);
+    // "ts" on metadata too: every event carries the fields a reader may require.
+    fmt::format_to(it,
+                   R"({{"name":"process_name","ph":"M","ts":0,"pid":{},"tid":0,)"
+                   R"("args":{{"name":{}}}}})",
+                   pid, json_string("sluice " + config_.process));
+    for (const auto& b : buffers_) {
+      fmt::format_to(it,
+                     ",\n"
+                     R"({{"name":"thread_name","ph":"M","ts":0,"pid":{0},"tid":{1},)"
+                     R"("args":{{"name":{2}}}}},)"
+                     "\n"
+                     R"({{"name":"thread_sort_index","ph":"M","ts":0,"pid":{0},"tid":{1},)"
+                     R"("args":{{"sort_index":{1}}}}})",
+                     pid, b->tid, json_string(b->name));
+    }
+  }
+  write_chunk(names);
+  std::lock_guard lock(file_mu_);
+  if (file_ == nullptr) return error_;
+  if (std::fputs("\n],\"displayTimeUnit\":\"ns\"}\n", file_) < 0 && error_.empty()) {
+    error_ = std::strerror(errno);
+  }
+  if (std::fclose(file_) != 0 && error_.empty()) error_ = std::strerror(errno);
+  file_ = nullptr;
+  if (!error_.empty()) error_ = "cannot write the trace to '" + config_.path + "': " + error_;
+  return error_;
+}
+
+}  // namespace sluice::detail
