@@ -18,15 +18,17 @@
 
 namespace sluice::bench {
 
-/// Messages 0..n-1 with value = seq, as fast as downstream takes them.
+/// Messages 0..n-1 with value = seq, as fast as downstream takes them;
+/// `trace_ids`: each with its own trace id (seq + 1), as sluice's sources set.
 class Counter final : public Source {
  public:
-  explicit Counter(std::uint64_t n) : n_(n) {}
+  explicit Counter(std::uint64_t n, bool trace_ids = false) : n_(n), trace_ids_(trace_ids) {}
   SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ < n_; ++i, ++next_) {
       Message& m = out.emplace();  // built in place: never moved
       m.seq = next_;
       m.value = static_cast<std::int64_t>(next_);
+      if (trace_ids_) m.trace_id = next_ + 1;
     }
     return next_ >= n_ ? SourceStatus::done : SourceStatus::more;
   }
@@ -34,6 +36,7 @@ class Counter final : public Source {
  private:
   std::uint64_t n_;
   std::uint64_t next_{0};
+  bool trace_ids_;
 };
 
 inline std::uint64_t affine(std::uint64_t x) noexcept { return x * 31 + 7; }
@@ -84,10 +87,14 @@ inline std::uint64_t chain_checksum(std::uint64_t n, int stages) {
 }
 
 /// Runs a pipeline to the end; a failed run is a broken benchmark.
-inline void run_or_throw(Graph graph, std::size_t threads) {
-  Pipeline p(std::move(graph), {.threads = threads});
+inline void run_or_throw(Graph graph, RunOptions options) {
+  Pipeline p(std::move(graph), std::move(options));
   const auto result = p.run();
   if (!result.ok()) throw std::runtime_error("pipeline failed: " + result.error);
+}
+
+inline void run_or_throw(Graph graph, std::size_t threads) {
+  run_or_throw(std::move(graph), RunOptions{.threads = threads});
 }
 
 inline std::int64_t steady_ns() {

@@ -38,6 +38,7 @@ void Instance::trace_turn(Tracer& tracer, std::int64_t t0, std::int64_t t1) {
 }
 
 void Instance::trace_taken(Tracer& tracer) {
+  if (!tracer.samples()) return;
   std::int64_t now = 0;
   const Tracer::Hop hop = sink_ ? Tracer::Hop::end : Tracer::Hop::step;
   for (const Message& m : in_) {
@@ -60,6 +61,7 @@ void Instance::mark_emitted() {
 }
 
 void Instance::trace_emitted(Tracer& tracer) {
+  if (!tracer.samples()) return;
   std::int64_t now = 0;
   const auto& batches = out_.batches();
   for (std::size_t p = 0; p < batches.size() && p < traced_.emitted.size(); ++p) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -61,6 +62,73 @@ const char* role_name(Tracer::Role role) {
 struct Micros {
   std::int64_t ns;
 };
+
+}  // namespace
+
+/// Where a spill formats its events: a buffer that is never zero-filled
+/// (std::string's resize would clear each event's room first).
+class Chunk {
+ public:
+  explicit Chunk(std::size_t capacity) : data_(new char[capacity]), capacity_(capacity) {}
+  [[nodiscard]] std::size_t left() const noexcept { return capacity_ - size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+  void clear() noexcept { size_ = 0; }
+  [[nodiscard]] char* end() noexcept { return data_.get() + size_; }
+  void set_end(char* p) noexcept { size_ = static_cast<std::size_t>(p - data_.get()); }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_;
+  std::size_t size_{0};
+};
+
+namespace {
+
+/// Appends to a Chunk with room enough (room_for): the turn's span and the
+/// hops are most of a trace, and fmt's parsing of a format string costs
+/// several times what writing them this way does.
+class Writer {
+ public:
+  explicit Writer(Chunk& chunk) : chunk_(chunk), p_(chunk.end()) {}
+  ~Writer() { chunk_.set_end(p_); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  Writer& text(std::string_view s) noexcept {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+    return *this;
+  }
+  Writer& number(std::uint64_t n) noexcept {
+    p_ = std::to_chars(p_, p_ + 20, n).ptr;
+    return *this;
+  }
+  Writer& micros(std::int64_t ns) noexcept {
+    if (ns < 0) ns = 0;
+    number(static_cast<std::uint64_t>(ns / 1000));
+    const auto frac = static_cast<unsigned>(ns % 1000);
+    p_[0] = '.';
+    p_[1] = static_cast<char>('0' + frac / 100);
+    p_[2] = static_cast<char>('0' + frac / 10 % 10);
+    p_[3] = static_cast<char>('0' + frac % 10);
+    p_ += 4;
+    return *this;
+  }
+  /// A rare event's text, by fmt.
+  template <typename... Args>
+  Writer& format(fmt::format_string<Args...> f, Args&&... args) {
+    p_ = fmt::format_to(p_, f, std::forward<Args>(args)...);
+    return *this;
+  }
+
+ private:
+  Chunk& chunk_;
+  char* p_;
+};
+
+/// A spill formats into chunks of this size and writes each as it fills.
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 
 }  // namespace
 }  // namespace sluice::detail
@@ -179,8 +247,9 @@ void Tracer::stage_drop(Role role, std::uint32_t stage, std::uint32_t instance, 
 }
 
 void Tracer::edge_drop(Role role, std::uint32_t edge, std::int64_t ts, std::uint64_t count) {
-  record(role,
-         {.ts = ts, .d = 0, .a = count, .b = 0, .who = edge, .instance = 0, .kind = Kind::edge_drop});
+  record(
+      role,
+      {.ts = ts, .d = 0, .a = count, .b = 0, .who = edge, .instance = 0, .kind = Kind::edge_drop});
 }
 
 void Tracer::timer_wake(Role role, std::uint32_t stage, std::uint32_t instance, std::int64_t ts) {
@@ -198,8 +267,7 @@ void Tracer::depth(Role role, std::uint32_t edge, std::int64_t ts, std::uint64_t
          {.ts = ts, .d = 0, .a = depth, .b = 0, .who = edge, .instance = 0, .kind = Kind::depth});
 }
 
-void Tracer::hop(Role role, Hop hop, std::uint32_t stage, std::int64_t ts,
-                 std::uint64_t trace_id) {
+void Tracer::hop(Role role, Hop hop, std::uint32_t stage, std::int64_t ts, std::uint64_t trace_id) {
   const Kind kind = hop == Hop::start  ? Kind::hop_start
                     : hop == Hop::step ? Kind::hop_step
                                        : Kind::hop_end;
@@ -207,84 +275,100 @@ void Tracer::hop(Role role, Hop hop, std::uint32_t stage, std::int64_t ts,
          {.ts = ts, .d = 0, .a = trace_id, .b = 0, .who = stage, .instance = 0, .kind = kind});
 }
 
-void Tracer::append_event(std::string& out, const Event& e, std::uint32_t tid) const {
-  auto it = std::back_inserter(out);
+void Tracer::append_event(Chunk& out, const Event& e, std::uint32_t tid) const {
+  Writer w(out);
   const Micros ts{e.ts - origin_};
   const int pid = pid_;
   switch (e.kind) {
-    case Kind::turn:
-      fmt::format_to(it,
-                     R"({{"name":{0},"cat":"turn","ph":"X","ts":{1},"dur":{2},"pid":{3},"tid":{4},)"
-                     R"("args":{{"stage":{0},"instance":{5},"taken":{6},"emitted":{7}}}}})",
-                     stage_json_[e.who], ts, Micros{e.d}, pid, tid, e.instance, e.a, e.b);
+    case Kind::turn: {
+      const std::string& stage = stage_json_[e.who];
+      w.text(R"({"name":)").text(stage).text(R"(,"ph":"X","ts":)").micros(ts.ns);
+      w.text(R"(,"dur":)").micros(e.d).text(R"(,"pid":)").number(pid_).text(R"(,"tid":)");
+      w.number(tid).text(R"(,"args":{"stage":)").text(stage).text(R"(,"instance":)");
+      w.number(e.instance).text(R"(,"taken":)").number(e.a).text(R"(,"emitted":)").number(e.b);
+      w.text("}}");
+      return;
+    }
+    case Kind::hop_start:
+    case Kind::hop_step:
+    case Kind::hop_end:
+      w.text(R"({"name":"message","ph":)");
+      // "bp":"e": the end binds to the turn it happens in, not to the next slice.
+      w.text(e.kind == Kind::hop_start  ? R"("s",)"
+             : e.kind == Kind::hop_step ? R"("t",)"
+                                        : R"("f","bp":"e",)");
+      w.text(R"("id":)").number(flow_id(e.a)).text(R"(,"ts":)").micros(ts.ns);
+      w.text(R"(,"pid":)").number(pid_).text(R"(,"tid":)").number(tid);
+      w.text(R"(,"args":{"stage":)").text(stage_json_[e.who]).text(R"(,"trace_id":)");
+      w.number(e.a).text("}}");
       return;
     case Kind::retry:
-      fmt::format_to(it,
-                     R"({{"name":"retry","cat":"retry","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
-                     R"("args":{{"stage":{},"instance":{},"attempt":{},"delay_ms":{:.3f},)"
-                     R"("trace_id":{}}}}})",
-                     ts, pid, tid, stage_json_[e.who], e.instance, e.a,
-                     static_cast<double>(e.d) / 1e6, e.b);
+      w.format(R"({{"name":"retry","cat":"retry","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+               R"("args":{{"stage":{},"instance":{},"attempt":{},"delay_ms":{:.3f},)"
+               R"("trace_id":{}}}}})",
+               ts, pid, tid, stage_json_[e.who], e.instance, e.a, static_cast<double>(e.d) / 1e6,
+               e.b);
       return;
     case Kind::breaker: {
       const auto from = to_string(static_cast<CircuitBreaker::State>(e.a));
       const auto to = to_string(static_cast<CircuitBreaker::State>(e.b));
-      fmt::format_to(it,
-                     R"({{"name":"breaker {} -> {}","cat":"breaker","ph":"i","s":"t","ts":{},)"
-                     R"("pid":{},"tid":{},"args":{{"stage":{},"instance":{},"from":"{}","to":"{}"}}}})",
-                     from, to, ts, pid, tid, stage_json_[e.who], e.instance, from, to);
+      w.format(R"({{"name":"breaker {} -> {}","cat":"breaker","ph":"i","s":"t","ts":{},)"
+               R"("pid":{},"tid":{},"args":{{"stage":{},"instance":{},"from":"{}","to":"{}"}}}})",
+               from, to, ts, pid, tid, stage_json_[e.who], e.instance, from, to);
       return;
     }
     case Kind::stage_drop:
-      fmt::format_to(it,
-                     R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
-                     R"("args":{{"stage":{},"instance":{},"count":{}}}}})",
-                     ts, pid, tid, stage_json_[e.who], e.instance, e.a);
+      w.format(R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+               R"("args":{{"stage":{},"instance":{},"count":{}}}}})",
+               ts, pid, tid, stage_json_[e.who], e.instance, e.a);
       return;
     case Kind::edge_drop:
-      fmt::format_to(it,
-                     R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
-                     R"("args":{{"edge":{},"count":{}}}}})",
-                     ts, pid, tid, edge_json_[e.who], e.a);
+      w.format(R"({{"name":"drop","cat":"drop","ph":"i","s":"t","ts":{},"pid":{},"tid":{},)"
+               R"("args":{{"edge":{},"count":{}}}}})",
+               ts, pid, tid, edge_json_[e.who], e.a);
       return;
     case Kind::timer_wake:
-      fmt::format_to(it,
-                     R"({{"name":"timer wake","cat":"timer","ph":"i","s":"t","ts":{},"pid":{},)"
-                     R"("tid":{},"args":{{"stage":{},"instance":{}}}}})",
-                     ts, pid, tid, stage_json_[e.who], e.instance);
+      w.format(R"({{"name":"timer wake","cat":"timer","ph":"i","s":"t","ts":{},"pid":{},)"
+               R"("tid":{},"args":{{"stage":{},"instance":{}}}}})",
+               ts, pid, tid, stage_json_[e.who], e.instance);
       return;
     case Kind::depth:
-      fmt::format_to(it, R"({{"name":{},"ph":"C","ts":{},"pid":{},"tid":{},"args":{{"depth":{}}}}})",
-                     depth_json_[e.who], ts, pid, tid, e.a);
+      w.format(R"({{"name":{},"ph":"C","ts":{},"pid":{},"tid":{},"args":{{"depth":{}}}}})",
+               depth_json_[e.who], ts, pid, tid, e.a);
       return;
-    case Kind::hop_start:
-    case Kind::hop_step:
-    case Kind::hop_end: {
-      const char ph = e.kind == Kind::hop_start ? 's' : e.kind == Kind::hop_step ? 't' : 'f';
-      // "bp":"e": the end binds to the turn it happens in, not to the next slice.
-      fmt::format_to(it,
-                     R"({{"name":"message","cat":"flow","ph":"{}",{}"id":{},"ts":{},"pid":{},)"
-                     R"("tid":{},"args":{{"stage":{},"trace_id":{}}}}})",
-                     ph, ph == 'f' ? R"("bp":"e",)" : "", flow_id(e.a), ts, pid, tid,
-                     stage_json_[e.who], e.a);
-      return;
-    }
+  }
+}
+
+std::size_t Tracer::room_for(const Event& e) const noexcept {
+  // Fixed text and numbers take under 400 bytes in every kind of event.
+  constexpr std::size_t kFixed = 400;
+  switch (e.kind) {
+    case Kind::edge_drop:
+      return kFixed + edge_json_[e.who].size();
+    case Kind::depth:
+      return kFixed + depth_json_[e.who].size();
+    default:
+      return kFixed + 2 * stage_json_[e.who].size();
   }
 }
 
 void Tracer::spill(Buffer& buffer) {
   if (buffer.events.empty()) return;
-  std::string chunk;
-  chunk.reserve(buffer.events.size() * 170);
+  Chunk chunk(kChunkBytes);
   for (const Event& e : buffer.events) {
-    if (!chunk.empty()) chunk += ",\n";
+    if (chunk.left() < room_for(e) + 2) {
+      write_chunk(chunk.view());
+      chunk.clear();
+    }
+    if (!chunk.empty()) Writer(chunk).text(",\n");
     append_event(chunk, e, buffer.tid);
   }
   buffer.events.clear();
-  write_chunk(chunk);
+  write_chunk(chunk.view());
 }
 
-void Tracer::write_chunk(const std::string& chunk) {
+void Tracer::write_chunk(std::string_view chunk) {
+  if (chunk.empty()) return;
   std::lock_guard lock(file_mu_);
   if (file_ == nullptr || !error_.empty()) return;
   if (any_event_ && std::fputs(",\n", file_) < 0) error_ = std::strerror(errno);

@@ -23,9 +23,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::detail {
+
+class Chunk;  // tracer.cpp
 
 class Tracer {
  public:
@@ -50,14 +53,13 @@ class Tracer {
 
   /// Whether the message of this trace id gets flow events: the same answer
   /// on every hop, from the id alone. Id 0 (no id) never does.
+  /// It runs for every message a stage takes, so it is one multiply
+  /// (Fibonacci hashing: spreads random and consecutive ids alike).
   [[nodiscard]] bool sampled(std::uint64_t trace_id) const noexcept {
-    if (trace_id == 0 || threshold_ == 0) return false;
-    std::uint64_t z = trace_id + 0x9e3779b97f4a7c15ULL;  // splitmix64's finaliser
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (z >> 11) < threshold_;
+    return ((trace_id * 0x9e3779b97f4a7c15ULL) >> 11) < threshold_ && trace_id != 0;
   }
+  /// Some messages may be sampled (trace_sample > 0): else nobody looks.
+  [[nodiscard]] bool samples() const noexcept { return threshold_ != 0; }
 
   // Recording; times are steady-clock nanoseconds, `stage` and `edge` index Config's lists.
   /// One turn of an instance: from t0 to t1, messages taken and emitted.
@@ -108,10 +110,10 @@ class Tracer {
   };
   struct Event {
     std::int64_t ts;
-    std::int64_t d;    ///< turn: duration; retry: the delay
-    std::uint64_t a;   ///< taken, count, depth, attempt, trace id, breaker's from
-    std::uint64_t b;   ///< emitted, breaker's to, retry's trace id
-    std::uint32_t who; ///< stage or edge
+    std::int64_t d;     ///< turn: duration; retry: the delay
+    std::uint64_t a;    ///< taken, count, depth, attempt, trace id, breaker's from
+    std::uint64_t b;    ///< emitted, breaker's to, retry's trace id
+    std::uint32_t who;  ///< stage or edge
     std::uint32_t instance;
     Kind kind;
   };
@@ -122,13 +124,15 @@ class Tracer {
   void record(Role role, const Event& e);
   /// Formats and appends `buffer`'s events to the file, and empties it.
   void spill(Buffer& buffer);
-  void append_event(std::string& out, const Event& e, std::uint32_t tid) const;
-  void write_chunk(const std::string& chunk);
+  /// Bytes append_event may write for `e`.
+  [[nodiscard]] std::size_t room_for(const Event& e) const noexcept;
+  void append_event(Chunk& out, const Event& e, std::uint32_t tid) const;
+  void write_chunk(std::string_view chunk);
 
   const Config config_;
-  const std::uint64_t threshold_;  ///< sampled: hash >> 11 below this (of 2^53)
-  const std::uint64_t serial_;     ///< tells this tracer's thread-local buffer from others'
-  const std::int64_t origin_;      ///< steady ns of ts 0
+  const std::uint64_t threshold_;        ///< sampled: hash >> 11 below this (of 2^53)
+  const std::uint64_t serial_;           ///< tells this tracer's thread-local buffer from others'
+  const std::int64_t origin_;            ///< steady ns of ts 0
   std::vector<std::string> stage_json_;  ///< names as JSON strings
   std::vector<std::string> edge_json_;
   std::vector<std::string> depth_json_;  ///< "depth <edge>": the counter's track
