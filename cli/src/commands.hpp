@@ -30,6 +30,7 @@ struct RunArgs {
   std::string fuse{"auto"};  ///< chains of maps and filters as one loop: auto, always, never
   std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
   std::string control;       ///< HOST:PORT of /control/stats (sluice top); "" = none
+
   std::string trace;           ///< Chrome trace-event file to write; "" = none
   double trace_sample{0.001};  ///< share of trace ids whose messages get flow events
 };

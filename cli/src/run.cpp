@@ -265,9 +265,9 @@ int run_command(const RunArgs& args) {
                                        writes_stdout(loaded->spec));
   StatsFile stats_file(args.stats_json);
   if (!stats_file.prepare()) return kExitUsage;  // found out now, not after an hour of running
-  if (!trace_path_is_writable(args.trace)) return kExitUsage;
   auto servers = open_servers(args);             // a port in use is found now too
   if (!servers) return kExitUsage;
+  if (!trace_path_is_writable(args.trace)) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;

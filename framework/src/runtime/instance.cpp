@@ -106,7 +106,9 @@ void Instance::run() noexcept {
     const Next next = turn();
     const std::int64_t t1 = steady_now();
     bump(counters_.busy_ns, t1 - t0);
-    if (Tracer* tracer = rt_.tracer()) [[unlikely]] trace_turn(*tracer, t0, t1);
+    if (Tracer* tracer = rt_.tracer()) [[unlikely]] {
+      trace_turn(*tracer, t0, t1);
+    }
     if (next == Next::finished) {
       state_.store(done, std::memory_order_release);
       rt_.instance_finished();
@@ -212,14 +214,18 @@ Instance::Next Instance::turn_source() {
   timer_.clear_stage_due();  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
   Tracer* const tracer = rt_.tracer();
-  if (tracer) [[unlikely]] mark_emitted();
+  if (tracer) [[unlikely]] {
+    mark_emitted();
+  }
   try {
     status = source_->produce(emitter_, *this, intake_.sizer().max());
   } catch (...) {
     fail(caught().what, std::nullopt);
     return finish(true);
   }
-  if (tracer) [[unlikely]] trace_emitted(*tracer);
+  if (tracer) [[unlikely]] {
+    trace_emitted(*tracer);
+  }
   if (status == SourceStatus::done) source_done_ = true;
   if (node_.node->options.message_deadline > 0) stamp_deadlines();
   if (!flush()) return Next::park;
@@ -369,7 +375,9 @@ std::size_t Instance::take_input() {
   if (n > 0) {
     if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
     bump(counters_.in, n);
-    if (Tracer* tracer = rt_.tracer()) [[unlikely]] trace_taken(*tracer);
+    if (Tracer* tracer = rt_.tracer()) [[unlikely]] {
+      trace_taken(*tracer);
+    }
   }
   if (intake_.any_just_ended() && stage_ && node_.inputs.size() > 1) {
     for (const std::size_t input : intake_.take_ended()) {
