@@ -16,14 +16,6 @@
 #include "sluice/resilience.hpp"
 
 namespace sluice::detail {
-
-struct Tracer::Buffer {
-  std::vector<Event> events;
-  std::uint32_t tid{0};
-  std::string name;
-  std::thread::id thread;
-};
-
 namespace {
 
 /// This thread's buffer of the tracer with serial number `serial` (serials
@@ -83,6 +75,14 @@ class Chunk {
   std::size_t size_{0};
 };
 
+struct Tracer::Buffer {
+  std::vector<Event> events;
+  std::uint32_t tid{0};
+  std::string name;
+  std::thread::id thread;
+  std::unique_ptr<Chunk> chunk;  ///< where spill() formats; made by the first one
+};
+
 namespace {
 
 /// Appends to a Chunk with room enough (room_for): the turn's span and the
@@ -128,7 +128,7 @@ class Writer {
 };
 
 /// A spill formats into chunks of this size and writes each as it fills.
-constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
 
 }  // namespace
 }  // namespace sluice::detail
@@ -354,7 +354,11 @@ std::size_t Tracer::room_for(const Event& e) const noexcept {
 
 void Tracer::spill(Buffer& buffer) {
   if (buffer.events.empty()) return;
-  Chunk chunk(kChunkBytes);
+  // Kept for the next spill: a fresh megabyte each time would be mapped
+  // and faulted in anew.
+  if (!buffer.chunk) buffer.chunk = std::make_unique<Chunk>(kChunkBytes);
+  Chunk& chunk = *buffer.chunk;
+  chunk.clear();
   for (const Event& e : buffer.events) {
     if (chunk.left() < room_for(e) + 2) {
       write_chunk(chunk.view());

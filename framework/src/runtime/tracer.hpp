@@ -42,7 +42,7 @@ class Tracer {
     std::string process{"sluice"};  ///< the pipeline's name
     std::vector<std::string> stages{};
     std::vector<std::string> edges{};  ///< labelled "from -> to"; their depth counters too
-    std::size_t buffer_events{16384};  ///< per thread, before it is written out
+    std::size_t buffer_events{8192};   ///< per thread, before it is written out
   };
 
   /// Opens (truncates) the file: std::runtime_error when it cannot.
