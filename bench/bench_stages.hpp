@@ -19,16 +19,17 @@
 namespace sluice::bench {
 
 /// Messages 0..n-1 with value = seq, as fast as downstream takes them;
-/// `trace_ids`: each with its own trace id (seq + 1), as sluice's sources set.
-class Counter final : public Source {
+/// kTraceIds: each with its own trace id (seq + 1), as sluice's sources set.
+template <bool kTraceIds>
+class BasicCounter final : public Source {
  public:
-  explicit Counter(std::uint64_t n, bool trace_ids = false) : n_(n), trace_ids_(trace_ids) {}
+  explicit BasicCounter(std::uint64_t n) : n_(n) {}
   SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ < n_; ++i, ++next_) {
       Message& m = out.emplace();  // built in place: never moved
       m.seq = next_;
       m.value = static_cast<std::int64_t>(next_);
-      if (trace_ids_) m.trace_id = next_ + 1;
+      if constexpr (kTraceIds) m.trace_id = next_ + 1;
     }
     return next_ >= n_ ? SourceStatus::done : SourceStatus::more;
   }
@@ -36,8 +37,9 @@ class Counter final : public Source {
  private:
   std::uint64_t n_;
   std::uint64_t next_{0};
-  bool trace_ids_;
 };
+using Counter = BasicCounter<false>;
+using IdCounter = BasicCounter<true>;
 
 inline std::uint64_t affine(std::uint64_t x) noexcept { return x * 31 + 7; }
 

@@ -28,8 +28,10 @@ void run_chain(benchmark::State& state, int stages, bool fusable, const sluice::
   for (auto _ : state) {
     std::uint64_t total = 0;
     sluice::Graph g;
-    auto prev = g.add_source(
-        "src", [trace_ids] { return std::make_unique<sb::Counter>(kMessages, trace_ids); });
+    auto prev = g.add_source("src", [trace_ids]() -> std::unique_ptr<sluice::Source> {
+      if (trace_ids) return std::make_unique<sb::IdCounter>(kMessages);
+      return std::make_unique<sb::Counter>(kMessages);
+    });
     for (int s = 0; s < stages; ++s) {
       auto next = g.add_stage("map" + std::to_string(s),
                               [] { return std::make_unique<sb::Affine>(); }, {.fusable = fusable});
