@@ -292,7 +292,7 @@ void Tracer::append_event(Chunk& out, const Event& e, std::uint32_t tid) const {
     case Kind::hop_start:
     case Kind::hop_step:
     case Kind::hop_end:
-      w.text(R"({"name":"message","ph":)");
+      w.text(R"({"name":"message","cat":"flow","ph":)");
       // "bp":"e": the end binds to the turn it happens in, not to the next slice.
       w.text(e.kind == Kind::hop_start  ? R"("s",)"
              : e.kind == Kind::hop_step ? R"("t",)"
