@@ -235,7 +235,7 @@ TEST_F(RunTrace, AnOpeningBreakerIsAnInstant) {
   ASSERT_TRUE(p.run().ok());
   std::vector<json> changes;
   for (const json& e : events()) {
-    if (e["cat"] == "breaker") changes.push_back(e);
+    if (e.value("cat", "") == "breaker") changes.push_back(e);
   }
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0]["name"], "breaker closed -> open");
