@@ -18,15 +18,18 @@
 
 namespace sluice::bench {
 
-/// Messages 0..n-1 with value = seq, as fast as downstream takes them.
-class Counter final : public Source {
+/// Messages 0..n-1 with value = seq, as fast as downstream takes them;
+/// kTraceIds: each with its own trace id (seq + 1), as sluice's sources set.
+template <bool kTraceIds>
+class BasicCounter final : public Source {
  public:
-  explicit Counter(std::uint64_t n) : n_(n) {}
+  explicit BasicCounter(std::uint64_t n) : n_(n) {}
   SourceStatus produce(Emitter& out, Context&, std::size_t budget) override {
     for (std::size_t i = 0; i < budget && next_ < n_; ++i, ++next_) {
       Message& m = out.emplace();  // built in place: never moved
       m.seq = next_;
       m.value = static_cast<std::int64_t>(next_);
+      if constexpr (kTraceIds) m.trace_id = next_ + 1;
     }
     return next_ >= n_ ? SourceStatus::done : SourceStatus::more;
   }
@@ -35,6 +38,8 @@ class Counter final : public Source {
   std::uint64_t n_;
   std::uint64_t next_{0};
 };
+using Counter = BasicCounter<false>;
+using IdCounter = BasicCounter<true>;
 
 inline std::uint64_t affine(std::uint64_t x) noexcept { return x * 31 + 7; }
 
@@ -84,10 +89,14 @@ inline std::uint64_t chain_checksum(std::uint64_t n, int stages) {
 }
 
 /// Runs a pipeline to the end; a failed run is a broken benchmark.
-inline void run_or_throw(Graph graph, std::size_t threads) {
-  Pipeline p(std::move(graph), {.threads = threads});
+inline void run_or_throw(Graph graph, RunOptions options) {
+  Pipeline p(std::move(graph), std::move(options));
   const auto result = p.run();
   if (!result.ok()) throw std::runtime_error("pipeline failed: " + result.error);
+}
+
+inline void run_or_throw(Graph graph, std::size_t threads) {
+  run_or_throw(std::move(graph), RunOptions{.threads = threads});
 }
 
 inline std::int64_t steady_ns() {

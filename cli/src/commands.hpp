@@ -31,6 +31,9 @@ struct RunArgs {
   std::string metrics;       ///< HOST:PORT of /metrics, /healthz and /ready; "" = none
   std::string control;       ///< HOST:PORT of /control/stats (sluice top); "" = none
   std::string ui;            ///< HOST:PORT of the live page; "" = none
+
+  std::string trace;           ///< Chrome trace-event file to write; "" = none
+  double trace_sample{0.001};  ///< share of trace ids whose messages get flow events
 };
 
 int run_command(const RunArgs& args);

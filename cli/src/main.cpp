@@ -59,6 +59,20 @@ int main(int argc, char** argv) {
                   "serve a live page of the graph and its numbers at http://HOST:PORT/ "
                   "(may equal --metrics or --control)")
       ->type_name("ADDR");
+  run->add_option("--trace", run_args.trace,
+                  "write a Chrome trace-event file of the run (open it in Perfetto)")
+      ->type_name("FILE");
+  run->add_option("--trace-sample", run_args.trace_sample,
+                  "share of messages whose hops the trace links with flow arrows (default 0.001)")
+      ->type_name("P")
+      ->check([](const std::string& value) -> std::string {
+        char* end = nullptr;
+        const double p = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || !(p >= 0) || p > 1) {
+          return "must be a number from 0 to 1, not '" + value + "'";
+        }
+        return {};
+      });
 
   sluice::cli::TopArgs top_args;
   auto* top = app.add_subcommand("top", "the progress table of a run started with --control");

@@ -40,6 +40,7 @@
 #include "sluice/pipeline.hpp"
 #include "stats_file.hpp"
 #include "stats_path.hpp"
+#include "trace_path.hpp"
 #include "ui_server.hpp"
 
 namespace sluice::cli {
@@ -288,10 +289,13 @@ int run_command(const RunArgs& args) {
   }
   auto servers = open_servers(args, ui);  // a port in use is found now too
   if (!servers) return kExitUsage;
+  if (!trace_path_is_writable(args.trace)) return kExitUsage;
   RunOptions options = loaded->compiled.run_options;
   if (args.threads > 0) options.threads = args.threads;
   if (args.fuse == "always") options.fusion = Fusion::always;
   if (args.fuse == "never") options.fusion = Fusion::never;
+  options.trace_file = args.trace;
+  options.trace_sample = args.trace_sample;
   const bool json = args.log_format == "json";
   options.log = [logger, json](LogLevel level, std::string_view stage, std::string_view message) {
     if (json) {

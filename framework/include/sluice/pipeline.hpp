@@ -57,6 +57,15 @@ struct RunOptions {
   /// removes overhead. A chain of fewer workers than threads runs its
   /// stages in parallel (pipeline parallelism), which one loop would give up.
   Fusion fusion{Fusion::automatic};
+  /// Non-empty: record the run as a Chrome trace-event JSON file here (for
+  /// Perfetto or chrome://tracing): a track per thread, a span per stage
+  /// turn, instants for retries, breaker changes, drops and timer wakes,
+  /// edge depths, and flow events for the hops of sampled messages. The
+  /// file is opened by the constructor (std::runtime_error when it cannot
+  /// be) and completed by wait().
+  std::string trace_file{};
+  /// The share of trace ids whose messages get flow events (0..1).
+  double trace_sample{0.001};
 };
 
 /// interrupted: stop() (a signal) ended the run; drain_timeout: a stop of

@@ -71,7 +71,9 @@ bool Instance::cancelled() const noexcept {
 void Instance::wake_at(Nanos deadline) { timer_.stage_wants(deadline); }
 
 void Instance::on_deadline(Nanos deadline) noexcept {
-  if (timer_.fire(deadline)) notify();
+  if (!timer_.fire(deadline)) return;
+  trace_timer_wake();
+  notify();
 }
 
 void Instance::log(LogLevel level, std::string_view message) {
@@ -102,7 +104,11 @@ void Instance::run() noexcept {
   for (int turns = 1;; ++turns) {
     const std::int64_t t0 = steady_now();
     const Next next = turn();
-    bump(counters_.busy_ns, steady_now() - t0);
+    const std::int64_t t1 = steady_now();
+    bump(counters_.busy_ns, t1 - t0);
+    if (Tracer* tracer = rt_.tracer()) [[unlikely]] {
+      trace_turn(*tracer, t0, t1);
+    }
     if (next == Next::finished) {
       state_.store(done, std::memory_order_release);
       rt_.instance_finished();
@@ -223,12 +229,19 @@ Instance::Next Instance::turn_source() {
   timer_.forget_fired();
   timer_.clear_stage_due();  // produce() asks again if it must wait
   SourceStatus status = SourceStatus::done;
+  Tracer* const tracer = rt_.tracer();
+  if (tracer) [[unlikely]] {
+    mark_emitted();
+  }
   try {
     status = source_->produce(emitter_, *this, intake_.sizer().max());
     produce_attempt_ = 1;
     produce_previous_delay_ = 0;
   } catch (...) {
     return source_failed(caught());
+  }
+  if (tracer) [[unlikely]] {
+    trace_emitted(*tracer);
   }
   if (status == SourceStatus::done) source_done_ = true;
   stamp_source_output();
@@ -379,6 +392,9 @@ std::size_t Instance::take_input() {
   if (n > 0) {
     if (node_.sequencer) ticket_ = node_.sequencer->next_ticket();
     bump(counters_.in, n);
+    if (Tracer* tracer = rt_.tracer()) [[unlikely]] {
+      trace_taken(*tracer);
+    }
   }
   if (intake_.any_just_ended() && stage_ && node_.inputs.size() > 1) {
     for (const std::size_t input : intake_.take_ended()) {

@@ -34,6 +34,7 @@
 #include "runtime/retry_queue.hpp"
 #include "runtime/runtime_emitter.hpp"
 #include "runtime/timer_service.hpp"
+#include "runtime/tracer.hpp"
 #include "runtime/wake_timer.hpp"
 #include "runtime/waker.hpp"
 #include "sluice/async.hpp"
@@ -247,6 +248,24 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Cancels every open call: their messages are abandoned.
   void abandon_calls();
 
+  // --trace (instance_trace.cpp): called only while InstanceHost::tracer() is set.
+  [[nodiscard]] Tracer::Role trace_role() const noexcept;
+  /// The span of a turn (t0..t1): what it took and emitted since the last
+  /// traced turn, and what it dropped.
+  void trace_turn(Tracer& tracer, std::int64_t t0, std::int64_t t1);
+  /// Hops of the sampled messages just taken into in_.
+  void trace_taken(Tracer& tracer);
+  /// A source: before produce(), where its new messages will start; after, their hops.
+  void mark_emitted();
+  void trace_emitted(Tracer& tracer);
+  void trace_retry(std::uint64_t trace_id, std::int64_t next_attempt, Nanos delay);
+  void trace_breaker(const CircuitBreaker::Transition& t);
+  void trace_timer_wake();
+  struct TraceMarks {
+    std::uint64_t in{0}, out{0}, dropped{0};  ///< counters at the end of the last traced turn
+    std::vector<std::size_t> emitted;         ///< a source's batch sizes before produce()
+  };
+
   InstanceHost& rt_;
   NodeRuntime& node_;
   const std::size_t index_;
@@ -299,6 +318,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::vector<Message> head_stray_;
   Emitter head_emitter_;  ///< this stage's own, when stages are fused after it
   std::vector<FusedStep> steps_;
+  TraceMarks traced_;
 };
 
 }  // namespace sluice::detail

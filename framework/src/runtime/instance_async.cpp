@@ -256,6 +256,7 @@ bool Instance::settle(Flight& f, CallState* call) {
                                       : backoff_delay(o.retry, f.st.attempt, jitter_.uniform(),
                                                       f.st.previous_delay);
   bump(counters_.retries, 1);
+  trace_retry(f.trace_id, f.st.attempt + 1, delay);
   f.st = AttemptState{
       .attempt = f.st.attempt + 1, .previous_delay = delay, .due = saturating_add(end, delay)};
   if (o.ordered) {

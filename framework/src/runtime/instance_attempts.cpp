@@ -162,6 +162,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   const double u = jitter_.uniform();
   const Nanos delay = backoff_delay(o.retry, st.attempt, u, st.previous_delay);
   bump(counters_.retries, 1);
+  trace_retry(m.trace_id, st.attempt + 1, delay);
   st = AttemptState{
       .attempt = st.attempt + 1, .previous_delay = delay, .due = saturating_add(end, delay)};
   if (o.ordered) {
@@ -241,6 +242,7 @@ void Instance::log_failure(std::uint64_t seq, std::uint64_t trace_id, const std:
 }
 
 void Instance::log_transition(const CircuitBreaker::Transition& t) {
+  trace_breaker(t);
   const CircuitBreaker& b = *node_.node->options.circuit_breaker;
   std::string why;
   if (t.to == CircuitBreaker::State::open) {

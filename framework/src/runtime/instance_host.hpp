@@ -25,6 +25,7 @@
 namespace sluice::detail {
 
 class Instance;
+class Tracer;
 
 class InstanceHost {
  public:
@@ -42,6 +43,8 @@ class InstanceHost {
   [[nodiscard]] std::size_t batch() const noexcept { return batch_; }
   /// Some source stamps deadlines: stages look at them (none pay otherwise).
   [[nodiscard]] bool deadlines() const noexcept { return deadlines_; }
+  /// The run's trace (--trace), or null: tested once per turn, never per message.
+  [[nodiscard]] Tracer* tracer() const noexcept { return tracer_; }
 
   /// Queues `instance` to run. `yielding`: it is the instance running on
   /// this thread, which returns to its pool right after.
@@ -65,6 +68,7 @@ class InstanceHost {
   std::atomic<bool> stopping_{false};
   std::size_t batch_{1};
   bool deadlines_{false};
+  Tracer* tracer_{nullptr};
 };
 
 }  // namespace sluice::detail

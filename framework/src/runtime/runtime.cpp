@@ -98,6 +98,7 @@ Runtime::Runtime(Graph graph, RunOptions options)
     throw std::invalid_argument("invalid graph: " + problems.front());
   }
   build();
+  if (!options_.trace_file.empty()) open_trace();
 }
 
 Runtime::~Runtime() { end_before_destruction(); }
@@ -115,6 +116,7 @@ void Runtime::end_before_destruction() {
              tasks_.load(std::memory_order_acquire) == 0;
     });
   }
+  finish_trace();  // nobody records any more
 }
 
 void Runtime::build() {
@@ -189,6 +191,7 @@ void Runtime::start() {
     ready_ = true;
     pending = pending_;
   }
+  start_trace();
   if (count == 0) return;
   if (options_.run_for > 0) {
     run_for_alarm_ = std::make_unique<Alarm>([this] { stop(false); });
@@ -382,6 +385,7 @@ RunResult Runtime::wait() {
   }
   timers_.shutdown();
   if (io_ && !gave_up_) io_->shutdown();  // else a stuck call holds a thread: the destructor joins
+  if (!gave_up_) finish_trace();          // else when the stuck calls are back
   std::lock_guard lock(error_mu_);
   if (gave_up_) give_up_on_stuck();
   if (!has_error_ && interrupted_.load()) {

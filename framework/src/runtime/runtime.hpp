@@ -62,6 +62,7 @@ class Runtime : public InstanceHost {
 
  private:
   struct Alarm;
+  struct Trace;  ///< --trace: the Tracer and its edge sampler (runtime_trace.cpp)
   void build();
   /// Lets each chain of fusable stages run in its first stage's instance (fuse_chains.cpp).
   void fuse_chains(std::size_t min_workers);
@@ -80,6 +81,11 @@ class Runtime : public InstanceHost {
   /// The drain deadline: names the stages still busy, then cancels.
   void drain_expired();
   [[nodiscard]] bool any_in_turn() const noexcept;
+  // --trace (runtime_trace.cpp): made with the channels, sampled from
+  // start(), written by wait() (or, after stuck calls, once they are back).
+  void open_trace();
+  void start_trace();
+  void finish_trace();
 
   Graph graph_;
   RunOptions options_;
@@ -113,6 +119,10 @@ class Runtime : public InstanceHost {
   bool has_error_{false};
   std::atomic<std::int64_t> started_ns_{0};  ///< stats() reads it from any thread
   std::atomic<std::int64_t> ended_ns_{0};
+  struct TraceDeleter {  ///< Trace is complete only in runtime_trace.cpp
+    void operator()(Trace* trace) const noexcept;
+  };
+  std::unique_ptr<Trace, TraceDeleter> trace_;  ///< last: goes first, before what it reads
 };
 
 }  // namespace sluice::detail
