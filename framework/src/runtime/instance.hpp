@@ -253,8 +253,16 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// The span of a turn (t0..t1): what it took and emitted since the last
   /// traced turn, and what it dropped.
   void trace_turn(Tracer& tracer, std::int64_t t0, std::int64_t t1);
-  /// Hops of the sampled messages just taken into in_.
+  /// Hops of the sampled messages just taken into in_, unless the loop that
+  /// processes them records each as it goes (hops_in_loop()).
   void trace_taken(Tracer& tracer);
+  /// A plain or fused stage's loop reads every message anyway: it records a
+  /// sampled one's hop there, rather than in a pass of its own over the batch.
+  [[nodiscard]] bool hops_in_loop() const noexcept { return stage_ && !resilient(); }
+  /// The tracer, when it samples flows: the loops test this once per batch.
+  [[nodiscard]] Tracer* sampling_tracer() const noexcept;
+  /// The hop of `m`, which is sampled (and of the stages fused after this one).
+  void trace_hop(Tracer& tracer, const Message& m);
   /// A source: before produce(), where its new messages will start; after, their hops.
   void mark_emitted();
   void trace_emitted(Tracer& tracer);

@@ -67,6 +67,7 @@ void Instance::process_taken() {
   }
   const bool gated = node_.node->options.rate_limit || node_.node->options.semaphore;
   const OnError on_error = node_.node->options.on_error;
+  Tracer* const sampling = sampling_tracer();
   emitter_.begin_batch(in_);
   const std::size_t n = in_.size();
   std::size_t i = 0;
@@ -83,6 +84,9 @@ void Instance::process_taken() {
         keep_rest(i);  // taken already: resumed before any new input
         break;
       }
+    }
+    if (sampling != nullptr && sampling->sampled(m.trace_id)) [[unlikely]] {
+      trace_hop(*sampling, m);
     }
     if (on_error == OnError::fail) {
       if (!call_or_fail(m, n - i)) return;
