@@ -11,21 +11,7 @@
 namespace sluice_e2e {
 namespace {
 
-class DeadlinesE2E : public E2E {
- protected:
-  int run_file(const std::string& toml, const char* command = "run") {
-    const auto file = write("p.toml", toml);
-    std::vector<std::string> args{command, file.string()};
-    if (std::string(command) == "run") {
-      args.insert(args.end(), {"--stats-json", "stats.json", "--progress", "never"});
-    }
-    Sluice p(std::move(args), dir_);
-    const int code = p.wait(std::chrono::seconds(60));
-    err_ = p.err();
-    return code;
-  }
-  std::string err_;
-};
+using DeadlinesE2E = PipelineFileE2E;
 
 /// generate -> delay (300 ms) -> map -> out.txt, map's dead letters -> dead.jsonl.
 std::string held_back(const std::string& pipeline, const std::string& source_keys) {

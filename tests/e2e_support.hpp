@@ -147,4 +147,22 @@ class E2E : public ::testing::Test {
   fs::path dir_;
 };
 
+/// Runs a pipeline written as p.toml: `run` (stats to stats.json, no
+/// progress table) or another command such as `check`; keeps its stderr.
+class PipelineFileE2E : public E2E {
+ protected:
+  int run_file(const std::string& toml, const char* command = "run") {
+    const auto file = write("p.toml", toml);
+    std::vector<std::string> args{command, file.string()};
+    if (std::string(command) == "run") {
+      args.insert(args.end(), {"--stats-json", "stats.json", "--progress", "never"});
+    }
+    Sluice p(std::move(args), dir_);
+    const int code = p.wait(std::chrono::seconds(60));
+    err_ = p.err();
+    return code;
+  }
+  std::string err_;
+};
+
 }  // namespace sluice_e2e

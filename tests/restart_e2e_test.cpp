@@ -12,21 +12,7 @@
 namespace sluice_e2e {
 namespace {
 
-class RestartE2E : public E2E {
- protected:
-  int run_file(const std::string& toml, const char* command = "run") {
-    const auto file = write("p.toml", toml);
-    std::vector<std::string> args{command, file.string()};
-    if (std::string(command) == "run") {
-      args.insert(args.end(), {"--stats-json", "stats.json", "--progress", "never"});
-    }
-    Sluice p(std::move(args), dir_);
-    const int code = p.wait(std::chrono::seconds(60));
-    err_ = p.err();
-    return code;
-  }
-  std::string err_;
-};
+using RestartE2E = PipelineFileE2E;
 
 const std::string kQuickRestart =
     "restart = { max_restarts = MAX, within = \"1m\", backoff = { initial = \"1ms\", max = "
