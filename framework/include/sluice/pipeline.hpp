@@ -80,7 +80,7 @@ struct RunResult {
   std::string error_stage;  ///< the first fatal error's stage
   std::uint64_t error_seq{0};
   bool has_error_seq{false};
-  std::uint64_t error_trace_id{0};  ///< that message's trace id (0: none)
+  std::uint64_t error_trace_id{0};      ///< that message's trace id (0: none)
   std::string error;                    ///< its message
   std::vector<std::string> suppressed;  ///< later errors, "stage: message"
   std::uint64_t abandoned{0};           ///< messages never finished (hard cancel)
