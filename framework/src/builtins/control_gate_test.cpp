@@ -74,7 +74,9 @@ TEST(ControlGate, HoldsDataUntilAControlMessageOpensIt) {
   Rig r;
   r.build(100, R"({"event": "loaded"})", {{"open_when", OptionValue::of(".event == \"loaded\"")}});
   r.p->start();
-  settle([&] { return depth(*r.p, "gate") == 100; });  // all waiting on the edge
+  // All waiting on the edge, and the loader's wake-up armed: a manual clock
+  // moved before it is armed would leave it waiting for good.
+  settle([&] { return depth(*r.p, "gate") == 100 && r.p->pending_timers() == 1; });
   EXPECT_EQ(r.got.size(), 0u);
   r.clock.set(100 * kMs);
   r.p->fire_due_timers();
@@ -92,7 +94,7 @@ TEST(ControlGate, AGateThatStartsOpenPassesAtOnce) {
   Rig r;
   r.build(10, "", {{"open_when", OptionValue::of("true")}, {"initially", OptionValue::of("open")}});
   r.p->start();
-  settle([&] { return r.got.size() == 10; });
+  settle([&] { return r.got.size() == 10 && r.p->pending_timers() == 1; });
   r.clock.set(100 * kMs);
   r.p->fire_due_timers();
   ASSERT_TRUE(r.p->wait().ok());
@@ -103,6 +105,7 @@ TEST(ControlGate, AControlInputThatEndsWithTheGateClosedStopsIt) {
   // The loader ends without a message that opens the gate; the data is endless.
   r.build(0, R"({"event": "failed"})", {{"open_when", OptionValue::of(".event == \"loaded\"")}});
   r.p->start();
+  settle([&] { return r.p->pending_timers() == 1; });  // the loader waits for its time
   r.clock.set(100 * kMs);
   r.p->fire_due_timers();
   ASSERT_TRUE(r.p->wait().ok());  // ends, not hangs
