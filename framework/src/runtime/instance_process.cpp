@@ -94,7 +94,7 @@ void Instance::process_taken() {
       call_or_divert(m);
     }
     admission_.release_permit();
-    if (restarting_) {  // the rest is for the rebuilt stage
+    if (on_error == OnError::restart && restarting_) {  // the rest is for the rebuilt stage
       if (++i < n) keep_rest(i);
       break;
     }
