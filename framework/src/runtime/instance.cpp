@@ -240,11 +240,11 @@ Instance::Next Instance::turn_source() {
   } catch (...) {
     return source_failed(caught());
   }
+  stamp_source_output();  // before the hops: a message it gave no trace id gets one here
   if (tracer) [[unlikely]] {
     trace_emitted(*tracer);
   }
   if (status == SourceStatus::done) source_done_ = true;
-  stamp_source_output();
   if (!flush()) return Next::park;
   switch (status) {
     case SourceStatus::more:
