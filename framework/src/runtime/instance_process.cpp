@@ -241,9 +241,8 @@ void Instance::divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_i
   failed.deadline_ns = 0;  // handled: the dead-letter path has no deadline
   bump(counters_.dead_letter, 1);
   emitter_.emit(dead_letter_port_, std::move(failed));
-  if (restart)
-    restart_later(what,
-                  MessageId{seq, trace_id});  // false: the run fails, and the batch stops there
+  // A restart that is refused fails the run: the loop then stops at the cancel.
+  if (restart) restart_later(what, MessageId{seq, trace_id});
 }
 
 }  // namespace sluice::detail
