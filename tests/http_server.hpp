@@ -1,73 +1,11 @@
-// A local HTTP server for the end-to-end tests of the http stage and the
-// http_post sink: cpp-httplib on 127.0.0.1 and a free port, serving on a
-// thread of its own with a pool big enough for every call a test keeps open.
-// Handlers that wait should wait on wait() so that the server stops at once.
+// The end-to-end tests' local HTTP server: the one the HTTP client's unit
+// tests use (framework/src/builtins/http/test_server.hpp).
 #pragma once
 
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <string>
-#include <thread>
+#include "builtins/http/test_server.hpp"
 
 namespace sluice_e2e {
 
-class HttpServer {
- public:
-  explicit HttpServer(std::size_t threads = 160) {
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http.set_keep_alive_max_count(100000);  // as a service would: not a new connection every 5
-    http.set_socket_options([this](int sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-      socket_ = sock;
-    });
-  }
-  ~HttpServer() { stop(); }
-
-  /// Serves on a free port, or on `port` (a server that comes back).
-  void start(int port = 0) {
-    if (port == 0) {
-      port_ = http.bind_to_any_port("127.0.0.1");
-    } else {
-      port_ = http.bind_to_port("127.0.0.1", port) ? port : -1;
-    }
-    // cpp-httplib listens with a backlog of 5: a burst of connections beyond
-    // it is dropped and retried a second later. Listening again sets it.
-    ::listen(socket_, 1024);
-    thread_ = std::thread([this] { http.listen_after_bind(); });
-    while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      released_ = true;
-    }
-    cv_.notify_all();
-    http.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  void wait(std::chrono::milliseconds d) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, d, [this] { return released_; });
-  }
-  [[nodiscard]] int port() const { return port_; }
-  [[nodiscard]] std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  httplib::Server http;
-
- private:
-  int port_{0};
-  int socket_{-1};
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool released_{false};
-};
+using HttpServer = sluice::builtins::http::TestServer;
 
 }  // namespace sluice_e2e

@@ -1,7 +1,8 @@
-// A local HTTP server for the HTTP client's tests: cpp-httplib on 127.0.0.1
-// and a free port, serving on a thread of its own, with a pool big enough
-// for many slow answers at once. Handlers that wait should wait on
-// released() so that the server stops at once.
+// A local HTTP server for the tests of the HTTP client, the http stage and
+// the http_post sink (unit and end-to-end): cpp-httplib on 127.0.0.1 and a
+// free port, serving on a thread of its own, with a pool big enough for
+// every call a test keeps open. Handlers that wait should wait on wait() so
+// that the server stops at once.
 //
 //   TestServer server;
 //   server.http.Get("/x", [](const httplib::Request&, httplib::Response& res) {
@@ -25,8 +26,9 @@ namespace sluice::builtins::http {
 
 class TestServer {
  public:
-  explicit TestServer(std::size_t threads = 64) {
+  explicit TestServer(std::size_t threads = 160) {
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http.set_keep_alive_max_count(100000);  // as a service would: not a new connection every 5
     http.set_socket_options([this](int sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
@@ -35,8 +37,13 @@ class TestServer {
   }
   ~TestServer() { stop(); }
 
-  void start() {
-    port_ = http.bind_to_any_port("127.0.0.1");
+  /// Serves on a free port, or on `port` (a server that comes back).
+  void start(int port = 0) {
+    if (port == 0) {
+      port_ = http.bind_to_any_port("127.0.0.1");
+    } else {
+      port_ = http.bind_to_port("127.0.0.1", port) ? port : -1;
+    }
     // cpp-httplib listens with a backlog of 5: a burst of connections beyond
     // it is dropped and retried a second later. Listening again sets it.
     ::listen(socket_, 1024);
