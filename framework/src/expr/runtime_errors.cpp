@@ -3,17 +3,12 @@
 #include <string>
 
 namespace sluice::expr {
-namespace {
 
-thread_local Context* tl_stage = nullptr;
+ErrorScope::ErrorScope(Context& ctx) noexcept : previous_(detail::tl_stage) {
+  detail::tl_stage = &ctx;
+}
 
-}  // namespace
-
-ErrorScope::ErrorScope(Context& ctx) noexcept : previous_(tl_stage) { tl_stage = &ctx; }
-
-ErrorScope::~ErrorScope() { tl_stage = previous_; }
-
-void ErrorScope::retarget(Context& ctx) noexcept { tl_stage = &ctx; }
+ErrorScope::~ErrorScope() { detail::tl_stage = previous_; }
 
 namespace detail {
 

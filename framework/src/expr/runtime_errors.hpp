@@ -29,6 +29,7 @@ class ErrorScope {
   ErrorScope& operator=(const ErrorScope&) = delete;
 
   /// Reports go to `ctx` from now on (the next stage of a fused chain).
+  /// Inline: a fused chain calls it per stage per message.
   void retarget(Context& ctx) noexcept;
 
  private:
@@ -37,9 +38,15 @@ class ErrorScope {
 
 namespace detail {
 
+/// The stage whose call runs on this thread (null outside any ErrorScope).
+inline thread_local Context* tl_stage = nullptr;
+
 /// Reports `what` to this thread's stage; `logged` is the failing expression's
 /// own flag, so that only its first error is logged and the rest are counted.
 void report_error(std::atomic<bool>& logged, std::string_view what);
 
 }  // namespace detail
+
+inline void ErrorScope::retarget(Context& ctx) noexcept { detail::tl_stage = &ctx; }
+
 }  // namespace sluice::expr

@@ -54,6 +54,7 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(intake_.sizer().max());
+  watches_cancel_.store(blocking(), std::memory_order_relaxed);  // a blocking call may return at a cancel
 }
 
 Instance::~Instance() { inbox_->detach(); }
@@ -64,6 +65,11 @@ std::string_view Instance::stage_name() const noexcept { return node_.node->name
 std::size_t Instance::instances() const noexcept { return node_.instances.size(); }
 const Clock& Instance::clock() const noexcept { return rt_.clock(); }
 bool Instance::cancelled() const noexcept {
+  // Asked from inside a call (the stage's thread): from now on its calls are marked.
+  if (!watches_cancel_.load(std::memory_order_relaxed) &&
+      !watches_cancel_.exchange(true, std::memory_order_relaxed)) {
+    first_ask_ = call_mark();
+  }
   return rt_.cancelled() ||
          (attempt_deadline_ != kNoDeadline && rt_.clock().now() >= attempt_deadline_);
 }
@@ -408,7 +414,7 @@ std::size_t Instance::take_input() {
   return n;
 }
 
-void Instance::fail(std::string what, std::optional<MessageId> message) {
+void Instance::fail(std::string what, const std::optional<MessageId>& message) {
   rt_.report_error(stage_name(), message, std::move(what));
 }
 

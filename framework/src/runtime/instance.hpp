@@ -178,12 +178,12 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   void log_failure(std::uint64_t seq, std::uint64_t trace_id, const std::string& what,
                    std::int64_t attempts, const char* outcome);
   void log_transition(const CircuitBreaker::Transition& t);
-  void fail(std::string what, std::optional<MessageId> message);
+  void fail(std::string what, const std::optional<MessageId>& message);
 
   // Supervised restarts and a source's retries (instance_restart.cpp).
   /// After a failure: a restart after its backoff (true), or, with no
   /// `restart` or past its intensity, the run fails (false).
-  bool restart_later(const std::string& what, std::optional<MessageId> message);
+  bool restart_later(const std::string& what, const std::optional<MessageId>& message);
   /// A restart is waiting: parks until its time, then lets go of the old
   /// stage or sink (a source is kept: it reopens where it was) and opens again.
   std::optional<Next> await_restart();
@@ -200,10 +200,18 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   [[nodiscard]] CallMark call_mark() const noexcept {
     return {emitter_.emitted(), counters_.skipped()};
   }
+  /// The mark of the next call, where the stage watches for a cancel: only
+  /// a stage that asks Context::cancelled() (or blocks) can return early at
+  /// one, and marking costs a cheap stage's call as much as the call.
+  [[nodiscard]] std::optional<CallMark> mark_call() const noexcept {
+    if (!watches_cancel_.load(std::memory_order_relaxed)) return std::nullopt;
+    return call_mark();
+  }
   /// After a call that returned while the run was being cancelled: a message
   /// it neither emitted, counted nor may hold was dropped by the cancel (a
-  /// plugin that returns early): abandoned, and counted so, once.
-  void settle_cancelled_call(const CallMark& before, const AckRef& ack);
+  /// plugin that returns early): abandoned, and counted so, once. `before`:
+  /// mark_call()'s; without one, where the stage stood when it first asked.
+  void settle_cancelled_call(const std::optional<CallMark>& marked, const AckRef& ack);
   /// on_error = drop / dead_letter for the message `failed` (a copy taken
   /// before the attempt when it is to be dead-lettered).
   void divert(Message&& failed, std::uint64_t seq, std::uint64_t trace_id, const std::string& what);
@@ -256,9 +264,13 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// Hops of the sampled messages just taken into in_, unless the loop that
   /// processes them records each as it goes (hops_in_loop()).
   void trace_taken(Tracer& tracer);
-  /// A plain or fused stage's loop reads every message anyway: it records a
-  /// sampled one's hop there, rather than in a pass of its own over the batch.
-  [[nodiscard]] bool hops_in_loop() const noexcept { return stage_ && !resilient(); }
+  /// A plain stage's loop reads every message anyway: it records a sampled
+  /// one's hop there, rather than in a pass of its own over the batch. (A
+  /// fused chain's loop does not: a test per message, traced or not, costs
+  /// its five cheap stages more than the pass costs a traced run.)
+  [[nodiscard]] bool hops_in_loop() const noexcept {
+    return stage_ && !resilient() && !fused();
+  }
   /// The tracer, when it samples flows: the loops test this once per batch.
   [[nodiscard]] Tracer* sampling_tracer() const noexcept;
   /// The hop of `m`, which is sampled (and of the stages fused after this one).
@@ -308,6 +320,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   std::int64_t blocked_since_{0};
   Channel* blocked_on_{nullptr};
   InstanceCounters counters_;
+  /// The stage has asked Context::cancelled(), or it blocks: its calls are marked.
+  mutable std::atomic<bool> watches_cancel_{false};
+  /// Where the stage stood when it first asked, inside a call not marked.
+  mutable std::optional<CallMark> first_ask_;
   std::vector<std::unique_ptr<FusedStage>> fused_;
   AsyncCalls* async_{nullptr};
   std::shared_ptr<AsyncInbox> inbox_;

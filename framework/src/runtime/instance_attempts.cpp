@@ -41,7 +41,7 @@ void Instance::process_attempts() {
   const std::size_t n = in_.size();
   std::size_t i = 0;
   for (; i < n && !stop_requested_; ++i) {
-    if (rt_.cancelled()) {  // the rest is abandoned by the next turn, not tried first
+    if (rt_.cancel_seen()) {  // the rest is abandoned by the next turn, not tried first
       keep_rest(i);
       break;
     }
@@ -108,7 +108,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   if (keep_original) copy = m;
   Message& given = keep_original ? copy : m;
   const Emitter::Mark mark = emitter_.mark();
-  const CallMark before = call_mark();
+  const std::optional<CallMark> before = mark_call();
   const Nanos start = clock.now();
   attempt_ = st.attempt;
   attempt_deadline_ = o.timeout > 0 ? saturating_add(start, o.timeout) : kNoDeadline;
@@ -143,7 +143,7 @@ Instance::Step Instance::attempt(Message& m, AttemptState& st) {
   }
   if (error.empty()) {
     if (sink_ && counters_.skipped() == skipped) bump(counters_.out, 1);  // written
-    if (stage_ && rt_.cancelled()) settle_cancelled_call(before, ack);
+    if (stage_ && rt_.cancel_seen()) settle_cancelled_call(before, ack);
     return Step::done;
   }
 

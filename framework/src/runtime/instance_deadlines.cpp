@@ -25,13 +25,20 @@ void Instance::stamp_source_output() {
   // plugin's, a C++ graph's own) gets random ids, so that every message can
   // be followed in the logs; a deadline of 0 stamps nothing.
   const Nanos ttl = node_.node->options.message_deadline;
-  const Nanos deadline = ttl > 0 ? saturating_add(rt_.clock().now(), ttl) : 0;
+  if (!trace_ids_) trace_ids_.emplace();
+  builtins::TraceIds& ids = *trace_ids_;
+  if (ttl <= 0) {  // the common case, in a loop of its own: a C++ source's every message passes here
+    for (std::vector<Message>& port : out_.batches()) {
+      for (Message& m : port) {
+        if (m.trace_id == 0) m.trace_id = ids.next();
+      }
+    }
+    return;
+  }
+  const Nanos deadline = saturating_add(rt_.clock().now(), ttl);
   for (std::vector<Message>& port : out_.batches()) {
     for (Message& m : port) {
-      if (m.trace_id == 0) [[unlikely]] {
-        if (!trace_ids_) trace_ids_.emplace();
-        m.trace_id = trace_ids_->next();
-      }
+      if (m.trace_id == 0) m.trace_id = ids.next();
       if (m.deadline_ns == 0) m.deadline_ns = deadline;
     }
   }

@@ -43,12 +43,8 @@ void Instance::process_fused() {
   MessageId failed_id;
   std::size_t i = 0;
   expr::ErrorScope expression_errors(*this);
-  Tracer* const sampling = sampling_tracer();
   for (; i < n && !stop_requested_; ++i) {
     Message* m = &in_[i];
-    if (sampling != nullptr && sampling->sampled(m->trace_id)) [[unlikely]] {
-      trace_hop(*sampling, *m);
-    }
     const AckRef ack = m->ack;  // a step may consume it: its source must hear of a failure
     const MessageId id{m->seq, m->trace_id};
     FusedStep* step = steps_.data();

@@ -38,6 +38,11 @@ class InstanceHost {
   [[nodiscard]] bool cancelled() const noexcept {
     return cancelled_.load(std::memory_order_acquire);
   }
+  /// cancelled() for the per-message loops: a relaxed load, which orders
+  /// nothing and lets the compiler keep the loop's state in registers.
+  [[nodiscard]] bool cancel_seen() const noexcept {
+    return cancelled_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   /// The pipeline's batch size (a stage's own `batch` overrides it).
   [[nodiscard]] std::size_t batch() const noexcept { return batch_; }
@@ -55,7 +60,7 @@ class InstanceHost {
   virtual void instance_finished() noexcept = 0;
   /// A fatal error: the first one wins and cancels the run; later ones are
   /// kept as suppressed. `message`: the one it was about, if any.
-  virtual void report_error(std::string_view stage, std::optional<MessageId> message,
+  virtual void report_error(std::string_view stage, const std::optional<MessageId>& message,
                             std::string what) = 0;
   virtual void log(LogLevel level, std::string_view stage, std::string_view message) = 0;
 

@@ -71,8 +71,19 @@ void Instance::process_taken() {
   emitter_.begin_batch(in_);
   const std::size_t n = in_.size();
   std::size_t i = 0;
+  if (!gated && on_error == OnError::fail && sampling == nullptr) {
+    // The common stage, in a loop of its own: each test the general loop
+    // below makes per message costs a cheap stage a tenth of its call.
+    for (; i < n && !stop_requested_; ++i) {
+      if (rt_.cancel_seen()) {
+        keep_rest(i);
+        break;
+      }
+      if (!call_or_fail(in_[i], n - i)) return;
+    }
+  }
   for (; i < n && !stop_requested_; ++i) {
-    if (rt_.cancelled()) {  // the rest is abandoned by the next turn, not processed first
+    if (rt_.cancel_seen()) {  // the rest is abandoned by the next turn, not processed first
       keep_rest(i);
       break;
     }
@@ -115,10 +126,10 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const AckRef ack = m.ack;  // the stage may consume m: its source must hear of a failure
   emitter_.set_current(&m);
   track_deadline(m);
-  const CallMark before = call_mark();
+  const std::optional<CallMark> before = mark_call();
   try {
     stage_->process(std::move(m), emitter_, *this);
-    if (rt_.cancelled()) [[unlikely]] {
+    if (rt_.cancel_seen()) [[unlikely]] {
       settle_cancelled_call(before, ack);
     }
     return true;
@@ -147,10 +158,10 @@ bool Instance::call_or_fail(Message& m, std::size_t left) {
   const std::uint64_t trace_id = m.trace_id;
   emitter_.set_current(&m);
   track_deadline(m);
-  const CallMark before = call_mark();
+  const std::optional<CallMark> before = mark_call();
   try {
     stage_->process(std::move(m), emitter_, *this);
-    if (rt_.cancelled()) [[unlikely]] {
+    if (rt_.cancel_seen()) [[unlikely]] {
       settle_cancelled_call(before, ack);
     }
   } catch (...) {
@@ -218,8 +229,10 @@ void Instance::consume_input() {
   in_.clear();
 }
 
-void Instance::settle_cancelled_call(const CallMark& before, const AckRef& ack) {
-  if (emitter_.emitted() != before.emitted || counters_.skipped() != before.skipped) return;
+void Instance::settle_cancelled_call(const std::optional<CallMark>& marked, const AckRef& ack) {
+  const std::optional<CallMark> before = marked ? marked : std::exchange(first_ask_, std::nullopt);
+  if (!before) return;  // it never asked: it did not return early because of the cancel
+  if (emitter_.emitted() != before->emitted || counters_.skipped() != before->skipped) return;
   if (stage_ && stage_->held() > 0) return;  // it may hold it: finish() counts what it holds
   bump(counters_.abandoned, 1);
   ack.fail(AckOutcome::abandoned);

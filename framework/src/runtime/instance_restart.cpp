@@ -20,7 +20,7 @@ std::string seconds_text(Nanos ns) { return fmt::format("{:g}s", to_seconds(ns))
 
 }  // namespace
 
-bool Instance::restart_later(const std::string& what, std::optional<MessageId> message) {
+bool Instance::restart_later(const std::string& what, const std::optional<MessageId>& message) {
   if (!node_.restarts) {
     fail(what, message);
     return false;

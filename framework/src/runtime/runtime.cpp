@@ -325,7 +325,7 @@ void Runtime::cancel() {
   done_cv_.notify_all();
 }
 
-void Runtime::report_error(std::string_view stage, std::optional<MessageId> message,
+void Runtime::report_error(std::string_view stage, const std::optional<MessageId>& message,
                            std::string what) {
   {
     std::lock_guard lock(error_mu_);

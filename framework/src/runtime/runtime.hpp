@@ -56,7 +56,7 @@ class Runtime : public InstanceHost {
   void dispatch(Instance* instance, bool yielding = false) override;
   void task_done() noexcept override;
   void instance_finished() noexcept override;
-  void report_error(std::string_view stage, std::optional<MessageId> message,
+  void report_error(std::string_view stage, const std::optional<MessageId>& message,
                     std::string what) override;
   void log(LogLevel level, std::string_view stage, std::string_view message) override;
 
