@@ -54,7 +54,8 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(intake_.sizer().max());
-  watches_cancel_.store(blocking(), std::memory_order_relaxed);  // a blocking call may return at a cancel
+  watches_cancel_.store(blocking(),
+                        std::memory_order_relaxed);  // a blocking call may return at a cancel
 }
 
 Instance::~Instance() { inbox_->detach(); }

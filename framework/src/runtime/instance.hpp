@@ -268,9 +268,7 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// one's hop there, rather than in a pass of its own over the batch. (A
   /// fused chain's loop does not: a test per message, traced or not, costs
   /// its five cheap stages more than the pass costs a traced run.)
-  [[nodiscard]] bool hops_in_loop() const noexcept {
-    return stage_ && !resilient() && !fused();
-  }
+  [[nodiscard]] bool hops_in_loop() const noexcept { return stage_ && !resilient() && !fused(); }
   /// The tracer, when it samples flows: the loops test this once per batch.
   [[nodiscard]] Tracer* sampling_tracer() const noexcept;
   /// The hop of `m`, which is sampled (and of the stages fused after this one).

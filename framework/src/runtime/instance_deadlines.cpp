@@ -27,7 +27,8 @@ void Instance::stamp_source_output() {
   const Nanos ttl = node_.node->options.message_deadline;
   if (!trace_ids_) trace_ids_.emplace();
   builtins::TraceIds& ids = *trace_ids_;
-  if (ttl <= 0) {  // the common case, in a loop of its own: a C++ source's every message passes here
+  // The common case, in a loop of its own: every message of a C++ source passes here.
+  if (ttl <= 0) {
     for (std::vector<Message>& port : out_.batches()) {
       for (Message& m : port) {
         if (m.trace_id == 0) m.trace_id = ids.next();
