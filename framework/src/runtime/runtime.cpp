@@ -244,6 +244,10 @@ void Runtime::dispatch(Instance* instance, bool yielding) {
   arena_->enqueue([this, instance] { run_task(instance); });
 }
 
+bool Runtime::slot_waiting() const noexcept {
+  return tl_slot.runtime == this && tl_slot.next != nullptr;
+}
+
 // Once the last instance of the task has run (and called task_done()), the
 // task touches only its thread's slot: wait() may return and the runtime go
 // away as soon as every instance is done. (Past the budget, dispatch() sends
