@@ -67,7 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
                     R"(key starts_with "user" && key contains "-")", R"(key matches "^user-\\d$")",
                     R"(.status >= 500 && .service != "health")", R"(.items[0].sku == "x1")",
                     ".r < 1.0", R"(trim(lower(key)) == "user-3")",
-                    R"(coalesce(.missing, seq) == 7)"));
+                    R"(coalesce(.missing, seq) == 7)",
+                    R"(["debug", "user-3", "info"][seq % 3] == key)"));
 
 TEST(NoAllocation, RenderIntoReservedString) {
   auto t = Template::compile("n={seq} s={.status}");

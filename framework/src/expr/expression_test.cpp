@@ -444,6 +444,13 @@ TEST(Expression, IndexingValues) {
   EXPECT_TRUE(is_null("split(\"a,b,c\", \",\")[3]"));
   EXPECT_TRUE(is_null("split(\"a,b,c\", \",\")[\"x\"]"));
   EXPECT_EQ(eval("[10, 20][1]"), "20");
+  // A list literal indexed evaluates only the item picked, with the same rules.
+  EXPECT_EQ(eval(R"(["a", "b", "c"][seq % 3])"), "b");  // seq is 7 in these tests
+  EXPECT_EQ(eval("[10, 20, 30][-1]"), "30");
+  EXPECT_TRUE(is_null("[10, 20][2]"));
+  EXPECT_TRUE(is_null("[10, 20][-3]"));
+  EXPECT_TRUE(is_null(R"([10, 20]["1"])"));
+  EXPECT_EQ(eval("[[1, 2], [3, 4]][1][0]"), "3");
   EXPECT_EQ(eval("key[0]"), "u");
   EXPECT_TRUE(is_null("seq[0]"));
 }

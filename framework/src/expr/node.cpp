@@ -285,6 +285,15 @@ Value ListNode::eval(EvalContext& ctx) const {
   return Value::make_list(ctx.keep(std::move(items)));
 }
 
+Value ListIndexNode::eval(EvalContext& ctx) const {
+  const Value index = index_->eval(ctx);
+  if (index.kind != Kind::integer) return Value::null();  // as index_value on a list
+  const auto n = static_cast<std::int64_t>(list_->items().size());
+  const std::int64_t k = index.i < 0 ? index.i + n : index.i;
+  if (k < 0 || k >= n) return Value::null();
+  return list_->items()[static_cast<std::size_t>(k)]->eval(ctx);
+}
+
 Value IndexNode::eval(EvalContext& ctx) const {
   const Value base = base_->eval(ctx);
   const Value index = index_->eval(ctx);

@@ -180,6 +180,18 @@ class InListNode final : public Node {
   std::unique_ptr<const ListNode> list_;
 };
 
+/// `[a, b, c][i]` with a list literal: evaluates the one item picked, building no list.
+class ListIndexNode final : public Node {
+ public:
+  ListIndexNode(std::unique_ptr<const ListNode> list, NodePtr index)
+      : list_(std::move(list)), index_(std::move(index)) {}
+  [[nodiscard]] Value eval(EvalContext& ctx) const override;
+
+ private:
+  std::unique_ptr<const ListNode> list_;
+  NodePtr index_;
+};
+
 class IndexNode final : public Node {
  public:
   IndexNode(NodePtr base, NodePtr index) : base_(std::move(base)), index_(std::move(index)) {}

@@ -374,6 +374,12 @@ class Parser {
       const Nest nest(*this, open);
       NodePtr index = parse_conditional();
       expect_close(Tok::rbracket, ']', open);
+      if (const auto* list = dynamic_cast<const ListNode*>(base.get())) {
+        static_cast<void>(base.release());
+        base = std::make_unique<ListIndexNode>(std::unique_ptr<const ListNode>(list),
+                                               std::move(index));
+        continue;
+      }
       base = std::make_unique<IndexNode>(std::move(base), std::move(index));
     }
   }
