@@ -74,6 +74,16 @@ class Sluice {
       _exit(127);
     }
   }
+  /// A test that fails (or returns) before wait() leaves no process behind.
+  ~Sluice() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  Sluice(const Sluice&) = delete;
+  Sluice& operator=(const Sluice&) = delete;
+
   /// Exit code, 128 + signal if killed, -1 on timeout (then killed).
   int wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -82,6 +92,7 @@ class Sluice {
       if (std::chrono::steady_clock::now() > deadline) {
         kill(pid_, SIGKILL);
         wait4(pid_, &status, 0, &usage_);
+        reaped_ = true;
         return -1;
       }
       if (const int n = threads(); n > 0) {
@@ -90,6 +101,7 @@ class Sluice {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    reaped_ = true;
     signalled_ = WIFSIGNALED(status);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
@@ -123,6 +135,7 @@ class Sluice {
   int peak_threads_{0};
   int thread_samples_{0};
   bool signalled_{false};
+  bool reaped_{false};
 };
 
 class E2E : public ::testing::Test {

@@ -98,6 +98,10 @@ TEST_F(TraceE2E, AnUnwritablePathIsAUsageErrorBeforeTheRun) {
     EXPECT_EQ(p.wait(), 2) << share;
     EXPECT_NE(p.err().find("must be a number from 0 to 1"), std::string::npos) << p.err();
   }
+  Sluice alone({"run", "p.toml", "--trace-sample", "0.5"}, dir_);  // would trace nothing
+  EXPECT_EQ(alone.wait(), 2);
+  EXPECT_NE(alone.err().find("--trace-sample requires --trace"), std::string::npos) << alone.err();
+  EXPECT_FALSE(fs::exists(dir_ / "out.txt"));
 }
 
 }  // namespace

@@ -117,31 +117,11 @@ int run_bounded(const std::vector<std::string>& argv, const fs::path& out,
   return code;
 }
 
-/// A run that is killed if the test leaves before it ends.
-class Running {
- public:
-  Running(std::vector<std::string> args, const fs::path& dir) : run_(std::move(args), dir) {}
-  ~Running() {
-    if (!ended_) {
-      run_.signal(SIGKILL);
-      (void)run_.wait(std::chrono::seconds(10));
-    }
-  }
-  Running(const Running&) = delete;
-  Running& operator=(const Running&) = delete;
-  Sluice& operator*() { return run_; }
-  Sluice* operator->() { return &run_; }
-  /// SIGINT, then its exit code.
-  int stop() {
-    run_.signal(SIGINT);
-    ended_ = true;
-    return run_.wait(std::chrono::seconds(30));
-  }
-
- private:
-  Sluice run_;
-  bool ended_{false};
-};
+/// SIGINT to a run, then its exit code.
+int stop(Sluice& run) {
+  run.signal(SIGINT);
+  return run.wait(std::chrono::seconds(30));
+}
 
 class UiE2E : public E2E {
  protected:
@@ -194,9 +174,9 @@ TEST_F(UiE2E, ChromiumRendersTheGraphWithEveryStageAndItsRates) {
     GTEST_SKIP() << "chromium is not installed: `scripts/setup.sh --test-tools` installs it "
                     "(apt-get install chromium); the live page was not loaded in a browser";
   }
-  Running run({"run", "p.toml", "--ui", "127.0.0.1:0", "--progress", "never"}, dir_);
-  const std::string url = wait_for(*run, R"(live page at (http://[0-9.]+:[0-9]+)/)");
-  ASSERT_FALSE(url.empty()) << run->err();
+  Sluice run({"run", "p.toml", "--ui", "127.0.0.1:0", "--progress", "never"}, dir_);
+  const std::string url = wait_for(run, R"(live page at (http://[0-9.]+:[0-9]+)/)");
+  ASSERT_FALSE(url.empty()) << run.err();
 
   // --virtual-time-budget: the page's timers run (three polls of /ui.json)
   // before the DOM is printed.
@@ -269,7 +249,7 @@ TEST_F(UiE2E, ChromiumRendersTheGraphWithEveryStageAndItsRates) {
   // A blank 1200x800 page compresses to a few KiB; the graph and its table do not.
   EXPECT_GT(image.size(), 15000u);
 
-  EXPECT_EQ(run.stop(), 130) << run->err();
+  EXPECT_EQ(stop(run), 130) << run.err();
 }
 
 TEST_F(UiE2E, WithoutDotThePageSaysWhyAndTheRunGoesOn) {
@@ -278,14 +258,14 @@ TEST_F(UiE2E, WithoutDotThePageSaysWhyAndTheRunGoesOn) {
   fs::create_directories(empty);
   const std::string old_path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
   ::setenv("PATH", empty.c_str(), 1);
-  Running run({"run", "p.toml", "--ui", "127.0.0.1:0", "--progress", "never"}, dir_);
+  Sluice run({"run", "p.toml", "--ui", "127.0.0.1:0", "--progress", "never"}, dir_);
   ::setenv("PATH", old_path.c_str(), 1);
-  const std::string url = wait_for(*run, R"(live page at (http://[0-9.]+:[0-9]+)/)");
-  ASSERT_FALSE(url.empty()) << run->err();
-  EXPECT_NE(run->err().find("--ui: the page has no drawing of the graph: the Graphviz `dot` "
-                            "command is not installed (Debian: apt-get install graphviz)"),
+  const std::string url = wait_for(run, R"(live page at (http://[0-9.]+:[0-9]+)/)");
+  ASSERT_FALSE(url.empty()) << run.err();
+  EXPECT_NE(run.err().find("--ui: the page has no drawing of the graph: the Graphviz `dot` "
+                           "command is not installed (Debian: apt-get install graphviz)"),
             std::string::npos)
-      << run->err();
+      << run.err();
 
   httplib::Client client(url);
   client.set_connection_timeout(2);
@@ -313,16 +293,16 @@ TEST_F(UiE2E, WithoutDotThePageSaysWhyAndTheRunGoesOn) {
   }
   EXPECT_EQ(doc["stages"][3]["name"], "good");
   EXPECT_GT(doc["stages"][3]["in_rate"].get<double>(), 0.0) << doc.dump();
-  EXPECT_EQ(run.stop(), 130) << run->err();
+  EXPECT_EQ(stop(run), 130) << run.err();
 }
 
 TEST_F(UiE2E, SharesTheServerOfMetricsAtTheSameAddressAndServesTheDrawing) {
-  Running run(
+  Sluice run(
       {"run", "p.toml", "--metrics", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--progress", "never"},
       dir_);
   const std::string url =
-      wait_for(*run, R"(metrics at (http://[0-9.]+:[0-9]+)/metrics; live page at http://)");
-  ASSERT_FALSE(url.empty()) << run->err();
+      wait_for(run, R"(metrics at (http://[0-9.]+:[0-9]+)/metrics; live page at http://)");
+  ASSERT_FALSE(url.empty()) << run.err();
   httplib::Client client(url);
   client.set_connection_timeout(2);
   client.set_read_timeout(5);
@@ -341,7 +321,7 @@ TEST_F(UiE2E, SharesTheServerOfMetricsAtTheSameAddressAndServesTheDrawing) {
   for (const char* id : {"stage_0", "stage_4", "edge_0", "edge_3"}) {
     EXPECT_NE(svg->body.find(std::string("<g id=\"") + id + "\""), std::string::npos) << id;
   }
-  EXPECT_EQ(run.stop(), 130) << run->err();
+  EXPECT_EQ(stop(run), 130) << run.err();
 }
 
 TEST_F(UiE2E, ABadAddressIsAnErrorBeforeTheRun) {

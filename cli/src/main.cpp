@@ -59,12 +59,14 @@ int main(int argc, char** argv) {
                   "serve a live page of the graph and its numbers at http://HOST:PORT/ "
                   "(may equal --metrics or --control)")
       ->type_name("ADDR");
-  run->add_option("--trace", run_args.trace,
-                  "write a Chrome trace-event file of the run (open it in Perfetto)")
-      ->type_name("FILE");
+  CLI::Option* trace =
+      run->add_option("--trace", run_args.trace,
+                      "write a Chrome trace-event file of the run (open it in Perfetto)")
+          ->type_name("FILE");
   run->add_option("--trace-sample", run_args.trace_sample,
                   "share of messages whose hops the trace links with flow arrows (default 0.001)")
       ->type_name("P")
+      ->needs(trace)  // alone it would do nothing
       ->check([](const std::string& value) -> std::string {
         char* end = nullptr;
         const double p = std::strtod(value.c_str(), &end);
