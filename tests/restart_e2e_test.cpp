@@ -48,6 +48,22 @@ TEST_F(RestartE2E, ASourceThatThrowsIsReopenedWhereItWasAndDeliversEverything) {
       << err_;
 }
 
+// A graceful stop does not wait out a source's restart backoff: the source
+// stays closed and the run drains what it made. (Waiting would take the
+// backoff's 10 minutes, past this test's 60 s.)
+TEST_F(RestartE2E, AStopEndsASourceWaitingToRestartAtOnce) {
+  const std::string toml =
+      "[pipeline]\nrun_for = \"200ms\"\ndrain_timeout = \"30m\"\n"
+      "[stages.src]\ntype = \"generate\"\nfail_every = 100\nrate = 10000\n"
+      "restart = { backoff = { initial = \"10m\", max = \"10m\" } }\n"
+      "[stages.out]\ntype = \"file\"\ninputs = [\"src\"]\npath = \"out.txt\"\n";
+  ASSERT_EQ(run_file(toml), 0) << err_;  // stopped by run_for, drained in time
+  expect_every_seq_once_in_order(lines(read(dir_ / "out.txt")), 100);
+  const auto s = stats();
+  EXPECT_EQ(s["stages"]["src"]["restarts"], 1);
+  EXPECT_EQ(s["stages"]["out"]["in"], 100);
+}
+
 TEST_F(RestartE2E, PastMaxRestartsWithinThePeriodTheRunFails) {
   EXPECT_EQ(run_file(failing_source(quick_restart(2))), 1) << err_;
   EXPECT_NE(err_.find("stage 'src'"), std::string::npos) << err_;

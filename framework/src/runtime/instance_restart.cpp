@@ -43,6 +43,13 @@ bool Instance::restart_later(const std::string& what, const std::optional<Messag
 }
 
 std::optional<Instance::Next> Instance::await_restart() {
+  if (source_ && (rt_.stopping() || stop_requested_)) {
+    // A stop while a source waits to reopen: it stays closed (source_failed
+    // closed it; a failed open() opened nothing) and its outputs end now,
+    // rather than after its backoff.
+    restarting_ = false;
+    return finish(false);
+  }
   if (rt_.clock().now() < restart_due_) {
     timer_.arm(restart_due_);
     return Next::park;
