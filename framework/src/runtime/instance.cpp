@@ -63,8 +63,8 @@ Instance::Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index)
   for (const OutEdgeRef& e : node_.outputs) e.channel->add_producer();
   for (Channel* in : node_.inputs) in->add_consumer(this);
   in_.reserve(intake_.sizer().max());
-  watches_cancel_.store(blocking(),
-                        std::memory_order_relaxed);  // a blocking call may return at a cancel
+  // A blocking call may well return early at a cancel: marked from the first.
+  watches_cancel_.store(blocking(), std::memory_order_relaxed);
 }
 
 Instance::~Instance() { inbox_->detach(); }
@@ -165,6 +165,9 @@ Instance::Next Instance::turn() {
         sink_->open(*this);
         async_ = sink_->async();
       }
+      // An async stage's calls are not marked (they settle as results), and
+      // they may ask from threads of their own: nothing to record there.
+      if (async_) watches_cancel_.store(true, std::memory_order_relaxed);
       if (async_ && node_.sequencer) {
         fail("an ordered async stage runs with workers = 1 (max_in_flight gives its concurrency)",
              std::nullopt);
