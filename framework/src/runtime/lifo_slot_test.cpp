@@ -1,4 +1,4 @@
-// The LIFO slot (runtime.cpp): an instance woken by a task runs next on that
+// The LIFO slot (runtime_dispatch.cpp): an instance woken by a task runs next on that
 // task's thread, where no other thread can take it. A task that runs long
 // turns lets it in after one turn rather than after all of its turns: the
 // source of a worker pool refills the edge its workers drain, instead of
