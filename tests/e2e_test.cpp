@@ -61,19 +61,6 @@ void check_edge_accounting(const json& s) {
 
 // --- every sample pipeline ----------------------------------------------------
 
-/// The samples directly in pipelines/ (each runs to exit 0 on its own), or
-/// with `all`, those of its subfolders too (failures/ exits 1 on purpose;
-/// nats/ needs a server and runs in nats_test).
-std::vector<fs::path> sample_pipelines(bool all = false) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(kPipelines)) {
-    if (e.path().extension() != ".toml") continue;
-    if (all || e.path().parent_path() == kPipelines) out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 TEST_F(E2E, EverySamplePipelineChecksClean) {
   const auto files = sample_pipelines(/*all=*/true);
   ASSERT_FALSE(files.empty());
@@ -414,76 +401,6 @@ TEST_F(E2E, ASecondSignalAbortsTheDrain) {
   EXPECT_EQ(p.wait(std::chrono::seconds(20)), 130) << p.err();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   check_stats_shape(stats(), "interrupted");
-}
-
-// --- graph and list ------------------------------------------------------------
-
-TEST_F(E2E, GraphPrintsDotAndMermaid) {
-  const auto file = (kPipelines / "quickstart.toml").string();
-  Sluice dot({"graph", file}, dir_);
-  ASSERT_EQ(dot.wait(), 0) << dot.err();
-  EXPECT_EQ(dot.out().rfind("digraph \"quickstart\" {", 0), 0u) << dot.out();
-  EXPECT_NE(dot.out().find("\"hold\" -> \"enrich\" [label=\"capacity 8\"];"), std::string::npos)
-      << dot.out();
-  Sluice mermaid({"graph", file, "--format", "mermaid"}, dir_);
-  ASSERT_EQ(mermaid.wait(), 0) << mermaid.err();
-  EXPECT_EQ(mermaid.out().rfind("flowchart LR\n", 0), 0u) << mermaid.out();
-  EXPECT_NE(mermaid.out().find("n0 --> n1"), std::string::npos) << mermaid.out();
-
-  // A line break in a stage's name stays inside its label.
-  const auto odd = write("odd.toml", R"([stages."two\nlines"]
-type = "generate"
-count = 1
-[stages.out]
-type = "discard"
-inputs = ["two\nlines"]
-)");
-  Sluice odd_mermaid({"graph", odd.string(), "--format", "mermaid"}, dir_);
-  ASSERT_EQ(odd_mermaid.wait(), 0) << odd_mermaid.err();
-  EXPECT_NE(odd_mermaid.out().find("n0>\"two<br/>lines<br/>generate\"]"), std::string::npos)
-      << odd_mermaid.out();
-  Sluice odd_dot({"graph", odd.string()}, dir_);
-  ASSERT_EQ(odd_dot.wait(), 0) << odd_dot.err();
-  EXPECT_NE(odd_dot.out().find("\"two\\nlines\" -> \"out\""), std::string::npos) << odd_dot.out();
-}
-
-TEST_F(E2E, GraphOfEverySamplePipelineRendersWithGraphviz) {
-  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz 'dot' absent";
-  for (const auto& f : sample_pipelines(/*all=*/true)) {
-    Sluice p(with_example_plugins({"graph", f.string(), "--format", "dot"}), dir_);
-    ASSERT_EQ(p.wait(), 0) << f << "\n" << p.err();
-    const auto dot = dir_ / (f.stem().string() + ".dot");
-    const auto svg = dir_ / (f.stem().string() + ".svg");
-    std::ofstream(dot) << p.out();
-    const std::string cmd = "dot -Tsvg '" + dot.string() + "' -o '" + svg.string() + "' 2>'" +
-                            dir_.string() + "/dot.err'";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << f << "\n" << read(dir_ / "dot.err") << p.out();
-    EXPECT_NE(read(svg).find("<svg"), std::string::npos) << f;
-    // Every stage is drawn.
-    for (const auto& line : lines(read(f))) {
-      if (line.rfind("[stages.", 0) != 0) continue;
-      const auto name = line.substr(8, line.find(']') - 8);
-      EXPECT_NE(read(svg).find(">" + name + "<"), std::string::npos) << f << ": " << name;
-    }
-  }
-}
-
-TEST_F(E2E, ListShowsTypesAndTheirOptions) {
-  Sluice all({"list"}, dir_);
-  ASSERT_EQ(all.wait(), 0);
-  for (const char* t : {"generate", "file", "stdin", "work", "delay", "stdout", "discard"}) {
-    EXPECT_NE(all.out().find(std::string("\n") + t + " "), std::string::npos) << t;
-  }
-  Sluice one({"list", "generate"}, dir_);
-  ASSERT_EQ(one.wait(), 0);
-  EXPECT_NE(one.out().find("count"), std::string::npos) << one.out();
-  EXPECT_NE(one.out().find("capacity"), std::string::npos) << one.out();  // common keys
-  Sluice split({"list", "split"}, dir_);
-  ASSERT_EQ(split.wait(), 0);
-  EXPECT_NE(split.out().find("\"\\n\""), std::string::npos) << split.out();  // escaped
-  Sluice typo({"list", "genrate"}, dir_);
-  EXPECT_EQ(typo.wait(), 2);
-  EXPECT_NE(typo.err().find("did you mean 'generate'?"), std::string::npos) << typo.err();
 }
 
 // --- golden diagnostics ---------------------------------------------------------
