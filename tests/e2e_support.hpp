@@ -52,11 +52,10 @@ inline std::vector<std::string> with_example_plugins(std::vector<std::string> ar
   return args;
 }
 
-inline  /// The samples directly in pipelines/ (each runs to exit 0 on its own), or
-    /// with `all`, those of its subfolders too (failures/ exits 1 on purpose;
-    /// nats/ needs a server and runs in nats_test).
-    std::vector<fs::path>
-    sample_pipelines(bool all = false) {
+/// The samples directly in pipelines/ (each runs to exit 0 on its own), or
+/// with `all`, those of its subfolders too (failures/ exits 1 on purpose;
+/// nats/ needs a server and runs in nats_test).
+inline std::vector<fs::path> sample_pipelines(bool all = false) {
   std::vector<fs::path> out;
   for (const auto& e : fs::recursive_directory_iterator(kPipelines)) {
     if (e.path().extension() != ".toml") continue;
