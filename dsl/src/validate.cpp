@@ -8,14 +8,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "factory_probe.hpp"
 #include "file_paths.hpp"
@@ -475,38 +470,6 @@ LoadResult load_pipeline_text(std::string_view text, const std::string& path,
                              {}});
     return r;
   }
-}
-
-PipelineText read_pipeline_file(const std::string& path) {
-  PipelineText r;
-  if (path == "-") {
-    r.path = "<stdin>";
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    r.text = ss.str();
-    return r;
-  }
-  r.path = path;
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    r.diagnostics.push_back({Severity::error, "io", Span{path, 0, 0},
-                             "is a directory, not a pipeline file",
-                             "name a .toml file, e.g. pipelines/quickstart.toml"});
-    return r;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    r.diagnostics.push_back({Severity::error,
-                             "io",
-                             Span{path, 0, 0},
-                             std::string("cannot open the file: ") + std::strerror(errno),
-                             {}});
-    return r;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  r.text = ss.str();
-  return r;
 }
 
 LoadResult load_pipeline(const std::string& path, const std::vector<std::string>& overrides,
