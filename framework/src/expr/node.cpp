@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -152,6 +153,16 @@ bool regex_match(std::string_view text, const re2::RE2& re) {
   return re2::RE2::PartialMatch({text.data(), text.size()}, re);
 }
 
+/// Where index `index` falls in `n` items, counting from the end when
+/// negative (-1 the last); nullopt when it is not an integer or out of range.
+std::optional<std::size_t> position(const Value& index, std::size_t n) {
+  if (index.kind != Kind::integer) return std::nullopt;
+  const auto size = static_cast<std::int64_t>(n);
+  const std::int64_t k = index.i < 0 ? index.i + size : index.i;
+  if (k < 0 || k >= size) return std::nullopt;
+  return static_cast<std::size_t>(k);
+}
+
 }  // namespace
 
 Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
@@ -163,19 +174,14 @@ Value index_value(const Value& base, const Value& index, EvalContext& ctx) {
     if (index.kind != Kind::integer) return Value::null();
     return ctx.json().element(base.s, index.i, ctx);
   }
-  if (index.kind != Kind::integer) return Value::null();
-  std::int64_t k = index.i;
   if (base.kind == Kind::list) {
-    const auto n = static_cast<std::int64_t>(base.list.size());
-    if (k < 0) k += n;
-    if (k < 0 || k >= n) return Value::null();
-    return base.list[static_cast<std::size_t>(k)];
+    const auto k = position(index, base.list.size());
+    return k ? base.list[*k] : Value::null();
   }
   if (base.kind == Kind::string) {  // the k-th character, as substr(s, k, 1)
-    const auto n = static_cast<std::int64_t>(utf8::count(base.s));
-    if (k < 0) k += n;
-    if (k < 0 || k >= n) return Value::null();
-    const std::size_t at = utf8::offset_of(base.s, static_cast<std::size_t>(k));
+    const auto k = position(index, utf8::count(base.s));
+    if (!k) return Value::null();
+    const std::size_t at = utf8::offset_of(base.s, *k);
     return Value::string(base.s.substr(at, utf8::decode(base.s, at).len));
   }
   return Value::null();
@@ -286,12 +292,8 @@ Value ListNode::eval(EvalContext& ctx) const {
 }
 
 Value ListIndexNode::eval(EvalContext& ctx) const {
-  const Value index = index_->eval(ctx);
-  if (index.kind != Kind::integer) return Value::null();  // as index_value on a list
-  const auto n = static_cast<std::int64_t>(list_->items().size());
-  const std::int64_t k = index.i < 0 ? index.i + n : index.i;
-  if (k < 0 || k >= n) return Value::null();
-  return list_->items()[static_cast<std::size_t>(k)]->eval(ctx);
+  const auto k = position(index_->eval(ctx), list_->items().size());  // as index_value
+  return k ? list_->items()[*k]->eval(ctx) : Value::null();
 }
 
 Value IndexNode::eval(EvalContext& ctx) const {
