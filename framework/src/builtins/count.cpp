@@ -15,19 +15,27 @@
 // decides (fail stops the run, drop and dead_letter go on counting the
 // groups it has).
 //
-// With `workers = N` the instances count into one sharded table and the last
-// one to close emits the totals; interval snapshots come from instance 0.
+// With `workers = N` each instance counts into a table of its own, so a
+// message costs a lookup in memory no other core writes, and no lock. Only
+// a group new to an instance goes through a sharded set of every group's
+// name, which is what max_groups bounds. The last instance to close adds the
+// tables up and emits the totals; interval snapshots come from instance 0,
+// which then reads the other tables under their locks (taken per message
+// only when there is an interval).
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -66,20 +74,25 @@ struct Group {
   bool changed{false};  ///< listed in Table::changed
 };
 
-/// One shard's groups, and those changed since the last interval snapshot
-/// (node pointers of an unordered_map stay valid when it rehashes).
-struct Table {
+/// One instance's groups, and those changed since the last interval
+/// snapshot (node pointers of an unordered_map stay valid when it rehashes).
+/// On a cache line of its own: another instance's counting never touches it.
+struct alignas(64) Table {
   using Map = std::unordered_map<std::string, Group, StringHash, std::equal_to<>>;
+  std::mutex mu;  ///< only with an interval: instance 0 reads the table while its owner counts
   Map groups;
   std::vector<Map::value_type*> changed;
 };
 
+using Names = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 using Totals = std::vector<std::pair<std::string, std::uint64_t>>;
 
 struct Counts {
-  explicit Counts(std::size_t shards) : tables(shards) {}
-  Sharded<Table> tables;
-  std::atomic<std::size_t> groups{0};  ///< in all tables; at most max_groups
+  explicit Counts(std::size_t instances)
+      : tables(instances), names(instances > 1 ? kShardsWhenShared : 1) {}
+  std::vector<Table> tables;           ///< one per instance
+  Sharded<Names> names;                ///< every group, when there are several instances
+  std::atomic<std::size_t> groups{0};  ///< names' size; at most max_groups
   std::atomic<std::size_t> closed{0};  ///< instances that have seen the end of their input
 };
 
@@ -94,8 +107,10 @@ class Count final : public Stage {
                                                                  : kDefaultMaxGroups)) {}
 
   void open(Context& ctx) override {
-    const std::size_t shards = ctx.instances() > 1 ? kShardsWhenShared : 1;
-    counts_ = node_state<Counts>(node_key_, ctx, [&] { return std::make_shared<Counts>(shards); });
+    counts_ = node_state<Counts>(node_key_, ctx,
+                                 [&] { return std::make_shared<Counts>(ctx.instances()); });
+    // A restarted instance counts on in the table its predecessor filled.
+    table_ = &counts_->tables[ctx.instance()];
     if (interval_ > 0 && ctx.instance() == 0) {
       next_ = saturating_add(ctx.now(), interval_);
       ctx.wake_at(next_);
@@ -105,9 +120,9 @@ class Count final : public Stage {
   void process(Message&& m, Emitter&, Context&) override {
     scratch_.clear();
     by_.render(m, scratch_);
-    const bool counted =
-        counts_->tables.with(StringHash{}(scratch_), [&](Table& t) { return add_one(t); });
-    if (!counted) {
+    std::unique_lock lock(table_->mu, std::defer_lock);
+    if (interval_ > 0) lock.lock();
+    if (!add_one(*table_)) {
       const std::string group = nlohmann::json(scratch_.substr(0, 100))
                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       throw std::runtime_error("more than max_groups (" + std::to_string(max_groups_) +
@@ -134,15 +149,12 @@ class Count final : public Stage {
   }
 
  private:
-  /// Counts the message in its group (scratch_) under the shard's lock; false
-  /// when that is a new group and there are max_groups already.
+  /// Counts the message in its group (scratch_); false when that is a new
+  /// group and there are max_groups already.
   bool add_one(Table& t) {
     auto it = t.groups.find(scratch_);
     if (it == t.groups.end()) {
-      if (counts_->groups.fetch_add(1, std::memory_order_relaxed) >= max_groups_) {
-        counts_->groups.fetch_sub(1, std::memory_order_relaxed);
-        return false;
-      }
+      if (!admit_group()) return false;
       it = t.groups.emplace(scratch_, Group{}).first;
     }
     ++it->second.n;
@@ -153,25 +165,57 @@ class Count final : public Stage {
     return true;
   }
 
-  /// The groups changed since the last call, and their totals; O(changed).
+  /// A group new to this instance (scratch_): false when it is new to every
+  /// instance and there are max_groups already.
+  bool admit_group() {
+    if (counts_->tables.size() == 1) return table_->groups.size() < max_groups_;
+    return counts_->names.with(StringHash{}(scratch_), [&](Names& names) {
+      if (names.contains(scratch_)) return true;
+      if (counts_->groups.load(std::memory_order_relaxed) >= max_groups_) return false;
+      counts_->groups.fetch_add(1, std::memory_order_relaxed);
+      names.emplace(scratch_);
+      return true;
+    });
+  }
+
+  /// The groups changed since the last call, and their totals over every
+  /// instance; O(changed x instances).
   Totals changed_since_last() {
-    Totals out;
-    counts_->tables.for_each([&](Table& t) {
+    std::unordered_set<std::string_view> changed;
+    for (Table& t : counts_->tables) {
+      const std::lock_guard lock(t.mu);
       for (Table::Map::value_type* g : t.changed) {
-        out.emplace_back(g->first, g->second.n);
+        changed.insert(g->first);  // the node outlives this call: groups are never erased
         g->second.changed = false;
       }
       t.changed.clear();
-    });
+    }
+    Totals out;
+    out.reserve(changed.size());
+    for (const std::string_view group : changed) out.emplace_back(group, 0);
+    for (Table& t : counts_->tables) {
+      const std::lock_guard lock(t.mu);
+      for (auto& [group, n] : out) {
+        if (const auto it = t.groups.find(group); it != t.groups.end()) n += it->second.n;
+      }
+    }
     return out;
   }
 
-  Totals all() {
-    Totals out;
-    counts_->tables.for_each([&](Table& t) {
-      for (const auto& [group, g] : t.groups) out.emplace_back(group, g.n);
-    });
-    return out;
+  /// Every group's total; every instance has closed.
+  Totals all() const {
+    if (counts_->tables.size() == 1) {
+      const Table::Map& groups = counts_->tables.front().groups;
+      Totals out;
+      out.reserve(groups.size());
+      for (const auto& [group, g] : groups) out.emplace_back(group, g.n);
+      return out;
+    }
+    std::unordered_map<std::string_view, std::uint64_t> sum;
+    for (const Table& t : counts_->tables) {
+      for (const auto& [group, g] : t.groups) sum[group] += g.n;
+    }
+    return {sum.begin(), sum.end()};
   }
 
   void emit(Totals totals, Emitter& out, Nanos now) const {
@@ -202,6 +246,7 @@ class Count final : public Stage {
   const Nanos interval_;
   const std::size_t max_groups_;
   std::shared_ptr<Counts> counts_;
+  Table* table_{nullptr};  // this instance's, in counts_
   Nanos next_{0};
   std::string scratch_;
 };
