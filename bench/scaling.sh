@@ -11,15 +11,16 @@
 #   - the fan-out (generate -> work 1 us, workers = T -> discard) and
 #     tbb::parallel_for over the same ~1 us of work;
 #   - the JSON pipeline (generate -> map building JSON -> filter -> count by
-#     user, map and filter with workers = T) and the Go peer with T
-#     goroutines; the fused single-thread C++ loop once, as the limit;
+#     user, map and filter with workers = T), with count on one worker and
+#     on T, and the Go peer with T goroutines; the fused single-thread C++
+#     loop once, as the limit;
 #   msgs/s and speed-up over T = 1, medians of ROUNDS runs; then
 #   - the burst: BURST_N blocking calls of 1-10 ms with workers = 8 and 16,
 #     against a Go pool of as many goroutines, and the ideal (sum / workers).
 #
 # Environment: ROUNDS (3), SCALE (1; the counts are 4 M fan-out and 3 M
 # JSON messages at 1), THREADS ("1 2 4 8 16" up to nproc), BURST_N (200),
-# COUNT_WORKERS (1; "T" gives count workers = T too), MALLOC ("tbb":
+# MALLOC ("tbb":
 # preload oneTBB's scalable allocator into sluice). The JSON counts of every
 # run must agree (checked: exit 1 if not).
 set -euo pipefail
@@ -69,10 +70,10 @@ peer() {
     "$(sed -n 's/.*checksum=\([^ ]*\).*/\1/p' <<<"$line")"
 }
 
-# ours SHAPE T FILE MESSAGES [ARGS...]: `sluice run`; wall from the stats.
+# ours SHAPE IMPL T FILE MESSAGES [ARGS...]: `sluice run`; wall from the stats.
 ours() {
-  local shape=$1 t=$2 file=$3 messages=$4 stats=$work/stats.json sum
-  shift 4
+  local shape=$1 impl=$2 t=$3 file=$4 messages=$5 stats=$work/stats.json sum
+  shift 5
   rm -f "$work/counts.tsv"
   x "${preload[@]}" "$dir/sluice" run "$file" --threads "$t" --set "stages.src.count=$messages" \
     --stats-json "$stats" --progress never "$@" >/dev/null || {
@@ -92,7 +93,7 @@ ours() {
       exit 1
     fi
   fi
-  record "$shape" "sluice run (TOML)" "$t" \
+  record "$shape" "$impl" "$t" \
     "$(awk -v s="$(stats_field "$stats" elapsed_s)" -v n="$messages" 'BEGIN { print s * 1e9 / n }')" \
     "$sum"
 }
@@ -100,10 +101,11 @@ ours() {
 spin=$(x "$dir/peer_calibrate")
 for t in $threads; do
   fanout_toml "$work/fanout_$t.toml" "$t"
-  cw=${COUNT_WORKERS:-1}
-  [[ $cw == T ]] && cw=$t
-  json_toml "$work/json_$t.toml" "$t" "$work/counts.tsv" "$cw"
+  json_toml "$work/json_$t.toml" "$t" "$work/counts.tsv" 1
+  json_toml "$work/json_count_$t.toml" "$t" "$work/counts.tsv" "$t"
 done
+sluice="sluice run (TOML)"
+sluice_cw="sluice run, count workers = T"
 for w in 8 16; do burst_toml "$work/burst_$w.toml" "$w"; done
 
 echo "$cores cores; T = $threads; $rounds rounds; fan-out $fan_n, JSON $json_n messages;" \
@@ -112,13 +114,14 @@ for ((r = 1; r <= rounds; r++)); do
   echo "round $r/$rounds" >&2
   peer json "fused loop (fmt + simdjson)" 1 x "$dir/peer_json_fused" "$json_n" 1 0
   for t in $threads; do
-    ours fanout "$t" "$work/fanout_$t.toml" "$fan_n"
+    ours fanout "$sluice" "$t" "$work/fanout_$t.toml" "$fan_n"
     peer fanout "tbb::parallel_for" "$t" x "$dir/peer_fanout_parallel_for" "$fan_n" "$t" "$spin"
-    ours json "$t" "$work/json_$t.toml" "$json_n"
+    ours json "$sluice" "$t" "$work/json_$t.toml" "$json_n"
+    ours json "$sluice_cw" "$t" "$work/json_count_$t.toml" "$json_n"
     peer json "Go encoding/json" "$t" "$dir/go_json" "$json_n" "$t" 0
   done
   for w in 8 16; do
-    ours "burst$w" "$max_t" "$work/burst_$w.toml" "$burst_n" --plugin "$dir/bench_sleep.so"
+    ours "burst$w" "$sluice" "$max_t" "$work/burst_$w.toml" "$burst_n" --plugin "$dir/bench_sleep.so"
     peer "burst$w" "Go worker pool" "$max_t" "$dir/go_burst" "$burst_n" "$max_t" "$w"
   done
 done
@@ -137,7 +140,7 @@ median() {
 
 echo
 echo "Thread scaling: msgs/s (speed-up over T = ${threads%% *}), workers = threads = T," \
-  "median of $rounds; $cores cores; count workers = ${COUNT_WORKERS:-1}; MALLOC=${MALLOC:-default}"
+  "median of $rounds; $cores cores; MALLOC=${MALLOC:-default}"
 echo
 printf '| shape | implementation |'
 for t in $threads; do printf ' T = %s |' "$t"; done
@@ -158,9 +161,10 @@ row() {
   done
   echo
 }
-row fanout "fan-out, 1 us" "sluice run (TOML)"
+row fanout "fan-out, 1 us" "$sluice"
 row fanout "fan-out, 1 us" "tbb::parallel_for"
-row json "JSON pipeline" "sluice run (TOML)"
+row json "JSON pipeline" "$sluice"
+row json "JSON pipeline" "$sluice_cw"
 row json "JSON pipeline" "Go encoding/json"
 row json "JSON pipeline" "fused loop (fmt + simdjson)"
 echo
@@ -173,7 +177,7 @@ echo "| workers | implementation | wall ms | ideal ms | wall / ideal |"
 echo "|---|---|---|---|---|"
 for w in 8 16; do
   ideal=$(burst_ideal_ms "$burst_n" "$w")
-  for impl in "sluice run (TOML)" "Go worker pool"; do
+  for impl in "$sluice" "Go worker pool"; do
     ns=$(median "burst$w" "$impl" "$max_t")
     awk -v w="$w" -v i="$impl" -v ns="$ns" -v n="$burst_n" -v id="$ideal" 'BEGIN {
       printf "| %d | %s | %.1f | %.1f | %.2f |\n", w, i, ns * n / 1e6, id, ns * n / 1e6 / id }'
