@@ -8,13 +8,15 @@
 // If the control input ends while the gate is closed, nothing can open it any
 // more: the gate logs it and stops (what waits inside is counted filtered and
 // producers nobody else reads stop), rather than hold its input forever.
-// One instance: the control messages reach only one of several (check).
+// One instance: a control message reaches only the instance that takes it,
+// so `workers = N` (N > 1) fails the run when it opens, naming the stage.
 #include "builtins/control_gate.hpp"
 
 #include <fmt/format.h>
 
 #include <deque>
 #include <optional>
+#include <stdexcept>
 
 #include "builtins/expression_option.hpp"
 
@@ -29,6 +31,15 @@ class ControlGate final : public Stage {
   explicit ControlGate(const Options& o)
       : open_when_(compile_expression(o, "open_when")), open_(o.get_string("initially") == "open") {
     if (o.has("close_when")) close_when_.emplace(compile_expression(o, "close_when"));
+  }
+
+  void open(Context& ctx) override {
+    if (ctx.instances() > 1) {
+      throw std::invalid_argument(fmt::format(
+          "a gate with open_when runs as one instance, not {} (workers): a control message "
+          "would open or close only the instance that takes it; remove workers",
+          ctx.instances()));
+    }
   }
 
   void process(Message&& m, Emitter& out, Context& ctx) override {

@@ -56,13 +56,14 @@ struct Rig {
   Kept got;
   std::unique_ptr<Pipeline> p;
 
-  void build(std::uint64_t events, const std::string& control, testing::Set gate_options) {
+  void build(std::uint64_t events, const std::string& control, testing::Set gate_options,
+             std::size_t workers = 1) {
     Graph g;
     auto data = add(g, "events", "generate", false,
                     {{"count", OptionValue::of(static_cast<std::int64_t>(events))}});
     auto loader =
         g.add_source("loader", [control] { return std::make_unique<Later>(100 * kMs, control); });
-    auto gate = add(g, "gate", "gate", true, std::move(gate_options));
+    auto gate = add(g, "gate", "gate", true, std::move(gate_options), workers);
     g.connect(data, gate);    // input 0: data
     g.connect(loader, gate);  // input 1: control
     g.connect(gate, keep(g, "out", got));
@@ -112,6 +113,20 @@ TEST(ControlGate, AControlInputThatEndsWithTheGateClosedStopsIt) {
   EXPECT_EQ(r.got.size(), 0u);
   const auto s = stage(*r.p, "gate");
   EXPECT_EQ(s.in, s.out + s.filtered + s.abandoned);
+}
+
+TEST(ControlGate, WorkersFailTheRunAtOnceNamingTheStage) {
+  // Each instance would open only when it took a control message itself.
+  Rig r;
+  r.build(0, R"({"event": "loaded"})", {{"open_when", OptionValue::of(".event == \"loaded\"")}},
+          /*workers=*/3);
+  const RunResult result = r.p->run();
+  EXPECT_EQ(result.status, RunStatus::failed);
+  EXPECT_EQ(result.error_stage, "gate");
+  EXPECT_NE(result.error.find("a gate with open_when runs as one instance, not 3"),
+            std::string::npos)
+      << result.error;
+  EXPECT_EQ(r.got.size(), 0u);
 }
 
 TEST(ControlGate, ItsOptionsAreCheckedTogether) {
