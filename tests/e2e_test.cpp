@@ -308,6 +308,60 @@ path = "OUT"
   EXPECT_EQ(fused["stages"]["shout"]["fused_into"], "tag");
 }
 
+TEST_F(E2E, ACountWithTheChainsWorkersEndsItAndCountsWhatTheUnfusedRunCounts) {
+  auto file = write("count.toml", R"([stages.src]
+type = "generate"
+count = 20000
+payload = ""
+[stages.build]
+type = "map"
+inputs = ["src"]
+workers = 2
+payload = '{{"user": "u{seq % 97}", "amount": {seq * 7919 % 1009}}}'
+[stages.keep]
+type = "filter"
+inputs = ["build"]
+workers = 2
+condition = ".amount > 500"
+[stages.count]
+type = "count"
+inputs = ["keep"]
+workers = 2
+by = ".user"
+[stages.out]
+type = "file"
+inputs = ["count"]
+path = "OUT"
+)");
+  // fused: count ends the chain; queued: no fusion; interval: a count that
+  // asks for timers stays out of it.
+  for (const std::string mode : {"fused", "queued", "interval"}) {
+    std::vector<std::string> args{"run",          file.string(),
+                                  "--threads",    "2",
+                                  "--set",        "stages.out.path=" + mode + ".txt",
+                                  "--fuse",       mode == "queued" ? "never" : "auto",
+                                  "--stats-json", mode + ".json"};
+    if (mode == "interval") {
+      args.insert(args.end(), {"--set", "stages.count.interval=1h"});
+    }
+    Sluice p(args, dir_);
+    ASSERT_EQ(p.wait(), 0) << mode << ": " << p.err();
+  }
+  const auto out = lines(read(dir_ / "fused.txt"));
+  ASSERT_EQ(out.size(), 97u);
+  EXPECT_EQ(out, lines(read(dir_ / "queued.txt")));
+  EXPECT_EQ(out, lines(read(dir_ / "interval.txt")));
+  const json fused = stats("fused.json"), queued = stats("queued.json");
+  check_stats_shape(fused, "ok");
+  check_edge_accounting(fused);
+  EXPECT_EQ(fused["stages"]["count"]["fused_into"], "build");
+  EXPECT_FALSE(stats("interval.json")["stages"]["count"].contains("fused_into"));
+  for (const char* k : {"in", "out", "filtered"}) {
+    EXPECT_EQ(fused["stages"]["count"][k], queued["stages"]["count"][k]) << k;
+  }
+  EXPECT_EQ(fused["stages"]["count"]["out"], 97);
+}
+
 // --- signals --------------------------------------------------------------------
 
 constexpr const char* kEndless = R"([pipeline]

@@ -101,6 +101,7 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
     Make make = type->make;
     std::vector<std::string> ports = s.ports;
     NodeOptions node;
+    node.fusable = type->fusable;  // the hook may say no for some options (count's interval)
     if (type->wire) {
       Wiring wiring{s.options,
                     s.inputs.size(),
@@ -192,7 +193,6 @@ CompileResult compile(const PipelineSpec& spec, const Registry& registry) {
                                "circuit_breaker and on_error = \"dead_letter\""});
     }
     if (kind != Role::source) {
-      node.fusable = type->fusable;
       if (s.retry) node.retry = retry_policy(*s.retry);
       if (s.timeout) node.timeout = *s.timeout;
       if (s.circuit_breaker) {

@@ -73,9 +73,10 @@ struct NodeOptions {
   /// Time limit of one attempt (0 = none): a later result is discarded and
   /// the attempt fails as transient. Stages see it as Context::deadline().
   Nanos timeout{0};
-  /// The stage is a map or a filter: process() emits at most the message it
-  /// was given, on its first port, and it asks for no timer and emits
-  /// nothing on close. A chain of such stages joined by plain edges runs as
+  /// The stage is a map, a filter or an aggregate such as count: process()
+  /// emits at most the message it was given, on its first port, and it asks
+  /// for no timer and no stop. What it emits on close goes on through the
+  /// rest of the chain. A chain of such stages joined by plain edges runs as
   /// one loop (RunOptions::fusion); each keeps its own stats.
   bool fusable{false};
   /// An async stage or sink (sluice/async.hpp): the calls an instance has

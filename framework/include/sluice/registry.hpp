@@ -91,7 +91,7 @@ struct StageType {
   std::string doc{};
   Schema schema{};
   bool blocking{false};  ///< runs on the I/O pool, not the arena
-  bool fusable{false};   ///< a map or a filter: see NodeOptions::fusable
+  bool fusable{false};   ///< a map, a filter, a count: see NodeOptions::fusable
   /// Its stages or sinks are AsyncStage / AsyncSink: they take
   /// `max_in_flight` (sluice/async.hpp).
   bool async{false};

@@ -282,6 +282,14 @@ StageType count_type() {
        .min = 1,
        .max = 1e9},
   };
+  // Without an interval it asks for no timer and emits only on close: it
+  // can end a fused chain of maps and filters with as many workers.
+  t.fusable = true;
+  t.wire = [](Wiring& w) {
+    if (w.options.has("interval") && w.options.get_duration("interval") > 0) {
+      w.node.fusable = false;
+    }
+  };
   t.make = [](const Options& o) { return std::make_unique<Count>(o); };
   return t;
 }

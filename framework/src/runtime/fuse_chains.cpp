@@ -1,8 +1,8 @@
 // Chain fusion: finds the runs of fusable stages (NodeOptions::fusable) with
 // equal `workers` that follow one another through plain edges and lets each
 // instance of the first run the others in its own loop (instance_fused.cpp). What a stage does is
-// unchanged: a map or a filter with one input, one output and no policy of its own behaves the same
-// whether a queue sits between it and its neighbour or not.
+// unchanged: a map, a filter or a count with one input, one output and no policy of its own behaves
+// the same whether a queue sits between it and its neighbour or not.
 #include <algorithm>
 #include <optional>
 

@@ -27,8 +27,8 @@ class FusedStage final : public Context {
 
   [[nodiscard]] NodeRuntime& node() noexcept { return node_; }
   [[nodiscard]] Emitter& emitter() noexcept { return emitter_; }
-  /// What the stage emitted other than passing its message on: a fusable
-  /// stage must emit nothing here.
+  /// What the stage emitted other than passing its message on: nothing
+  /// from process; on close, what goes on through the rest of the chain.
   [[nodiscard]] std::vector<Message>& stray() noexcept { return port_; }
   [[nodiscard]] InstanceCounters& counters() noexcept { return counters_; }
   std::unique_ptr<Stage> stage;
@@ -50,7 +50,7 @@ class FusedStage final : public Context {
 
   /// The error a stage gets for breaking the fusable contract.
   static std::logic_error misuse(std::string_view what) {
-    return std::logic_error("a fusable stage (a map or a filter) " + std::string(what) +
+    return std::logic_error("a fusable stage (a map, a filter, a count) " + std::string(what) +
                             "; register its type without `fusable`");
   }
 

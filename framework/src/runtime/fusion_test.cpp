@@ -48,6 +48,16 @@ class Twice final : public Stage {
   }
 };
 
+/// An aggregate: takes every message, emits their sum once, on close.
+class SumOnClose final : public Stage {
+ public:
+  void process(Message&& m, Emitter&, Context&) override { sum_ += m.value; }
+  void close(Emitter& out, Context&) override { out.emplace().value = sum_; }
+
+ private:
+  std::int64_t sum_{0};
+};
+
 const NodeOptions kFusable{.fusable = true};
 
 struct Outcome {
@@ -152,6 +162,30 @@ TEST(ChainFusion, AutomaticFusesAChainOfSingleInstancesOnOneThreadOnly) {
   EXPECT_EQ(stage(one.stats, "even").fused_into, "add");
   EXPECT_EQ(stage(two.stats, "even").fused_into, "");
   EXPECT_EQ(one.values, two.values);
+}
+
+TEST(ChainFusion, WhatAStepEmitsOnCloseGoesThroughTheRestOfTheChain) {
+  // add -> sum (emits once, on close) -> even -> add_again: the sum passes
+  // the later steps as it would pass their queues.
+  const std::vector<std::pair<std::string, StageFactory>> stages{
+      {"add", [] { return std::make_unique<AddOne>(); }},
+      {"sum", [] { return std::make_unique<SumOnClose>(); }},
+      {"even", [] { return std::make_unique<KeepEven>(); }},
+      {"add_again", [] { return std::make_unique<AddOne>(); }}};
+  const Outcome fused = run_chain(1'000, stages, Fusion::always);
+  const Outcome queued = run_chain(1'000, stages, Fusion::never);
+  ASSERT_TRUE(fused.result.ok()) << fused.result.error;
+  ASSERT_TRUE(queued.result.ok()) << queued.result.error;
+  EXPECT_EQ(stage(fused.stats, "add_again").fused_into, "add");
+  // 2 + 3 + ... + 1001 = 501500, even, plus one.
+  EXPECT_EQ(fused.values, (std::vector<std::int64_t>{501'501}));
+  EXPECT_EQ(fused.values, queued.values);
+  for (const char* name : {"add", "sum", "even", "add_again", "out"}) {
+    EXPECT_EQ(stage(fused.stats, name).in, stage(queued.stats, name).in) << name;
+    EXPECT_EQ(stage(fused.stats, name).out, stage(queued.stats, name).out) << name;
+  }
+  EXPECT_EQ(stage(fused.stats, "sum").out, 1u);
+  EXPECT_EQ(stage(fused.stats, "even").in, 1u);
 }
 
 TEST(ChainFusion, AnErrorNamesTheFusedStageThatThrew) {

@@ -108,9 +108,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   /// pipeline is failing; `left` messages of the batch are abandoned).
   bool call_or_fail(Message& m, std::size_t left);
   /// Before the rest of a failed batch is abandoned: lets go of what was
-  /// processed up to in_[i] and not passed on, so that what a filter
-  /// dropped reports ok to its source rather than abandoned.
-  void release_processed(std::size_t i) noexcept;
+  /// processed up to batch[i] (in_ unless given) and not passed on, so that
+  /// what a filter dropped reports ok to its source rather than abandoned.
+  void release_processed(std::size_t i) noexcept { release_processed(in_, i); }
+  void release_processed(std::vector<Message>& batch, std::size_t i) noexcept;
   /// One call under on_error = drop / dead_letter: a throw diverts `m`.
   void call_or_divert(Message& m);
   void consume_input();
@@ -122,13 +123,19 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
     Emitter* emitter;
     Context* ctx;
     InstanceCounters* counters;
-    std::vector<Message>* stray;  ///< must stay empty; null for the last step
+    /// What the step emits on close (its process passes on or drops the
+    /// message it is given); null for the last step, which emits to the outputs.
+    std::vector<Message>* stray;
   };
   [[nodiscard]] bool fused() const noexcept { return !steps_.empty(); }
   /// Makes and opens the fused stages; false (reported) when one fails.
   bool open_fused();
-  void process_fused();
-  /// Closes every step in order; false (reported) when one fails.
+  void process_fused() { run_steps(0, in_); }
+  /// Runs `batch` through steps_[first] and those after it, each passing a
+  /// message on in place; false (reported) when a step threw.
+  bool run_steps(std::size_t first, std::vector<Message>& batch);
+  /// Closes every step in order, running what one emits on close through
+  /// the steps after it; false (reported) when one fails.
   bool close_fused();
   /// Whose `out` the delivered messages count to: the last fused stage's.
   InstanceCounters& out_counters() noexcept;

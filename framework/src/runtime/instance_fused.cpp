@@ -3,7 +3,10 @@
 // message. Every step passes the message on in place in the one input batch,
 // so a message is touched once per batch instead of once per stage, with no
 // queue and no task between the steps. Each step keeps its own counters.
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "expr/runtime_errors.hpp"
 #include "runtime/ack_abandon_scope.hpp"
@@ -35,21 +38,22 @@ bool Instance::open_fused() {
   return true;
 }
 
-void Instance::process_fused() {
-  const std::size_t n = in_.size();
-  for (FusedStep& s : steps_) s.emitter->begin_batch(in_);
+bool Instance::run_steps(std::size_t first, std::vector<Message>& batch) {
+  const std::span<FusedStep> steps = std::span(steps_).subspan(first);
+  const std::size_t n = batch.size();
+  for (FusedStep& s : steps) s.emitter->begin_batch(batch);
   FusedStep* failed = nullptr;
   std::string what;
   MessageId failed_id;
   std::size_t i = 0;
   expr::ErrorScope expression_errors(*this);
   for (; i < n && !stop_requested_; ++i) {
-    Message* m = &in_[i];
+    Message* m = &batch[i];
     const AckRef ack = m->ack;  // a step may consume it: its source must hear of a failure
     const MessageId id{m->seq, m->trace_id};
-    FusedStep* step = steps_.data();
+    FusedStep* step = steps.data();
     try {
-      for (FusedStep* const end = step + steps_.size(); step != end; ++step) {
+      for (FusedStep* const end = step + steps.size(); step != end; ++step) {
         // Each step passes the message on to the front of the batch; the
         // next step reads it there. Slots only ever move towards the front.
         Message* const slot = step->emitter->passed_end();
@@ -71,34 +75,35 @@ void Instance::process_fused() {
     }
   }
   // What passed each step is the next step's input.
-  const Message* const base = in_.data();
-  for (std::size_t j = 0; j + 1 < steps_.size(); ++j) {
-    const auto passed = static_cast<std::uint64_t>(steps_[j].emitter->passed_end() - base);
-    bump(steps_[j].counters->out, passed);
-    bump(steps_[j + 1].counters->in, passed);
-    steps_[j].emitter->forget_batch();
+  const Message* const base = batch.data();
+  for (std::size_t j = 0; j + 1 < steps.size(); ++j) {
+    const auto passed = static_cast<std::uint64_t>(steps[j].emitter->passed_end() - base);
+    bump(steps[j].counters->out, passed);
+    bump(steps[j + 1].counters->in, passed);
+    steps[j].emitter->forget_batch();
   }
   if (failed == nullptr) {
-    if (i < n) bump(counters_.filtered, n - i);  // the stage stopped early
+    if (i < n) bump(steps.front().counters->filtered, n - i);  // the stage stopped early
     emitter_.end_batch();
-    return;
+    return true;
   }
   bump(failed->counters->errors, 1);
   bump(failed->counters->abandoned, n - i);  // this message and the rest of the batch
-  release_processed(i);
+  release_processed(batch, i);
   const AckAbandonScope lost_here;  // the rest of the batch is released here
   for (FusedStep& s : steps_) {
     if (s.stray) s.stray->clear();
   }
   emitter_.end_batch();  // what passed every step stays pending; the cancel counts it
   rt_.report_error(failed->ctx->stage_name(), failed_id, std::move(what));
+  return false;
 }
 
 bool Instance::close_fused() {
-  for (FusedStep& s : steps_) {
+  for (std::size_t j = 0; j < steps_.size(); ++j) {
+    FusedStep& s = steps_[j];
     try {
       s.stage->close(*s.emitter, *s.ctx);
-      if (s.stray && !s.stray->empty()) throw FusedStage::misuse("emitted a message on close");
     } catch (...) {
       if (s.stray) {
         const AckAbandonScope lost_here;
@@ -108,6 +113,14 @@ bool Instance::close_fused() {
       rt_.report_error(s.ctx->stage_name(), std::nullopt, caught().what);
       return false;
     }
+    if (s.stray == nullptr || s.stray->empty()) continue;
+    // What a step emits on close (a count's totals) goes on through the rest
+    // of the chain, as it would through the queue to the next stage.
+    std::vector<Message> closing = std::move(*s.stray);
+    s.stray->clear();
+    bump(s.counters->out, closing.size());
+    bump(steps_[j + 1].counters->in, closing.size());
+    if (!run_steps(j + 1, closing)) return false;
   }
   return true;
 }

@@ -117,8 +117,8 @@ void Instance::process_taken() {
   if (node_.sequencer && rest_.empty()) submit_ordered(ticket_);
 }
 
-void Instance::release_processed(std::size_t i) noexcept {
-  for (Message* p = emitter_.passed_end(); p != nullptr && p <= &in_[i]; ++p) *p = Message{};
+void Instance::release_processed(std::vector<Message>& batch, std::size_t i) noexcept {
+  for (Message* p = emitter_.passed_end(); p != nullptr && p <= &batch[i]; ++p) *p = Message{};
 }
 
 bool Instance::call_or_fail(Message& m, std::size_t left) {
