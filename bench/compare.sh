@@ -18,8 +18,9 @@
 #
 # Environment: ROUNDS (5), SCALE (1: multiplies every message count),
 # PARTS (all), JSON_THREADS (2: the threads of part C), BURST_N (200: the
-# calls of part D, not scaled by SCALE), COUNT_WORKERS (1: the workers of
-# `count` in C and E; "T": as many as map and filter), SCALING_THREADS
+# calls of part D, not scaled by SCALE), COUNT_WORKERS ("T": the workers of
+# `count` in C and E are those of map and filter, so that it ends their
+# fused chain and counts per core as the Go peer does; 1: one), SCALING_THREADS
 # (the T list of part E), BUILD_DIR (build/release; configured with the
 # release preset if absent). Raw runs land in $BUILD_DIR/bench/compare/raw.tsv.
 #
@@ -161,7 +162,7 @@ if want scaling; then
   for t in $scaling_ts; do [[ " ${json_ts[*]} " == *" $t "* ]] || json_ts+=("$t"); done
 fi
 for t in "${json_ts[@]}"; do
-  cw=${COUNT_WORKERS:-1}
+  cw=${COUNT_WORKERS:-T}
   [[ $cw == T ]] && cw=$t
   json_toml "$out/json_$t.toml" "$t" "$out/json_counts.tsv" "$cw"
 done
@@ -240,7 +241,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 python3 - "$raw" "$rounds" "$parts" "$json_threads" "$burst_n" "$burst_workers" \
-  "$(burst_ideal_ms "$burst_n" "$burst_workers")" <<'PY'
+  "$(burst_ideal_ms "$burst_n" "$burst_workers")" "${COUNT_WORKERS:-T}" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 med = {}
@@ -250,7 +251,7 @@ for key in {(r["shape"], r["stages"], r["impl"], r["threads"]) for r in rows}:
                 statistics.median(float(r["cpu_ns_per_msg"]) for r in rs),
                 max(int(r["rss_kb"]) for r in rs))
 parts = set(sys.argv[3].split(","))
-json_threads, burst_n, burst_workers, burst_ideal_ms = sys.argv[4:8]
+json_threads, burst_n, burst_workers, burst_ideal_ms, count_workers = sys.argv[4:9]
 # The fan-out programs all do the same work: their sums must agree; so must
 # the JSON pipeline's counts, whoever counted and on however many threads.
 for shapes in (("fanout", "scale_fanout"), ("json",)):
@@ -299,7 +300,7 @@ if json_threads in {k[3] for k in med if k[0] == "json"} and "json" in parts:
     fused = ("json", "1", "fused loop (fmt + simdjson)", "1")
     table("json", json_threads, ("sluice run (TOML)", json_threads), fused,
           f"C. generate -> map (JSON document) -> filter (.level, .amount) -> count by .user, "
-          f"workers = threads = {json_threads}", extra=[fused])
+          f"workers = threads = {json_threads}, count workers = {count_workers}", extra=[fused])
     counts = sorted({r["checksum"] for r in rows if r["shape"] == "json"})
     print(f"\nC: every run counted the same: counted/groups/weighted = {counts[0]}")
 
