@@ -58,6 +58,26 @@ TEST(Generate, RendersTemplatesAndCountsFromOne) {
   }
 }
 
+TEST(Generate, ConstantTemplatesGiveEveryMessageTheSameFields) {
+  // Rendered once, not per message: escapes and the priority's number too.
+  Kept got;
+  Graph g;
+  auto src = add(g, "src", "generate", false,
+                 {{"count", OptionValue::of(3)},
+                  {"payload", OptionValue::of("{{\"level\": \"info\"}}")},
+                  {"key", OptionValue::of("k")},
+                  {"priority", OptionValue::of("2")}});
+  g.connect(src, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 1});
+  ASSERT_TRUE(p.run().ok());
+  ASSERT_EQ(got.messages.size(), 3u);
+  for (const auto& m : got.messages) {
+    EXPECT_EQ(m.payload, R"({"level": "info"})");
+    EXPECT_EQ(m.key, "k");
+    EXPECT_EQ(m.priority, 2);
+  }
+}
+
 TEST(Generate, RateIsPacedByTheTimerService) {
   ManualClock clock;
   Kept got;
