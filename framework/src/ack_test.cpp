@@ -388,6 +388,45 @@ TEST(AckPipeline, FilteredEarlierInTheFailedBatchIsOk) {
   EXPECT_EQ(rec->repeats, 0);
 }
 
+/// Passes every message; cancels the pipeline when it sees seq `at`.
+class CancelAt final : public Stage {
+ public:
+  CancelAt(Pipeline*& p, std::uint64_t at) : p_(p), at_(at) {}
+  void process(Message&& m, Emitter& out, Context&) override {
+    if (m.seq == at_) p_->cancel();
+    out.emit(std::move(m));
+  }
+
+ private:
+  Pipeline*& p_;
+  std::uint64_t at_;
+};
+
+TEST(AckPipeline, WhatACancelLeavesOfABatchIsAbandonedNotOk) {
+  // One thread, one batch of 256: the stage sees the cancel after seq 100
+  // and keeps the rest, 101-256, for the next turn, which abandons it. (The
+  // rest was once kept twice, the second time as moved-from husks, and
+  // released as done: its sources heard ok for messages nobody finished.)
+  auto rec = std::make_shared<Recorder>();
+  std::atomic<std::uint64_t> written{0};
+  Pipeline* running = nullptr;
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<AckingSource>(rec, 256); });
+  auto stage = g.add_stage("stage", [&] { return std::make_unique<CancelAt>(running, 100); });
+  g.connect(src, stage, {.capacity = 256});
+  g.connect(stage, g.add_sink("out", [&] { return std::make_unique<CountingSink>(written); }));
+  Pipeline p(std::move(g), {.threads = 1, .batch = 256});
+  running = &p;
+  p.run();
+  ASSERT_EQ(rec->size(), 256u);
+  EXPECT_EQ(rec->repeats, 0);
+  for (std::uint64_t seq = 101; seq <= 256; ++seq) {
+    EXPECT_EQ(rec->outcomes.at(seq), AckOutcome::abandoned) << seq;
+  }
+  EXPECT_EQ(rec->count(AckOutcome::ok), written.load());
+  EXPECT_EQ(testing::stage(p.stats(), "stage").abandoned, 156u);
+}
+
 INSTANTIATE_TEST_SUITE_P(AckPipeline, FilteredBeforeAFailure, ::testing::Bool(),
                          [](const auto& param) { return param.param ? "Fused" : "Queued"; });
 

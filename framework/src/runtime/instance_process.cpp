@@ -74,6 +74,8 @@ void Instance::process_taken() {
   if (!gated && on_error == OnError::fail && sampling == nullptr) {
     // The common stage, in a loop of its own: each test the general loop
     // below makes per message costs a cheap stage a tenth of its call.
+    // Only one of the two loops runs: a second keep_rest would replace the
+    // rest it kept with the moved-from husks, and release it as if done.
     for (; i < n && !stop_requested_; ++i) {
       if (rt_.cancel_seen()) {
         keep_rest(i);
@@ -81,33 +83,34 @@ void Instance::process_taken() {
       }
       if (!call_or_fail(in_[i], n - i)) return;
     }
-  }
-  for (; i < n && !stop_requested_; ++i) {
-    if (rt_.cancel_seen()) {  // the rest is abandoned by the next turn, not processed first
-      keep_rest(i);
-      break;
-    }
-    Message& m = in_[i];
-    if (gated) {
-      const Gate gate = admit();
-      if (gate == Gate::skip) continue;
-      if (gate == Gate::wait) {
-        keep_rest(i);  // taken already: resumed before any new input
+  } else {
+    for (; i < n && !stop_requested_; ++i) {
+      if (rt_.cancel_seen()) {  // the rest is abandoned by the next turn, not processed first
+        keep_rest(i);
         break;
       }
-    }
-    if (sampling != nullptr && sampling->sampled(m.trace_id)) [[unlikely]] {
-      trace_hop(*sampling, m);
-    }
-    if (on_error == OnError::fail) {
-      if (!call_or_fail(m, n - i)) return;
-    } else {
-      call_or_divert(m);
-    }
-    admission_.release_permit();
-    if (on_error == OnError::restart && restarting_) {  // the rest is for the rebuilt stage
-      if (++i < n) keep_rest(i);
-      break;
+      Message& m = in_[i];
+      if (gated) {
+        const Gate gate = admit();
+        if (gate == Gate::skip) continue;
+        if (gate == Gate::wait) {
+          keep_rest(i);  // taken already: resumed before any new input
+          break;
+        }
+      }
+      if (sampling != nullptr && sampling->sampled(m.trace_id)) [[unlikely]] {
+        trace_hop(*sampling, m);
+      }
+      if (on_error == OnError::fail) {
+        if (!call_or_fail(m, n - i)) return;
+      } else {
+        call_or_divert(m);
+      }
+      admission_.release_permit();
+      if (on_error == OnError::restart && restarting_) {  // the rest is for the rebuilt stage
+        if (++i < n) keep_rest(i);
+        break;
+      }
     }
   }
   emitter_.set_current(nullptr);
