@@ -6,6 +6,7 @@
 // a fused chain, instance_fused.cpp.
 #include <fmt/format.h>
 
+#include <cassert>
 #include <exception>
 #include <iterator>
 #include <optional>
@@ -33,6 +34,7 @@ Instance::Gate Instance::admit() {
 }
 
 void Instance::keep_rest(std::size_t from) {
+  assert(rest_.empty() && "keep_rest twice in one batch would release the rest it kept as done");
   const auto at = static_cast<std::ptrdiff_t>(from);
   rest_.assign(std::make_move_iterator(in_.begin() + at), std::make_move_iterator(in_.end()));
   if (!in_states_.empty()) rest_states_.assign(in_states_.begin() + at, in_states_.end());
