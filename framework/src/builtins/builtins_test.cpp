@@ -37,41 +37,40 @@ void settle(Pred pred) {
   ASSERT_TRUE(pred());
 }
 
-TEST(Generate, RendersTemplatesAndCountsFromOne) {
+/// What a generate with `options` emits, on one thread.
+std::vector<Message> generated(testing::Set options) {
   Kept got;
   Graph g;
-  auto src = add(g, "src", "generate", false,
-                 {{"count", OptionValue::of(4)},
-                  {"payload", OptionValue::of("event-{seq}")},
-                  {"key", OptionValue::of("user-{seq % 2}")}});
+  auto src = add(g, "src", "generate", false, std::move(options));
   g.connect(src, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
   Pipeline p(std::move(g), {.threads = 1});
-  ASSERT_TRUE(p.run().ok());
-  ASSERT_EQ(got.messages.size(), 4u);
-  EXPECT_EQ(got.messages[0].payload, "event-1");
-  EXPECT_EQ(got.messages[0].key, "user-1");
-  EXPECT_EQ(got.messages[3].payload, "event-4");
-  EXPECT_EQ(got.messages[3].key, "user-0");
-  EXPECT_NE(got.messages[0].trace_id, got.messages[1].trace_id);
-  for (const auto& m : got.messages) {
+  EXPECT_TRUE(p.run().ok());
+  return got.messages;
+}
+
+TEST(Generate, RendersTemplatesAndCountsFromOne) {
+  const auto got = generated({{"count", OptionValue::of(4)},
+                              {"payload", OptionValue::of("event-{seq}")},
+                              {"key", OptionValue::of("user-{seq % 2}")}});
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].payload, "event-1");
+  EXPECT_EQ(got[0].key, "user-1");
+  EXPECT_EQ(got[3].payload, "event-4");
+  EXPECT_EQ(got[3].key, "user-0");
+  EXPECT_NE(got[0].trace_id, got[1].trace_id);
+  for (const auto& m : got) {
     EXPECT_LT(m.trace_id, std::uint64_t{1} << 53) << "not exact as a JSON number (jq)";
   }
 }
 
 TEST(Generate, ConstantTemplatesGiveEveryMessageTheSameFields) {
   // Rendered once, not per message: escapes and the priority's number too.
-  Kept got;
-  Graph g;
-  auto src = add(g, "src", "generate", false,
-                 {{"count", OptionValue::of(3)},
-                  {"payload", OptionValue::of("{{\"level\": \"info\"}}")},
-                  {"key", OptionValue::of("k")},
-                  {"priority", OptionValue::of("2")}});
-  g.connect(src, g.add_sink("out", [&] { return std::make_unique<KeepSink>(got); }));
-  Pipeline p(std::move(g), {.threads = 1});
-  ASSERT_TRUE(p.run().ok());
-  ASSERT_EQ(got.messages.size(), 3u);
-  for (const auto& m : got.messages) {
+  const auto got = generated({{"count", OptionValue::of(3)},
+                              {"payload", OptionValue::of("{{\"level\": \"info\"}}")},
+                              {"key", OptionValue::of("k")},
+                              {"priority", OptionValue::of("2")}});
+  ASSERT_EQ(got.size(), 3u);
+  for (const auto& m : got) {
     EXPECT_EQ(m.payload, R"({"level": "info"})");
     EXPECT_EQ(m.key, "k");
     EXPECT_EQ(m.priority, 2);
