@@ -143,6 +143,20 @@ TEST(JsonDoc, LargerPayloadsGrowTheThreadsBuffer) {
   EXPECT_EQ(read(big, steps({key("pad")})).size(), 100000U);
 }
 
+TEST(JsonDoc, TheSamePayloadAgainIsReadFromTheLastIndexAndAnotherIsNot) {
+  // One thread reads a payload, then the same bytes again (a filter, then a
+  // count of one fused chain), then payloads that differ only late, or are
+  // not JSON at all, with the same length.
+  const std::string doc = R"({"user": "u1", "n": 12, "s": "a\"b"})";
+  EXPECT_EQ(read(doc, steps({key("user")})), "u1");
+  EXPECT_EQ(read(doc, steps({key("n")})), "12");
+  EXPECT_EQ(read(doc, steps({key("s")})), "a\"b");
+  EXPECT_EQ(read(R"({"user": "u1", "n": 13, "s": "a\"b"})", steps({key("n")})), "13");
+  EXPECT_EQ(read(R"({"user": "u1", "n": 13, "s": "a\"b"}x)", steps({key("n")})), "<null>");
+  EXPECT_EQ(read(R"({"user": "u1", "n": 13, "s": "a\"b"}x)", steps({key("n")})), "<null>");
+  EXPECT_EQ(read(doc, steps({key("user")})), "u1");
+}
+
 TEST(JsonDoc, NestedEvaluationsOnOneThread) {
   // Two documents open at once on one thread: the second gets a scratch of its own.
   Message a;
