@@ -204,13 +204,6 @@ class Count final : public Stage {
 
   /// Every group's total; every instance has closed.
   Totals all() const {
-    if (counts_->tables.size() == 1) {
-      const Table::Map& groups = counts_->tables.front().groups;
-      Totals out;
-      out.reserve(groups.size());
-      for (const auto& [group, g] : groups) out.emplace_back(group, g.n);
-      return out;
-    }
     std::unordered_map<std::string_view, std::uint64_t> sum;
     for (const Table& t : counts_->tables) {
       for (const auto& [group, g] : t.groups) sum[group] += g.n;
