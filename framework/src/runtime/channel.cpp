@@ -226,7 +226,8 @@ Channel::PopResult Channel::pop(std::vector<Message>& out, std::size_t max, Wake
       to_wake.swap(waiting_producers_);
     }
   }
-  for (Waker* w : to_wake) w->notify();
+  // Both are work of their own (a share, room), not what this consumer made.
+  for (Waker* w : to_wake) w->notify_anywhere();
   return r;
 }
 

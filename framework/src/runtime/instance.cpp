@@ -98,12 +98,16 @@ void Instance::log(LogLevel level, std::string_view message) {
 
 void Instance::add_counter(std::string_view name, std::uint64_t n) { node_.add_counter(name, n); }
 
-void Instance::notify() noexcept {
+void Instance::wake(bool anywhere) noexcept {
   int s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (s == idle) {
       if (state_.compare_exchange_weak(s, scheduled, std::memory_order_acq_rel)) {
-        rt_.dispatch(this);
+        if (anywhere) {
+          rt_.dispatch_anywhere(this);
+        } else {
+          rt_.dispatch(this);
+        }
         return;
       }
     } else if (s == running) {

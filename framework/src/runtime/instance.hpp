@@ -54,7 +54,8 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   Instance(InstanceHost& rt, NodeRuntime& node, std::size_t index);
   ~Instance() override;
 
-  void notify() noexcept override;
+  void notify() noexcept override { wake(/*anywhere=*/false); }
+  void notify_anywhere() noexcept override { wake(/*anywhere=*/true); }
   void on_deadline(Nanos deadline) noexcept override;
   /// The task body: runs turns until the instance parks, yields or ends.
   void run() noexcept;
@@ -93,6 +94,10 @@ class Instance final : public Waker, public Semaphore::Waiter, public TimerTarge
   enum class Next { yield, park, finished };
   enum class Phase { opening, running, closing, finished };
   enum State : int { idle, scheduled, running, notified, done };
+
+  /// notify() and notify_anywhere(): queues the instance if idle (`anywhere`:
+  /// not in this thread's LIFO slot), or tells a running one to go again.
+  void wake(bool anywhere) noexcept;
 
   Next turn();
   Next turn_source();

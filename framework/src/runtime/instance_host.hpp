@@ -54,6 +54,9 @@ class InstanceHost {
   /// Queues `instance` to run. `yielding`: it is the instance running on
   /// this thread, which returns to its pool right after.
   virtual void dispatch(Instance* instance, bool yielding = false) = 0;
+  /// Queues `instance` where any thread may run it, never in this thread's
+  /// LIFO slot (Waker::notify_anywhere).
+  virtual void dispatch_anywhere(Instance* instance) = 0;
   /// An instance this thread's task woke waits to run after it (the LIFO
   /// slot): a task that has run long should let it (Instance::run).
   [[nodiscard]] virtual bool slot_waiting() const noexcept = 0;

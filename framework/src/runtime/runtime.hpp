@@ -54,6 +54,7 @@ class Runtime : public InstanceHost {
 
   // InstanceHost
   void dispatch(Instance* instance, bool yielding = false) override;
+  void dispatch_anywhere(Instance* instance) override;
   [[nodiscard]] bool slot_waiting() const noexcept override;
   void task_done() noexcept override;
   void instance_finished() noexcept override;

@@ -1,7 +1,9 @@
 // Where an instance runs: Runtime::dispatch sends it to the I/O pool (a
 // blocking stage), to this thread's LIFO slot (the first instance a task
-// wakes) or to the arena's queue; run_task runs a task and what its slot
-// gathers. Instance::run decides when a task lets its slot's instance in.
+// wakes) or to the arena's queue; dispatch_anywhere skips the slot (a wake
+// for room or for a share, which any idle thread should take at once);
+// run_task runs a task and what its slot gathers. Instance::run decides when
+// a task lets its slot's instance in.
 #include <utility>
 
 #include "runtime/instance.hpp"
@@ -75,6 +77,20 @@ void Runtime::dispatch(Instance* instance, bool yielding) {
     tl_slot.next = instance;  // runs on this thread, after the current instance
     return;
   }
+  handing_off(instance);
+  arena_->enqueue([this, instance] { run_task(instance); });
+}
+
+void Runtime::dispatch_anywhere(Instance* instance) {
+  // Fewer tasks than threads: one of them has nothing to do and should take
+  // it now. Every thread busy: the LIFO slot is still the quickest way in,
+  // as the waker's turn then ends early for it (Instance::run). (The count
+  // includes blocking stages' tasks, on the I/O pool: the slot then.)
+  if (tasks_.load(std::memory_order_relaxed) >= options_.threads || (instance->blocking() && io_)) {
+    dispatch(instance);
+    return;
+  }
+  tasks_.fetch_add(1, std::memory_order_relaxed);
   handing_off(instance);
   arena_->enqueue([this, instance] { run_task(instance); });
 }

@@ -1,6 +1,7 @@
 // Worker pools with real work: a burst to a slow stage keeps every instance
-// busy, a blocking stage makes `workers` calls at once on an I/O pool that
-// grows to its cap and shrinks when idle, and `batch` bounds a turn.
+// busy, 16 workers on 2 threads share one stream, a blocking stage makes
+// `workers` calls at once on an I/O pool that grows to its cap and shrinks
+// when idle, and `batch` bounds a turn.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -47,6 +48,12 @@ struct Rendezvous {
     std::lock_guard lock(mu);
     return peak;
   }
+  /// Meets again, from nobody inside.
+  void reset() {
+    std::lock_guard lock(mu);
+    peak = 0;
+    met = false;
+  }
 };
 
 class MeetOthers final : public Stage {
@@ -88,6 +95,49 @@ TEST(Workers, ABurstToASlowStageKeepsEveryInstanceBusy) {
   const auto got = run_burst(r, 8, {.workers = 2}, {.threads = 2});
   EXPECT_EQ(got.size(), 8u);
   EXPECT_EQ(r.peak_inside(), 2);
+}
+
+/// Counts what each instance of its stage was handed, and passes it on.
+class CountPerInstance final : public Stage {
+ public:
+  explicit CountPerInstance(std::vector<std::atomic<std::uint64_t>>& taken) : taken_(taken) {}
+  void process(Message&& m, Emitter& out, Context& ctx) override {
+    taken_[ctx.instance()].fetch_add(1, std::memory_order_relaxed);
+    out.emit(std::move(m));
+  }
+
+ private:
+  std::vector<std::atomic<std::uint64_t>>& taken_;
+};
+
+TEST(Workers, SixteenWorkersOnTwoThreadsShareOneStreamAndLoseNothing) {
+  // More instances than threads (a pipeline written for 16 cores, run on
+  // 2): 16 consumers of one edge, woken and parked by 2 threads, which is
+  // where a lost wake-up would hang the run and a double take duplicate.
+  static constexpr std::uint64_t kCount = 200'000;
+  std::vector<std::atomic<std::uint64_t>> taken(16);
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<CountingSource>(kCount); });
+  auto share = g.add_stage("share", [&] { return std::make_unique<CountPerInstance>(taken); },
+                           {.workers = 16});
+  g.connect(src, share);
+  g.connect(share, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2});
+  const auto result = p.run();
+  ASSERT_TRUE(result.ok()) << result.error;
+  auto seqs = got.snapshot();
+  std::sort(seqs.begin(), seqs.end());
+  ASSERT_EQ(seqs.size(), kCount);
+  for (std::uint64_t i = 0; i < kCount; ++i) ASSERT_EQ(seqs[i], i + 1);
+  // Each instance took no more than its share of what waited and left the
+  // rest to the others, so none sat idle through the whole stream.
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    total += taken[i].load();
+    EXPECT_GT(taken[i].load(), 0u) << "instance " << i;
+  }
+  EXPECT_EQ(total, kCount);
 }
 
 TEST(Workers, ABlockingStageMakesWorkersCallsAtOnce) {
@@ -162,6 +212,35 @@ TEST(Workers, IdleIoThreadsEndBetweenBursts) {
   const auto result = p.wait();
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(got.snapshot().size(), 64u);
+}
+
+TEST(Workers, TheInstanceWokenForAShareRunsOnAnIdleThread) {
+  // Both workers wait on an empty edge when the later bursts of 8 come:
+  // the source's push wakes one, which takes one message (`batch`) and
+  // wakes the other for the rest. Queued in the first one's LIFO slot, the
+  // second would wait out the first one's turn (here: until the rendezvous
+  // gives up) while the other thread idled.
+  ManualClock clock;
+  Rendezvous r(2);
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [] { return std::make_unique<BurstSource>(8, 3); });
+  auto meet = g.add_stage("meet", [&] { return std::make_unique<MeetOthers>(r); },
+                          {.workers = 2, .batch = 1});
+  g.connect(src, meet);
+  g.connect(meet, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  for (std::size_t burst = 1; burst <= 2; ++burst) {
+    testing::settle([&] { return got.snapshot().size() == 8 * burst && p.idle(); });
+    r.reset();
+    clock.advance(kNanosPerSecond);
+    p.fire_due_timers();
+  }
+  const auto result = p.wait();
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(got.snapshot().size(), 24u);
+  EXPECT_EQ(r.peak_inside(), 2) << "the third burst's calls ran one after the other";
 }
 
 /// Records the size of every batch it is handed.
