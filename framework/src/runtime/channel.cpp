@@ -119,6 +119,7 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
   PushResult r;
   const std::size_t n = batch.size() - from;
   std::vector<Waker*> to_wake;
+  bool shared = false;
   {
     std::lock_guard lock(mu_);
     if (dead_) {
@@ -169,8 +170,11 @@ Channel::PushResult Channel::push(std::vector<Message>& batch, std::size_t from,
     counters_.offered += r.consumed;
     note_depth_locked();
     if (r.consumed > 0) wake_one_consumer_locked(to_wake);
+    shared = open_consumers_ > 1;
   }
-  for (Waker* w : to_wake) w->notify();
+  // A worker of a pool gains more from an idle thread than from this
+  // thread's cache; a lone consumer (a chain) runs next here.
+  for (Waker* w : to_wake) shared ? w->notify_anywhere() : w->notify();
   return r;
 }
 

@@ -243,6 +243,56 @@ TEST(Workers, TheInstanceWokenForAShareRunsOnAnIdleThread) {
   EXPECT_EQ(r.peak_inside(), 2) << "the third burst's calls ran one after the other";
 }
 
+/// At 1 s on the pipeline's clock, emits one message; on its next turn,
+/// meets the stage it fed at `r` (so it must run beside it), then ends.
+class MeetAfterOne final : public Source {
+ public:
+  explicit MeetAfterOne(Rendezvous& r) : r_(r) {}
+  SourceStatus produce(Emitter& out, Context& ctx, std::size_t) override {
+    if (ctx.clock().now() < kNanosPerSecond) {
+      ctx.wake_at(kNanosPerSecond);
+      return SourceStatus::wait;
+    }
+    if (!sent_) {
+      sent_ = true;
+      Message m;
+      m.seq = 1;
+      out.emit(std::move(m));
+      return SourceStatus::more;
+    }
+    r_.enter();
+    return SourceStatus::done;
+  }
+
+ private:
+  Rendezvous& r_;
+  bool sent_{false};
+};
+
+TEST(Workers, TheWorkerWokenByAPushRunsBesideTheBusySourceOnAnIdleThread) {
+  // The workers wait on an empty edge; the source's push wakes one, and
+  // the source goes on with its next turn. Queued in the source's LIFO
+  // slot, the worker would wait out that turn (here: until the rendezvous
+  // gives up) while the other thread idled.
+  ManualClock clock;
+  Rendezvous r(2);
+  Collected got;
+  Graph g;
+  auto src = g.add_source("src", [&] { return std::make_unique<MeetAfterOne>(r); });
+  auto meet = g.add_stage("meet", [&] { return std::make_unique<MeetOthers>(r); }, {.workers = 2});
+  g.connect(src, meet);
+  g.connect(meet, g.add_sink("out", [&] { return std::make_unique<CollectSink>(got); }));
+  Pipeline p(std::move(g), {.threads = 2, .clock = &clock});
+  p.start();
+  testing::settle([&] { return p.idle(); });
+  clock.advance(kNanosPerSecond);
+  p.fire_due_timers();
+  const auto result = p.wait();
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(got.snapshot().size(), 1u);
+  EXPECT_EQ(r.peak_inside(), 2) << "the worker ran after the source's turn, not beside it";
+}
+
 /// Records the size of every batch it is handed.
 class BatchSizes final : public Sink {
  public:
