@@ -68,6 +68,8 @@ class Runtime : public InstanceHost {
   void build();
   /// Lets each chain of fusable stages run in its first stage's instance (fuse_chains.cpp).
   void fuse_chains(std::size_t min_workers);
+  /// Queues a task for `instance` (already counted in tasks_) on the arena.
+  void to_arena(Instance* instance);
   /// The body of an arena task: runs `first`, then what it woke (LIFO slot).
   void run_task(Instance* first);
   void notify_all(bool sources_only);

@@ -1,7 +1,8 @@
 // Where an instance runs: Runtime::dispatch sends it to the I/O pool (a
 // blocking stage), to this thread's LIFO slot (the first instance a task
-// wakes) or to the arena's queue; dispatch_anywhere skips the slot (a wake
-// for room or for a share, which any idle thread should take at once);
+// wakes) or to the arena's queue; dispatch_anywhere skips the slot while a
+// thread is idle (a wake for room, for a share, for a pool's push), so that
+// thread takes it at once;
 // run_task runs a task and what its slot gathers. Instance::run decides when
 // a task lets its slot's instance in.
 #include <utility>
@@ -77,8 +78,7 @@ void Runtime::dispatch(Instance* instance, bool yielding) {
     tl_slot.next = instance;  // runs on this thread, after the current instance
     return;
   }
-  handing_off(instance);
-  arena_->enqueue([this, instance] { run_task(instance); });
+  to_arena(instance);
 }
 
 void Runtime::dispatch_anywhere(Instance* instance) {
@@ -91,6 +91,10 @@ void Runtime::dispatch_anywhere(Instance* instance) {
     return;
   }
   tasks_.fetch_add(1, std::memory_order_relaxed);
+  to_arena(instance);
+}
+
+void Runtime::to_arena(Instance* instance) {
   handing_off(instance);
   arena_->enqueue([this, instance] { run_task(instance); });
 }

@@ -9,8 +9,9 @@ class Waker {
   /// Schedules the instance if it is idle, or tells a running one to run
   /// again before it parks. Never runs stage code on the caller's thread.
   virtual void notify() noexcept = 0;
-  /// notify(), for work the waker did not just make (room on an edge the
-  /// instance waits to push into, a share of a queue another consumer left):
+  /// notify(), for work the waker did not just make for it alone (room on an
+  /// edge it waits to push into, a share of a queue another consumer left, a
+  /// push into a queue several workers share):
   /// nothing of it is in the waker's cache, and an idle thread should take
   /// it now rather than after the waker's turn.
   virtual void notify_anywhere() noexcept { notify(); }
